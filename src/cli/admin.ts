@@ -1,0 +1,88 @@
+import type { Command } from 'commander';
+import '../core/embed/derive-pooled.ts';
+import { resolveModelFile } from '../core/models/cache.ts';
+import { loadManifest } from '../core/models/manifest.ts';
+import { guildOf, withServices, type GlobalOptions } from './context.ts';
+
+export function registerAdmin(program: Command): void {
+  program
+    .command('characters')
+    .description('list the taught characters with their face counts')
+    .action(async (_opts, cmd: Command) => {
+      const global = cmd.optsWithGlobals<GlobalOptions>();
+      await withServices(global, async (services) => {
+        const list = services.characters.list(guildOf(global));
+        if (list.length === 0) console.log('No characters taught yet. Try: idoltag import <folder>');
+        for (const c of list) console.log(`${c.name}\t${c.faces}`);
+      });
+    });
+
+  const models = program.command('models').description('model files');
+  models
+    .command('fetch')
+    .description('download (or copy from IDOLTAG_MODEL_MIRROR) every model into the cache and verify it')
+    .option('--only <ids...>', 'just these model ids')
+    .action(async (opts: { only?: string[] }) => {
+      for (const model of loadManifest()) {
+        if (opts.only && !opts.only.includes(model.id)) continue;
+        try {
+          for (const file of model.files) console.log(`${model.id}: ${await resolveModelFile(model.id, file.name)}`);
+        } catch (err) {
+          console.error(`${model.id}: ${(err as Error).message}`);
+          process.exitCode = 1;
+        }
+      }
+    });
+
+  const model = program.command('model').description('embedder versions');
+  model
+    .command('list')
+    .description('list embedder versions; * marks the one in service')
+    .action(async (_opts, cmd: Command) => {
+      await withServices(cmd.optsWithGlobals<GlobalOptions>(), async (services) => {
+        for (const row of services.store.models.list()) {
+          const metrics = row.metrics_json ? ` ${row.metrics_json}` : '';
+          console.log(`${row.active ? '*' : ' '} ${row.id}\t${row.created_at}${metrics}`);
+        }
+      });
+    });
+  model
+    .command('activate <version>')
+    .description('serve another embedder version (re-embeds faces that lack it, refits heads)')
+    .action(async (version: string, _opts, cmd: Command) => {
+      await withServices(cmd.optsWithGlobals<GlobalOptions>(), async (services) => {
+        const { activateModel } = await import('../services/model-swap.ts');
+        await activateModel(services, version);
+        console.log(`Now serving ${version}.`);
+      });
+    });
+
+  const train = program.command('train').description('retrain the head or the backbone');
+  train
+    .command('head')
+    .description('refit the character head from every taught and corrected face')
+    .action(async (_opts, cmd: Command) => {
+      const global = cmd.optsWithGlobals<GlobalOptions>();
+      await withServices(global, async (services) => {
+        const run = services.store.trainingRuns.start('head', guildOf(global));
+        try {
+          const refit = await services.heads.refit(guildOf(global));
+          services.store.trainingRuns.finish(run, 'succeeded', { modelVersion: services.models.activeVersion(), metrics: refit });
+          console.log(`Head v${refit.headVersion}: ${refit.characters} characters, ${refit.faces} faces, ${refit.fitMs.toFixed(0)} ms.`);
+        } catch (err) {
+          services.store.trainingRuns.finish(run, 'failed', { error: (err as Error).message });
+          throw err;
+        }
+      });
+    });
+
+  program
+    .command('backup <file>')
+    .description('write a consistent copy of the database (safe while the bot runs)')
+    .action(async (file: string, _opts, cmd: Command) => {
+      await withServices(cmd.optsWithGlobals<GlobalOptions>(), async (services) => {
+        await services.store.db.backup(file);
+        console.log(`Backed up to ${file}. Crops and images live in the data folder; copy it too.`);
+      });
+    });
+}

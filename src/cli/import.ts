@@ -1,0 +1,47 @@
+import { readFile } from 'node:fs/promises';
+import type { Command } from 'commander';
+import { guildOf, progress, withServices, type GlobalOptions } from './context.ts';
+import { labelledFiles } from './inputs.ts';
+
+export function registerImport(program: Command): void {
+  program
+    .command('import <source>')
+    .description('teach every image of an ImageFolder tree (<dir>/<character>/<image>) or a labels CSV')
+    .option('--crops', 'the images are face crops: skip detection')
+    .option('--split <name>', 'with a CSV: only rows whose split/orig_split column equals this')
+    .option('--alias <old=new...>', 'store a label under another name (e.g. lijima_yun=iijima_yun)')
+    .action(async (source: string, opts: { crops?: boolean; split?: string; alias?: string[] }, cmd: Command) => {
+      const global = cmd.optsWithGlobals<GlobalOptions>();
+      const aliases = new Map((opts.alias ?? []).map((a) => a.split('=', 2) as [string, string]));
+      const byCharacter = new Map<string, string[]>();
+      for (const file of labelledFiles(source, opts.split)) {
+        const name = aliases.get(file.label) ?? file.label;
+        byCharacter.set(name, [...(byCharacter.get(name) ?? []), file.path]);
+      }
+      const total = [...byCharacter.values()].reduce((n, f) => n + f.length, 0);
+      if (total === 0) throw new Error(`No images found in ${source}`);
+      await withServices(global, async (services) => {
+        const bar = progress(total, 'importing');
+        let taught = 0;
+        const failures: string[] = [];
+        for (const [character, files] of byCharacter) {
+          for (const file of files) {
+            const bytes = await readFile(file).catch(() => Buffer.alloc(0));
+            const result = await services.teaching.teach({
+              guildId: guildOf(global), character, by: 'cli', crops: opts.crops, refit: false, previews: false,
+              images: [{ bytes, name: file, source: { kind: 'import', path: file } }],
+            });
+            for (const r of result.results) r.ok ? taught++ : failures.push(`${file}: ${r.error}`);
+            bar.tick();
+          }
+        }
+        bar.stop();
+        const refit = await services.heads.refit(guildOf(global));
+        for (const f of failures) console.error(`skipped ${f}`);
+        console.log(
+          `Taught ${taught} faces of ${byCharacter.size} characters (${failures.length} skipped); ` +
+            `head v${refit.headVersion} fit on ${refit.faces} faces in ${refit.fitMs.toFixed(0)} ms.`,
+        );
+      });
+    });
+}

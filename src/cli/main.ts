@@ -1,0 +1,28 @@
+import 'dotenv/config';
+import { Command } from 'commander';
+import { ModelUnavailableError } from '../core/models/cache.ts';
+import { registerAdmin } from './admin.ts';
+import { registerImport } from './import.ts';
+import { registerSort } from './sort.ts';
+import { registerTag } from './tag.ts';
+
+const program = new Command('idoltag')
+  .description('Names the characters in game screenshots.')
+  .option('--data <dir>', 'data folder (default ./data or IDOLTAG_DATA_DIR)')
+  .option('--guild <id>', 'which guild (server) to work on', 'local')
+  .option('--detector <name>', 'face detector or chain, e.g. faceboxes+lbp (default: the measured best)')
+  .showHelpAfterError();
+
+registerImport(program);
+registerTag(program);
+registerSort(program);
+registerAdmin(program);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  const message = err instanceof ModelUnavailableError ? err.message : (err as Error).message;
+  console.error(`idoltag: ${message}`);
+  if (process.env.IDOLTAG_DEBUG) console.error(err);
+  process.exitCode = 1;
+}

@@ -1,0 +1,69 @@
+import { readFile } from 'node:fs/promises';
+import sharp from 'sharp';
+import type { Store } from '../store/index.ts';
+import type { DataFiles } from './files.ts';
+
+export interface GalleryItem {
+  imageId: number;
+  channelId?: string;
+  messageId?: string;
+  url?: string;
+  sourcePath?: string;
+  confirmed: boolean;
+  confidence: number;
+  createdAt: string;
+}
+
+export interface GalleryPage {
+  character: string | null;
+  total: number;
+  page: number;
+  pages: number;
+  items: GalleryItem[];
+}
+
+/** Every screenshot a character is in: confirmed first, then confident predictions, newest first. */
+export class GalleryService {
+  constructor(
+    private readonly store: Store,
+    private readonly files: DataFiles,
+    private readonly minConfidence = 0.5,
+  ) {}
+
+  page(req: { guildId: string; character: string; page: number; pageSize: number }): GalleryPage {
+    const character = this.store.characters.find(req.guildId, req.character);
+    if (!character) return { character: null, total: 0, page: 0, pages: 0, items: [] };
+    const rows = this.store.db
+      .prepare(
+        `SELECT i.id AS imageId, i.channel_id AS channelId, i.message_id AS messageId, i.url, i.source_path AS sourcePath,
+                MAX(cl.source != 'predicted') AS confirmed, MAX(COALESCE(cl.confidence, 1)) AS confidence, i.created_at AS createdAt
+         FROM current_labels cl JOIN faces f ON f.id = cl.face_id JOIN images i ON i.id = f.image_id
+         WHERE cl.guild_id = ? AND cl.character_id = ? AND i.source_kind != 'import'
+           AND (cl.source != 'predicted' OR cl.confidence >= ?)
+         GROUP BY i.id ORDER BY confirmed DESC, i.id DESC`,
+      )
+      .all(req.guildId, character.id, this.minConfidence) as Array<Omit<GalleryItem, 'confirmed'> & { confirmed: number }>;
+    const pages = Math.max(1, Math.ceil(rows.length / req.pageSize));
+    const page = Math.min(Math.max(0, req.page), pages - 1);
+    const items = rows.slice(page * req.pageSize, (page + 1) * req.pageSize).map((r): GalleryItem => ({
+      ...r,
+      channelId: r.channelId ?? undefined,
+      messageId: r.messageId ?? undefined,
+      url: r.url ?? undefined,
+      sourcePath: r.sourcePath ?? undefined,
+      confirmed: !!r.confirmed,
+    }));
+    return { character: character.display_name, total: rows.length, page, pages, items };
+  }
+
+  async thumbnail(guildId: string, imageId: number, width = 320): Promise<Buffer | undefined> {
+    const image = this.store.images.image(guildId, imageId);
+    const file = image?.stored_path ? this.files.absolute(image.stored_path) : image?.source_path;
+    if (!file) return undefined;
+    try {
+      return await sharp(await readFile(file), { pages: 1 }).rotate().resize({ width, withoutEnlargement: true }).jpeg({ quality: 80 }).toBuffer();
+    } catch {
+      return undefined;
+    }
+  }
+}

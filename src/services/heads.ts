@@ -1,0 +1,77 @@
+import { deserialiseHead, predict, serialiseHead, trainHead, type HeadModel } from '../core/head/softmax-head.ts';
+import type { FacePrediction } from '../core/types.ts';
+import { blobToVector } from '../store/database.ts';
+import type { Store } from '../store/index.ts';
+import type { ModelRegistry } from './model-registry.ts';
+
+export interface HeadRefit {
+  headVersion: number;
+  characters: number;
+  faces: number;
+  fitMs: number;
+}
+
+/** The per-guild character head: cached in memory, refit from every human label, versioned in the DB. */
+export class HeadService {
+  private cache = new Map<string, { version: number; head: HeadModel }>();
+  private refitting = new Map<string, Promise<HeadRefit>>();
+
+  constructor(
+    private readonly store: Store,
+    private readonly models: ModelRegistry,
+  ) {}
+
+  modelVersion(): string {
+    return this.models.activeVersion();
+  }
+
+  current(guildId: string): { version: number; head: HeadModel } | undefined {
+    const modelVersion = this.models.activeVersion();
+    const key = `${guildId}\u0000${modelVersion}`;
+    const cached = this.cache.get(key);
+    const latest = this.store.heads.latest(guildId, modelVersion);
+    if (!latest) return undefined;
+    if (cached && cached.version === latest.id) return cached;
+    const entry = { version: latest.id, head: deserialiseHead(latest.head_json) };
+    this.cache.set(key, entry);
+    return entry;
+  }
+
+  predict(guildId: string, embedding: Float32Array): FacePrediction & { headVersion: number | null } {
+    const current = this.current(guildId);
+    if (!current) return { label: null, confidence: 0, candidates: [], headVersion: null };
+    return { ...predict(current.head, embedding), headVersion: current.version };
+  }
+
+  /** Refits from all human labels. Concurrent calls for a guild share one fit that starts after them. */
+  async refit(guildId: string, modelVersion = this.models.activeVersion()): Promise<HeadRefit> {
+    const previous = this.refitting.get(guildId) ?? Promise.resolve(undefined);
+    const next = previous.catch(() => undefined).then(() => this.fit(guildId, modelVersion));
+    this.refitting.set(guildId, next);
+    try {
+      return await next;
+    } finally {
+      if (this.refitting.get(guildId) === next) this.refitting.delete(guildId);
+    }
+  }
+
+  private async fit(guildId: string, modelVersion: string): Promise<HeadRefit> {
+    const rows = this.store.labels.humanLabelled(guildId, modelVersion);
+    const started = performance.now();
+    const head = await trainHead(
+      rows.map((r) => blobToVector(r.vector)),
+      rows.map((r) => r.name),
+    );
+    const fitMs = performance.now() - started;
+    const headVersion = this.store.heads.insert({
+      guild_id: guildId,
+      model_version: modelVersion,
+      head_json: serialiseHead(head),
+      characters: head.labels.length,
+      trained_on: rows.length,
+      fit_ms: fitMs,
+    });
+    this.cache.set(`${guildId}\u0000${modelVersion}`, { version: headVersion, head });
+    return { headVersion, characters: head.labels.length, faces: rows.length, fitMs };
+  }
+}

@@ -1,0 +1,137 @@
+import { mkdirSync } from 'node:fs';
+import type { RecognitionOptions } from '../core/pipeline.ts';
+import type { FaceDetector } from '../core/types.ts';
+import { JobQueue } from '../jobs/queue.ts';
+import { logger as rootLogger, type Logger } from '../log.ts';
+import { openStore, type Store } from '../store/index.ts';
+import { CharacterService } from './characters.ts';
+import { CorrectionService } from './corrections.ts';
+import { DataFiles } from './files.ts';
+import { GalleryService } from './gallery.ts';
+import { HeadService } from './heads.ts';
+import { ModelRegistry, type EmbedderOptions } from './model-registry.ts';
+import { renderPreview } from './preview.ts';
+import { RecognitionService } from './recognition.ts';
+import { TaggingService, type TagResult } from './tagging.ts';
+import { TeachingService } from './teaching.ts';
+
+export { QueueFullError } from '../jobs/queue.ts';
+export { UserInputError } from './teaching.ts';
+export { ImageInputError } from '../core/decode.ts';
+export type { TagResult } from './tagging.ts';
+export type { FaceView } from './corrections.ts';
+
+export interface ServiceOptions {
+  dataDir: string;
+  logger?: Logger;
+  /** Detector name or chain understood by core/detect (e.g. "faceboxes+lbp"); default: the measured best. */
+  detector?: string;
+  /** Or a detector instance (tests, benchmarks). */
+  detectorInstance?: FaceDetector;
+  embedder?: EmbedderOptions;
+  recognition?: RecognitionOptions;
+  queueLimit?: number;
+}
+
+export interface Stats {
+  modelVersion: string;
+  headVersion: number | null;
+  characters: number;
+  faces: number;
+  images: number;
+  queueLength: number;
+  lastTraining: string | null;
+  detector: string;
+  provider: string;
+}
+
+export interface Services {
+  store: Store;
+  files: DataFiles;
+  models: ModelRegistry;
+  heads: HeadService;
+  recognition: RecognitionService;
+  tagging: TaggingService;
+  teaching: TeachingService;
+  corrections: CorrectionService;
+  gallery: GalleryService;
+  characters: CharacterService;
+  watch: {
+    add(guildId: string, channelId: string, by?: string): boolean;
+    remove(guildId: string, channelId: string): boolean;
+    list(guildId: string): string[];
+    isWatched(guildId: string, channelId: string): boolean;
+  };
+  preview: { render(bytes: Buffer, faces: TagResult['faces']): Promise<Buffer> };
+  queue: JobQueue;
+  stats(guildId: string): Promise<Stats>;
+  close(): Promise<void>;
+}
+
+export async function loadDetector(name?: string): Promise<FaceDetector> {
+  const detect = await import('../core/detect/chain.ts');
+  return detect.createDetector(name ?? process.env.IDOLTAG_DETECTOR ?? detect.DEFAULT_DETECTOR);
+}
+
+export async function openServices(options: ServiceOptions): Promise<Services> {
+  const logger = options.logger ?? rootLogger;
+  mkdirSync(options.dataDir, { recursive: true });
+  const store = openStore(options.dataDir);
+  const abandoned = store.trainingRuns.failAbandoned();
+  if (abandoned > 0) logger.warn({ abandoned }, 'marked interrupted training runs as failed');
+  const files = new DataFiles(options.dataDir);
+  const models = new ModelRegistry(store, logger, options.embedder);
+  try {
+    await models.ensureBaseModel();
+  } catch (err) {
+    store.close();
+    throw err;
+  }
+  const detectorFactory = () =>
+    options.detectorInstance ? Promise.resolve(options.detectorInstance) : loadDetector(options.detector);
+  const heads = new HeadService(store, models);
+  const recognition = new RecognitionService(store, files, models, detectorFactory, options.recognition);
+  const queue = new JobQueue(options.queueLimit ?? Number(process.env.IDOLTAG_QUEUE_LIMIT ?? 50));
+  return {
+    store,
+    files,
+    models,
+    heads,
+    recognition,
+    tagging: new TaggingService(store, recognition, heads),
+    teaching: new TeachingService(store, recognition, heads),
+    corrections: new CorrectionService(store, heads),
+    gallery: new GalleryService(store, files),
+    characters: new CharacterService(store, heads),
+    watch: {
+      add: (g, c, by) => store.watched.add(g, c, by),
+      remove: (g, c) => store.watched.remove(g, c),
+      list: (g) => store.watched.list(g),
+      isWatched: (g, c) => store.watched.isWatched(g, c),
+    },
+    preview: { render: (bytes, faces) => renderPreview(bytes, faces) },
+    queue,
+    async stats(guildId) {
+      const counts = store.images.counts(guildId);
+      const last = store.trainingRuns.last();
+      const embedder = await models.activeEmbedder();
+      return {
+        modelVersion: models.activeVersion(),
+        headVersion: heads.current(guildId)?.version ?? null,
+        characters: store.characters.count(guildId),
+        faces: counts.faces,
+        images: counts.images,
+        queueLength: queue.length,
+        lastTraining: last ? `${last.kind} ${last.status} ${last.finished_at ?? last.started_at}` : null,
+        detector: (await recognition.detector().catch(() => undefined))?.id ?? 'unavailable',
+        provider: embedder.provider,
+      };
+    },
+    async close() {
+      await queue.onIdle();
+      await models.close();
+      await recognition.dispose();
+      store.close();
+    },
+  };
+}

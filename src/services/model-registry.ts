@@ -1,0 +1,87 @@
+import '../core/embed/derive-pooled.ts';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { OnnxEmbedder, type EmbedderSpec } from '../core/embed/onnx-embedder.ts';
+import { resolveModelFile, shortHash } from '../core/models/cache.ts';
+import { getModel } from '../core/models/manifest.ts';
+import type { Embedder } from '../core/types.ts';
+import type { Logger } from '../log.ts';
+import type { Store } from '../store/index.ts';
+
+export const BASE_EMBEDDER_ID = 'mobilenetv2_pool';
+
+export interface EmbedderOptions {
+  device?: 'auto' | 'cuda' | 'cpu';
+  threads?: number;
+}
+
+/** Reads an embedder spec from a trainer's model.json. */
+export function readTrainedSpec(modelDir: string): EmbedderSpec {
+  const raw = JSON.parse(readFileSync(path.join(modelDir, 'model.json'), 'utf8'));
+  return {
+    input: { name: raw.input.name, size: raw.input.size, mean: raw.input.mean, std: raw.input.std },
+    output: { name: raw.output.name, dim: raw.output.dim },
+  };
+}
+
+/**
+ * Knows which embedder version serves, loads it once, and registers the ImageNet base model as
+ * the first version on a fresh database.
+ */
+export class ModelRegistry {
+  private loaded = new Map<string, Promise<Embedder>>();
+
+  constructor(
+    private readonly store: Store,
+    private readonly logger: Logger,
+    private readonly options: EmbedderOptions = {},
+  ) {}
+
+  async ensureBaseModel(): Promise<void> {
+    if (this.store.models.active()) return;
+    const file = await resolveModelFile(BASE_EMBEDDER_ID);
+    const entry = getModel(BASE_EMBEDDER_ID);
+    const spec: EmbedderSpec = {
+      input: entry.input as EmbedderSpec['input'],
+      output: entry.output as EmbedderSpec['output'],
+    };
+    const id = `${BASE_EMBEDDER_ID}@${await shortHash(file)}`;
+    this.store.models.upsert({ id, path: file, specJson: JSON.stringify(spec) });
+    this.store.models.activate(id);
+    this.logger.info({ model: id }, 'registered the base embedder');
+  }
+
+  activeVersion(): string {
+    const active = this.store.models.active();
+    if (!active) throw new Error('No embedder is active; run ensureBaseModel() first');
+    return active.id;
+  }
+
+  async activeEmbedder(): Promise<Embedder> {
+    return this.embedder(this.activeVersion());
+  }
+
+  embedder(versionId: string): Promise<Embedder> {
+    let pending = this.loaded.get(versionId);
+    if (!pending) {
+      const row = this.store.models.get(versionId);
+      if (!row) throw new Error(`Unknown model version ${versionId}`);
+      pending = (async () => {
+        // The base model's file lives in the model cache and may need fetching again.
+        const file = versionId.startsWith(`${BASE_EMBEDDER_ID}@`) ? await resolveModelFile(BASE_EMBEDDER_ID) : row.path;
+        const spec = JSON.parse(row.spec_json) as EmbedderSpec;
+        return OnnxEmbedder.load(file, spec, versionId, { device: this.options.device, intraOpThreads: this.options.threads });
+      })();
+      pending.catch(() => this.loaded.delete(versionId));
+      this.loaded.set(versionId, pending);
+    }
+    return pending;
+  }
+
+  async close(): Promise<void> {
+    for (const pending of this.loaded.values()) {
+      await (await pending.catch(() => undefined))?.dispose?.();
+    }
+    this.loaded.clear();
+  }
+}

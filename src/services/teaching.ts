@@ -1,0 +1,99 @@
+import sharp from 'sharp';
+import { ImageInputError } from '../core/decode.ts';
+import type { Box } from '../core/types.ts';
+import { validateCharacterName } from '../store/characters.ts';
+import type { Store } from '../store/index.ts';
+import type { HeadService } from './heads.ts';
+import type { ImageSource, RecognitionService } from './recognition.ts';
+
+export class UserInputError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UserInputError';
+  }
+}
+
+export interface TeachImage {
+  bytes: Buffer;
+  name: string;
+  source?: ImageSource;
+}
+
+export interface TeachResultItem {
+  name: string;
+  ok: boolean;
+  faceId?: number;
+  box?: Box;
+  whole?: boolean;
+  facesFound?: number;
+  cropPng?: Buffer;
+  error?: string;
+}
+
+export interface TeachResult {
+  character: string;
+  created: boolean;
+  results: TeachResultItem[];
+  headVersion: number | null;
+}
+
+/** Turns examples a person gave into taught faces and refits the head. */
+export class TeachingService {
+  constructor(
+    private readonly store: Store,
+    private readonly recognition: RecognitionService,
+    private readonly heads: HeadService,
+  ) {}
+
+  async teach(req: {
+    guildId: string;
+    character: string;
+    images: TeachImage[];
+    by: string;
+    crops?: boolean;
+    refit?: boolean;
+    previews?: boolean;
+  }): Promise<TeachResult> {
+    const invalid = validateCharacterName(req.character);
+    if (invalid) throw new UserInputError(invalid);
+    let created = false;
+    let characterId: number | undefined;
+    let display = req.character;
+    const results: TeachResultItem[] = [];
+    for (const image of req.images) {
+      try {
+        const result = await this.recognition.recognise(image.bytes, { crops: req.crops, wholeImageFallback: true });
+        if (result.faces.length === 0) {
+          results.push({ name: image.name, ok: false, facesFound: 0, error: "I couldn't find a face in this one." });
+          continue;
+        }
+        // The pipeline returns faces largest first: one example per image is the largest face.
+        const face = result.faces[0];
+        const source: ImageSource = image.source ?? { kind: 'teach', fileName: image.name, authorId: req.by };
+        const stored = await this.recognition.remember(
+          req.guildId, image.bytes, result, source, { keepOriginal: true, faceIndexes: [0] },
+          ([taught]) => {
+            if (characterId === undefined) {
+              const found = this.store.characters.findOrCreate(req.guildId, req.character, req.by);
+              created = found.created;
+              characterId = found.character.id;
+              display = found.character.display_name;
+            }
+            this.store.labels.add({ guildId: req.guildId, faceId: taught.faceId, characterId, source: 'taught', by: req.by });
+          },
+        );
+        results.push({
+          name: image.name, ok: true, faceId: stored.faces[0].faceId, box: face.box, whole: face.detector === 'whole',
+          facesFound: result.faces.length,
+          cropPng: req.previews === false ? undefined : await sharp(face.crop.data, { raw: { width: face.crop.width, height: face.crop.height, channels: 3 } }).png().toBuffer(),
+        });
+      } catch (err) {
+        if (!(err instanceof ImageInputError)) throw err;
+        results.push({ name: image.name, ok: false, error: err.message });
+      }
+    }
+    const taughtAny = results.some((r) => r.ok);
+    const refit = taughtAny && req.refit !== false ? await this.heads.refit(req.guildId) : undefined;
+    return { character: display, created, results, headVersion: refit?.headVersion ?? null };
+  }
+}

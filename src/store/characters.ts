@@ -1,0 +1,79 @@
+import type { Db } from './database.ts';
+
+export interface CharacterRow {
+  id: number;
+  guild_id: string;
+  name: string;
+  display_name: string;
+}
+
+/** The key a name is stored under: "Amami  Haruka" and "amami haruka" are the same idol. */
+export function characterKey(name: string): string {
+  return name.normalize('NFKC').trim().replace(/\s+/g, ' ').toLowerCase();
+}
+
+export function validateCharacterName(name: string): string | undefined {
+  const key = characterKey(name);
+  if (key.length === 0) return 'Please give the character a name.';
+  if (key.length > 64) return 'That name is too long (64 characters at most).';
+  if (/[\u0000-\u001f@#<>`]/.test(name)) return 'Names cannot contain @, #, <, >, ` or control characters.';
+  return undefined;
+}
+
+export class CharacterRepository {
+  constructor(private readonly db: Db) {}
+
+  find(guildId: string, name: string): CharacterRow | undefined {
+    return this.db
+      .prepare('SELECT * FROM characters WHERE guild_id = ? AND name = ?')
+      .get(guildId, characterKey(name)) as CharacterRow | undefined;
+  }
+
+  byId(guildId: string, id: number): CharacterRow | undefined {
+    return this.db.prepare('SELECT * FROM characters WHERE guild_id = ? AND id = ?').get(guildId, id) as
+      | CharacterRow
+      | undefined;
+  }
+
+  findOrCreate(guildId: string, name: string, by?: string): { character: CharacterRow; created: boolean } {
+    const existing = this.find(guildId, name);
+    if (existing) return { character: existing, created: false };
+    const display = name.normalize('NFKC').trim().replace(/\s+/g, ' ');
+    const info = this.db
+      .prepare('INSERT INTO characters (guild_id, name, display_name, created_by) VALUES (?, ?, ?, ?)')
+      .run(guildId, characterKey(name), display, by ?? null);
+    return { character: this.byId(guildId, Number(info.lastInsertRowid))!, created: true };
+  }
+
+  /** Characters with the number of faces whose current label is a human-given one of them. */
+  listWithCounts(guildId: string): Array<CharacterRow & { faces: number }> {
+    return this.db
+      .prepare(
+        `SELECT c.*, COUNT(cl.face_id) AS faces FROM characters c
+         LEFT JOIN current_labels cl ON cl.character_id = c.id AND cl.source != 'predicted'
+         WHERE c.guild_id = ? GROUP BY c.id ORDER BY c.display_name COLLATE NOCASE`,
+      )
+      .all(guildId) as Array<CharacterRow & { faces: number }>;
+  }
+
+  rename(guildId: string, id: number, newName: string): void {
+    const display = newName.normalize('NFKC').trim().replace(/\s+/g, ' ');
+    this.db
+      .prepare('UPDATE characters SET name = ?, display_name = ? WHERE guild_id = ? AND id = ?')
+      .run(characterKey(newName), display, guildId, id);
+  }
+
+  /** Moves every label of `fromId` onto `intoId`, then deletes `fromId`. */
+  merge(guildId: string, fromId: number, intoId: number): void {
+    this.db.prepare('UPDATE labels SET character_id = ? WHERE guild_id = ? AND character_id = ?').run(intoId, guildId, fromId);
+    this.db.prepare('DELETE FROM characters WHERE guild_id = ? AND id = ?').run(guildId, fromId);
+  }
+
+  remove(guildId: string, id: number): void {
+    this.db.prepare('DELETE FROM characters WHERE guild_id = ? AND id = ?').run(guildId, id);
+  }
+
+  count(guildId: string): number {
+    return (this.db.prepare('SELECT COUNT(*) AS n FROM characters WHERE guild_id = ?').get(guildId) as { n: number }).n;
+  }
+}

@@ -1,0 +1,36 @@
+import type { Db } from './database.ts';
+
+export interface HeadVersionRow {
+  id: number;
+  guild_id: string;
+  model_version: string;
+  head_json: string;
+  characters: number;
+  trained_on: number;
+  fit_ms: number;
+  created_at: string;
+}
+
+export class HeadRepository {
+  constructor(private readonly db: Db) {}
+
+  insert(row: Omit<HeadVersionRow, 'id' | 'created_at'>): number {
+    const info = this.db
+      .prepare(
+        `INSERT INTO head_versions (guild_id, model_version, head_json, characters, trained_on, fit_ms)
+         VALUES (@guild_id, @model_version, @head_json, @characters, @trained_on, @fit_ms)`,
+      )
+      .run(row);
+    return Number(info.lastInsertRowid);
+  }
+
+  latest(guildId: string, modelVersion: string): HeadVersionRow | undefined {
+    return this.db
+      .prepare('SELECT * FROM head_versions WHERE guild_id = ? AND model_version = ? ORDER BY id DESC LIMIT 1')
+      .get(guildId, modelVersion) as HeadVersionRow | undefined;
+  }
+
+  guilds(): string[] {
+    return (this.db.prepare('SELECT DISTINCT guild_id FROM characters').all() as Array<{ guild_id: string }>).map((r) => r.guild_id);
+  }
+}

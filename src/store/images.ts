@@ -1,0 +1,80 @@
+import type { Box } from '../core/types.ts';
+import type { Db } from './database.ts';
+
+export interface ImageRow {
+  id: number;
+  guild_id: string;
+  sha256: string;
+  source_kind: 'file' | 'discord' | 'teach' | 'import';
+  source_path: string | null;
+  channel_id: string | null;
+  message_id: string | null;
+  url: string | null;
+  author_id: string | null;
+  stored_path: string | null;
+  width: number;
+  height: number;
+  created_at: string;
+}
+
+export interface FaceRow extends Box {
+  id: number;
+  guild_id: string;
+  image_id: number;
+  detector: string;
+  detector_settings: string;
+  score: number;
+  crop_path: string;
+}
+
+export type NewImage = Omit<ImageRow, 'id' | 'created_at'>;
+export type NewFace = Omit<FaceRow, 'id'>;
+
+export class ImageRepository {
+  constructor(private readonly db: Db) {}
+
+  insertImage(image: NewImage): number {
+    const info = this.db
+      .prepare(
+        `INSERT INTO images (guild_id, sha256, source_kind, source_path, channel_id, message_id, url, author_id, stored_path, width, height)
+         VALUES (@guild_id, @sha256, @source_kind, @source_path, @channel_id, @message_id, @url, @author_id, @stored_path, @width, @height)`,
+      )
+      .run(image);
+    return Number(info.lastInsertRowid);
+  }
+
+  insertFace(face: NewFace): number {
+    const info = this.db
+      .prepare(
+        `INSERT INTO faces (guild_id, image_id, x, y, w, h, detector, detector_settings, score, crop_path)
+         VALUES (@guild_id, @image_id, @x, @y, @w, @h, @detector, @detector_settings, @score, @crop_path)`,
+      )
+      .run(face);
+    return Number(info.lastInsertRowid);
+  }
+
+  image(guildId: string, id: number): ImageRow | undefined {
+    return this.db.prepare('SELECT * FROM images WHERE guild_id = ? AND id = ?').get(guildId, id) as ImageRow | undefined;
+  }
+
+  face(guildId: string, id: number): FaceRow | undefined {
+    return this.db.prepare('SELECT * FROM faces WHERE guild_id = ? AND id = ?').get(guildId, id) as FaceRow | undefined;
+  }
+
+  facesOfImage(imageId: number): FaceRow[] {
+    return this.db.prepare('SELECT * FROM faces WHERE image_id = ? ORDER BY id').all(imageId) as FaceRow[];
+  }
+
+  /** Every face of every guild (for re-embedding after a backbone swap). */
+  *allFaces(): IterableIterator<Pick<FaceRow, 'id' | 'crop_path'>> {
+    yield* this.db.prepare('SELECT id, crop_path FROM faces ORDER BY id').iterate() as IterableIterator<
+      Pick<FaceRow, 'id' | 'crop_path'>
+    >;
+  }
+
+  counts(guildId: string): { images: number; faces: number } {
+    const images = this.db.prepare('SELECT COUNT(*) AS n FROM images WHERE guild_id = ?').get(guildId) as { n: number };
+    const faces = this.db.prepare('SELECT COUNT(*) AS n FROM faces WHERE guild_id = ?').get(guildId) as { n: number };
+    return { images: images.n, faces: faces.n };
+  }
+}

@@ -1,0 +1,66 @@
+import type { Db } from './database.ts';
+
+export type LabelSource = 'taught' | 'corrected' | 'confirmed' | 'predicted' | 'not_character';
+
+export interface CurrentLabel {
+  face_id: number;
+  character_id: number | null;
+  source: LabelSource;
+  confidence: number | null;
+  by_user: string | null;
+  created_at: string;
+}
+
+export class LabelRepository {
+  constructor(private readonly db: Db) {}
+
+  add(label: {
+    guildId: string;
+    faceId: number;
+    characterId: number | null;
+    source: LabelSource;
+    confidence?: number | null;
+    headVersion?: number | null;
+    by?: string | null;
+  }): number {
+    const info = this.db
+      .prepare(
+        `INSERT INTO labels (guild_id, face_id, character_id, source, confidence, head_version, by_user)
+         VALUES (?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(label.guildId, label.faceId, label.characterId, label.source, label.confidence ?? null, label.headVersion ?? null, label.by ?? null);
+    return Number(info.lastInsertRowid);
+  }
+
+  current(faceId: number): CurrentLabel | undefined {
+    return this.db
+      .prepare(
+        `SELECT face_id, character_id, source, confidence, by_user, created_at FROM labels WHERE face_id = ?
+         ORDER BY (source != 'predicted') DESC, id DESC LIMIT 1`,
+      )
+      .get(faceId) as CurrentLabel | undefined;
+  }
+
+  /** Faces a person labelled as a character (the head's training set), with that character's name. */
+  humanLabelled(guildId: string, modelVersion: string): Array<{ face_id: number; name: string; vector: Buffer }> {
+    return this.db
+      .prepare(
+        `SELECT cl.face_id, c.name, e.vector FROM current_labels cl
+         JOIN characters c ON c.id = cl.character_id
+         JOIN embeddings e ON e.face_id = cl.face_id AND e.model_version = ?
+         WHERE cl.guild_id = ? AND cl.source IN ('taught', 'corrected', 'confirmed')
+         ORDER BY cl.face_id`,
+      )
+      .all(modelVersion, guildId) as Array<{ face_id: number; name: string; vector: Buffer }>;
+  }
+
+  countHuman(guildId: string | null): number {
+    const row = this.db
+      .prepare(
+        `SELECT COUNT(*) AS n FROM current_labels WHERE source IN ('taught','corrected','confirmed')
+         AND (? IS NULL OR guild_id = ?)`,
+      )
+      .get(guildId, guildId) as { n: number };
+    return row.n;
+  }
+}

@@ -1,0 +1,50 @@
+import type { Db } from './database.ts';
+
+export interface TrainingRunRow {
+  id: number;
+  guild_id: string | null;
+  kind: 'head' | 'backbone';
+  status: 'running' | 'succeeded' | 'failed' | 'rejected';
+  model_version: string | null;
+  metrics_json: string | null;
+  error: string | null;
+  started_at: string;
+  finished_at: string | null;
+}
+
+export class TrainingRunRepository {
+  constructor(private readonly db: Db) {}
+
+  start(kind: TrainingRunRow['kind'], guildId: string | null): number {
+    const info = this.db.prepare("INSERT INTO training_runs (kind, guild_id, status) VALUES (?, ?, 'running')").run(kind, guildId);
+    return Number(info.lastInsertRowid);
+  }
+
+  finish(id: number, status: Exclude<TrainingRunRow['status'], 'running'>, fields: { modelVersion?: string; metrics?: unknown; error?: string } = {}): void {
+    this.db
+      .prepare(
+        `UPDATE training_runs SET status = ?, model_version = ?, metrics_json = ?, error = ?,
+         finished_at = strftime('%Y-%m-%dT%H:%M:%fZ','now') WHERE id = ?`,
+      )
+      .run(status, fields.modelVersion ?? null, fields.metrics === undefined ? null : JSON.stringify(fields.metrics), fields.error ?? null, id);
+  }
+
+  /** Runs left 'running' by a process that died are marked failed at start-up. */
+  failAbandoned(): number {
+    return this.db
+      .prepare("UPDATE training_runs SET status = 'failed', error = 'interrupted', finished_at = strftime('%Y-%m-%dT%H:%M:%fZ','now') WHERE status = 'running'")
+      .run().changes;
+  }
+
+  last(kind?: TrainingRunRow['kind']): TrainingRunRow | undefined {
+    return this.db
+      .prepare('SELECT * FROM training_runs WHERE (? IS NULL OR kind = ?) ORDER BY id DESC LIMIT 1')
+      .get(kind ?? null, kind ?? null) as TrainingRunRow | undefined;
+  }
+
+  lastSucceeded(kind: TrainingRunRow['kind']): TrainingRunRow | undefined {
+    return this.db
+      .prepare("SELECT * FROM training_runs WHERE kind = ? AND status = 'succeeded' ORDER BY id DESC LIMIT 1")
+      .get(kind) as TrainingRunRow | undefined;
+  }
+}
