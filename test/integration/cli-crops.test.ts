@@ -1,0 +1,81 @@
+import assert from 'node:assert/strict';
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { before, describe, it } from 'node:test';
+import Database from 'better-sqlite3';
+import { jsonLines, runCli } from '../helpers/cli.ts';
+import { DATA, tempDir } from '../helpers/paths.ts';
+
+const NAGADOMI = path.join(DATA, 'nagadomi10', 'labels.csv');
+
+describe('idoltag CLI on face crops (nagadomi10)', () => {
+  const data = tempDir();
+
+  before(async () => {
+    const r = await runCli(['--data', data, 'import', NAGADOMI, '--split', 'train', '--crops']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /Taught 789 faces of 10 characters/);
+  });
+
+  it('names the test split with top-1 ≥ 0.88', async () => {
+    const r = await runCli(['--data', data, 'tag', NAGADOMI, '--split', 'test', '--crops', '--json']);
+    assert.equal(r.code, 0, r.stderr);
+    const lines = jsonLines(r.stdout);
+    assert.equal(lines.length, 185);
+    let correct = 0;
+    for (const line of lines) {
+      assert.equal(line.error, null);
+      assert.equal(line.faces.length, 1);
+      const truth = path.basename(path.dirname(line.path));
+      if (line.faces[0].label === truth) correct++;
+      assert.ok(line.faces[0].candidates.length > 0);
+    }
+    const accuracy = correct / lines.length;
+    console.log(`nagadomi10 closed-set top-1 (unknown counted wrong): ${accuracy.toFixed(3)}`);
+    assert.ok(accuracy >= 0.88, `top-1 ${accuracy}`);
+  });
+
+  it('learns a new character from 5 crops, with no backbone work', async () => {
+    const rows = readFileSync(path.join(DATA, 'newgame8', 'labels.csv'), 'utf8').trim().split('\n').slice(1);
+    const aoba = rows.filter((r) => r.split(',')[1] === 'suzukaze_aoba').map((r) => path.join(DATA, 'newgame8', r.split(',')[0]));
+    const tree = tempDir();
+    const charDir = path.join(tree, 'suzukaze_aoba');
+    mkdirSync(charDir);
+    for (const file of aoba.slice(0, 5)) copyFileSync(file, path.join(charDir, path.basename(file)));
+    const imported = await runCli(['--data', data, 'import', tree, '--crops']);
+    assert.equal(imported.code, 0, imported.stderr);
+    const models = new Database(path.join(data, 'idoltag.sqlite'), { readonly: true })
+      .prepare('SELECT COUNT(*) AS n FROM model_versions').get() as { n: number };
+    assert.equal(models.n, 1, 'still the one base embedder');
+    const queries = aoba.slice(5, 15);
+    const r = await runCli(['--data', data, 'tag', ...queries, '--crops', '--json']);
+    const named = jsonLines(r.stdout).filter((l) => l.faces[0]?.label === 'suzukaze_aoba').length;
+    assert.ok(named >= 6, `only ${named}/10 new crops named suzukaze_aoba`);
+  });
+
+  it('reports bad files as error lines and still tags the others', async () => {
+    const dir = tempDir();
+    const good = path.join(DATA, 'nagadomi10', 'faces', 'shana');
+    const goodFile = path.join(dir, 'good.jpg');
+    copyFileSync(path.join(good, readFileSync(NAGADOMI, 'utf8').split('\n').find((l) => l.includes('faces/shana/test_'))!.split(',')[0].split('/').pop()!), goodFile);
+    writeFileSync(path.join(dir, 'empty.jpg'), Buffer.alloc(0));
+    writeFileSync(path.join(dir, 'notes.png'), 'not an image, just text');
+    writeFileSync(path.join(dir, 'truncated.jpg'), readFileSync(goodFile).subarray(0, 600));
+    const r = await runCli(['--data', data, 'tag', dir, path.join(dir, 'missing.jpg'), '--crops', '--json']);
+    assert.equal(r.code, 0, r.stderr);
+    const byName = new Map(jsonLines(r.stdout).map((l) => [path.basename(l.path), l]));
+    assert.equal(byName.size, 5);
+    assert.equal(byName.get('good.jpg').error, null);
+    assert.equal(byName.get('good.jpg').faces.length, 1);
+    for (const bad of ['empty.jpg', 'notes.png', 'truncated.jpg', 'missing.jpg']) {
+      assert.equal(typeof byName.get(bad).error, 'string', bad);
+      assert.deepEqual(byName.get(bad).faces, []);
+    }
+  });
+
+  it('lists characters with their counts', async () => {
+    const r = await runCli(['--data', data, 'characters']);
+    assert.match(r.stdout, /^hatsune_miku\t\d+$/m);
+    assert.match(r.stdout, /^suzukaze_aoba\t5$/m);
+  });
+});
