@@ -4,6 +4,20 @@ import { resolveModelFile } from '../core/models/cache.ts';
 import { loadManifest } from '../core/models/manifest.ts';
 import { guildOf, withServices, type GlobalOptions } from './context.ts';
 
+function describeProgress(e: Record<string, unknown>): string {
+  if ('phase' in e) return `${e.phase} ${e.done}/${e.total}`;
+  switch (e.event) {
+    case 'start':
+      return `training on ${e.train_items} faces of ${e.train_labels} characters (${e.device}), up to ${e.epochs} epochs`;
+    case 'epoch':
+      return `epoch ${e.epoch}/${e.epochs}: loss ${Number(e.loss).toFixed(4)}, held-out MAP@R ${Number(e.val_map_at_r).toFixed(3)}, recall@1 ${Number(e.val_recall_at_1).toFixed(3)} (${Number(e.seconds).toFixed(0)} s)`;
+    case 'step':
+      return `  step ${e.step}: loss ${Number(e.loss).toFixed(4)}`;
+    default:
+      return String(e.event);
+  }
+}
+
 export function registerAdmin(program: Command): void {
   program
     .command('characters')
@@ -41,7 +55,9 @@ export function registerAdmin(program: Command): void {
     .action(async (_opts, cmd: Command) => {
       await withServices(cmd.optsWithGlobals<GlobalOptions>(), async (services) => {
         for (const row of services.store.models.list()) {
-          const metrics = row.metrics_json ? ` ${row.metrics_json}` : '';
+          const val = row.metrics_json ? JSON.parse(row.metrics_json).trainer?.val : undefined;
+          const layer = val ? (val.pooled ?? val.projection) : undefined;
+          const metrics = layer ? `\theld-out MAP@R ${layer.map_at_r.toFixed(3)}, recall@1 ${layer.recall_at_1.toFixed(3)}` : '';
           console.log(`${row.active ? '*' : ' '} ${row.id}\t${row.created_at}${metrics}`);
         }
       });
@@ -73,6 +89,29 @@ export function registerAdmin(program: Command): void {
           services.store.trainingRuns.finish(run, 'failed', { error: (err as Error).message });
           throw err;
         }
+      });
+    });
+
+  train
+    .command('backbone')
+    .description('fine-tune the backbone on every label (Python trainer), then swap it in if held-out metrics did not drop')
+    .option('--epochs <n>', 'most epochs to train', (v) => Number(v))
+    .option('--device <device>', 'auto, cpu or cuda', 'auto')
+    .option('--force', 'train even if few new labels arrived since the last run')
+    .option('--max-steps <n>', 'stop after this many steps (smoke tests)', (v) => Number(v))
+    .action(async (opts: { epochs?: number; device?: 'auto' | 'cpu' | 'cuda'; force?: boolean; maxSteps?: number }, cmd: Command) => {
+      await withServices(cmd.optsWithGlobals<GlobalOptions>(), async (services) => {
+        const { trainBackbone } = await import('../services/backbone-training.ts');
+        const outcome = await trainBackbone(services, {
+          epochs: opts.epochs,
+          device: opts.device,
+          force: opts.force,
+          trainerArgs: opts.maxSteps ? ['--max-steps', String(opts.maxSteps)] : [],
+          onProgress: (e) => console.error(describeProgress(e as unknown as Record<string, unknown>)),
+        });
+        console.log(`${outcome.status}: ${outcome.reason}${outcome.version ? ` (${outcome.version})` : ''}`);
+        if (outcome.current || outcome.candidate) console.log(JSON.stringify({ current: outcome.current, candidate: outcome.candidate }));
+        if (outcome.status === 'failed') process.exitCode = 1;
       });
     });
 

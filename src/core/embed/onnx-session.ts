@@ -1,5 +1,30 @@
+import { existsSync, readdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { logger } from '../../log.ts';
+
+/**
+ * The CUDA provider ships as a separate library that only a CUDA install of onnxruntime-node
+ * (ONNXRUNTIME_NODE_INSTALL=cuda12) brings; without it, asking for CUDA prints a native error.
+ */
+function cudaProviderInstalled(): boolean {
+  try {
+    const binDir = path.join(path.dirname(createRequire(import.meta.url).resolve('onnxruntime-node')), '..', 'bin');
+    const stack = [binDir];
+    while (stack.length > 0) {
+      const dir = stack.pop()!;
+      if (!existsSync(dir)) continue;
+      for (const entry of readdirSync(dir, { withFileTypes: true })) {
+        if (entry.isDirectory()) stack.push(path.join(dir, entry.name));
+        else if (entry.name.startsWith('libonnxruntime_providers_cuda')) return true;
+      }
+    }
+  } catch {
+    // fall through: treat as absent
+  }
+  return false;
+}
 
 export interface SessionOptions {
   /** 'auto' tries CUDA first and falls back to the CPU. */
@@ -23,7 +48,7 @@ export async function createSession(
     graphOptimizationLevel: 'all',
     ...(threads ? { intraOpNumThreads: threads } : {}),
   };
-  const attempts = device === 'cpu' ? ['cpu'] : device === 'cuda' ? ['cuda'] : ['cuda', 'cpu'];
+  const attempts = device === 'cpu' ? ['cpu'] : device === 'cuda' ? ['cuda'] : cudaProviderInstalled() ? ['cuda', 'cpu'] : ['cpu'];
   let lastError: unknown;
   for (const provider of attempts) {
     try {

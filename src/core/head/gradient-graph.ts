@@ -51,3 +51,26 @@ export function buildSoftmaxGradientGraph(): Uint8Array {
   const opset = concat([stringField(1, ''), varintField(2, 12)]);
   return concat([varintField(1, 7 /* ir_version */), stringField(2, 'idoltag'), lenField(7, graph), lenField(8, opset)]);
 }
+
+/**
+ * A one-node graph computing `A·B` (or `Aᵀ·B` with `transA`) in onnxruntime's GEMM, for the
+ * projections of the reduced head fit.  inputs: A, B; output: Y.
+ */
+export function buildMatMulGraph(transA: boolean): Uint8Array {
+  const attr = concat([stringField(1, 'transA'), varintField(20, 2 /* INT */), varintField(3, transA ? 1 : 0)]);
+  const node = concat([encodeNode('Gemm', ['A', 'B'], ['Y'], 'Gemm_Y'), lenField(5, attr)]);
+  const tensor = (name: string, dims: string[]) => {
+    const shape = concat(dims.map((d) => lenField(1, stringField(2, d))));
+    const tensorType = concat([varintField(1, 1 /* FLOAT */), lenField(2, shape)]);
+    return concat([stringField(1, name), lenField(2, lenField(1, tensorType))]);
+  };
+  const graph = concat([
+    lenField(1, node),
+    stringField(2, transA ? 'idoltag_matmul_ta' : 'idoltag_matmul'),
+    lenField(11, tensor('A', transA ? ['K', 'M'] : ['M', 'K'])),
+    lenField(11, tensor('B', ['K', 'N'])),
+    lenField(12, tensor('Y', ['M', 'N'])),
+  ]);
+  const opset = concat([stringField(1, ''), varintField(2, 12)]);
+  return concat([varintField(1, 7 /* ir_version */), stringField(2, 'idoltag'), lenField(7, graph), lenField(8, opset)]);
+}

@@ -2,6 +2,7 @@ import type { FacePrediction, LabelCandidate } from '../types.ts';
 import * as ort from 'onnxruntime-node';
 import { buildSoftmaxGradientGraph } from './gradient-graph.ts';
 import { minimiseLbfgs } from './lbfgs.ts';
+import { basisMatrix, classBalancedSubsample, discriminativeBasis, gemm, type ReducedFitPlan } from './reduced-fit.ts';
 
 /**
  * The character head: class-balanced multinomial logistic regression on the (centred) embeddings,
@@ -33,10 +34,23 @@ export interface HeadTrainingOptions {
   minProbability?: number;
 }
 
+/**
+ * Above this much work per gradient step (faces × dims × characters) the softmax is fit on a
+ * class-balanced subsample in a discriminative subspace (reduced-fit.ts) instead of on every face:
+ * the exact fit of 50k faces × 200 characters took minutes. Below it nothing changes.
+ */
+export const EXACT_FIT_WORK = 1e8;
+
+/** How the reduced fit is sized: about 4k faces and at most 60 L-BFGS steps. */
+export function reducedFitPlan(N: number, D: number, C: number, maxIterations?: number): ReducedFitPlan {
+  const perClass = Math.max(12, Math.ceil(4000 / C));
+  return { perClass, extraDims: Math.min(64, D), maxIterations: Math.min(maxIterations ?? 200, 60) };
+}
+
 export async function trainHead(
   embeddings: Float32Array[],
   labels: string[],
-  options: HeadTrainingOptions = {},
+  options: HeadTrainingOptions & { forceReduced?: ReducedFitPlan } = {},
 ): Promise<HeadModel> {
   if (embeddings.length !== labels.length) throw new Error('embeddings and labels differ in length');
   const labelNames = [...new Set(labels)].sort();
@@ -50,32 +64,75 @@ export async function trainHead(
       centroids: new Float32Array(0), openSetThreshold: 1, minProbability, trainedOn: 0,
     };
   }
-  const classOf = Int32Array.from(labels, (l) => labelNames.indexOf(l));
+  const index = new Map(labelNames.map((l, i) => [l, i]));
+  const classOf = Int32Array.from(labels, (l) => index.get(l)!);
   const counts = new Float64Array(C);
   for (const c of classOf) counts[c]++;
 
+  // One pass over the data: per-class sums give the mean, the centroids and the open-set calibration.
+  const sums = new Float64Array(C * D);
+  for (let i = 0; i < N; i++) {
+    const e = embeddings[i];
+    const row = classOf[i] * D;
+    for (let d = 0; d < D; d++) sums[row + d] += e[d];
+  }
   const mean = new Float32Array(D);
-  for (const e of embeddings) for (let d = 0; d < D; d++) mean[d] += e[d] / N;
-  const X = new Float32Array(N * D);
-  for (let i = 0; i < N; i++) for (let d = 0; d < D; d++) X[i * D + d] = embeddings[i][d] - mean[d];
+  for (let d = 0; d < D; d++) {
+    let s = 0;
+    for (let c = 0; c < C; c++) s += sums[c * D + d];
+    mean[d] = s / N;
+  }
+  const centroids = new Float32Array(C * D);
+  for (let k = 0; k < C * D; k++) centroids[k] = sums[k];
+  for (let c = 0; c < C; c++) normaliseRow(centroids, c, D);
 
-  const centroids = classCentroids(embeddings, classOf, C, D);
   const weights = new Float32Array(C * D);
   const bias = new Float32Array(C);
-  if (C > 1) await fitSoftmax(X, classOf, counts, N, D, C, options, weights, bias);
+  if (C > 1) {
+    if (options.forceReduced || N * D * C > EXACT_FIT_WORK) {
+      const plan = options.forceReduced ?? reducedFitPlan(N, D, C, options.maxIterations);
+      await fitReducedSoftmax(embeddings, classOf, counts, sums, mean, D, C, options, plan, weights, bias);
+    } else {
+      const X = new Float32Array(N * D);
+      for (let i = 0; i < N; i++) for (let d = 0; d < D; d++) X[i * D + d] = embeddings[i][d] - mean[d];
+      const params = await fitSoftmax(X, classOf, counts, N, D, C, options.l2, options.maxIterations ?? 200);
+      // Stored row-major per class (C × D) for prediction.
+      for (let c = 0; c < C; c++) for (let d = 0; d < D; d++) weights[c * D + d] = params[d * C + c];
+      for (let c = 0; c < C; c++) bias[c] = params[D * C + c];
+    }
+  }
 
   return {
     labels: labelNames, dim: D, weights, bias, mean, centroids, minProbability, trainedOn: N,
-    openSetThreshold: calibrateOpenSet(embeddings, classOf, counts, centroids, C, D, options.knownAcceptance ?? 0.95),
+    openSetThreshold: calibrateOpenSet(embeddings, classOf, counts, sums, C, D, options.knownAcceptance ?? 0.95),
   };
 }
 
+async function fitReducedSoftmax(
+  embeddings: Float32Array[], classOf: Int32Array, counts: Float64Array, sums: Float64Array, mean: Float32Array,
+  D: number, C: number, options: HeadTrainingOptions, plan: ReducedFitPlan, weights: Float32Array, bias: Float32Array,
+): Promise<void> {
+  const problem = classBalancedSubsample(embeddings, classOf, C, mean, plan.perClass);
+  const classMeans = new Float64Array(C * D);
+  for (let c = 0; c < C; c++) for (let d = 0; d < D; d++) classMeans[c * D + d] = sums[c * D + d] / counts[c] - mean[d];
+  const basis = await discriminativeBasis(problem, classMeans, C, D, plan.extraDims);
+  const r = basis.length;
+  const Q = basisMatrix(basis, D);
+  const P = await gemm(problem.X, [problem.n, D], Q, [D, r]);
+  const params = await fitSoftmax(P, problem.classOf, problem.counts, problem.n, r, C, options.l2, plan.maxIterations);
+  const Wr = new Float32Array(r * C);
+  for (let k = 0; k < r * C; k++) Wr[k] = params[k];
+  const W = await gemm(Q, [D, r], Wr, [r, C]); // D × C
+  for (let c = 0; c < C; c++) for (let d = 0; d < D; d++) weights[c * D + d] = W[d * C + c];
+  for (let c = 0; c < C; c++) bias[c] = params[r * C + c];
+}
+
+/** Class-balanced softmax regression on centred rows X (N × D); returns [W (D × C) row-major, b]. */
 async function fitSoftmax(
   X: Float32Array, classOf: Int32Array, counts: Float64Array, N: number, D: number, C: number,
-  options: HeadTrainingOptions, weights: Float32Array, bias: Float32Array,
-): Promise<void> {
+  l2 = 3e-5, maxIterations = 200,
+): Promise<Float64Array> {
   const session = await gradientSession();
-  const l2 = options.l2 ?? 3e-5;
   // Class-balanced: every character weighs the same in the loss, however many faces it has.
   const Yw = new Float32Array(N * C);
   for (let i = 0; i < N; i++) Yw[i * C + classOf[i]] = 1 / (C * counts[classOf[i]]);
@@ -100,26 +157,14 @@ async function fitSoftmax(
     for (let c = 0; c < C; c++) grad[D * C + c] = gb[c];
     return loss;
   };
-  await minimiseLbfgs(params, evaluate, { maxIterations: options.maxIterations ?? 200 });
-  // Stored row-major per class (C × D) for prediction.
-  for (let c = 0; c < C; c++) for (let d = 0; d < D; d++) weights[c * D + d] = params[d * C + c];
-  for (let c = 0; c < C; c++) bias[c] = params[D * C + c];
+  await minimiseLbfgs(params, evaluate, { maxIterations });
+  return params;
 }
 
 let gradientSessionPromise: Promise<ort.InferenceSession> | undefined;
 function gradientSession(): Promise<ort.InferenceSession> {
   gradientSessionPromise ??= ort.InferenceSession.create(buildSoftmaxGradientGraph(), { executionProviders: ['cpu'] });
   return gradientSessionPromise;
-}
-
-function classCentroids(embeddings: Float32Array[], classOf: Int32Array, C: number, D: number): Float32Array {
-  const centroids = new Float32Array(C * D);
-  embeddings.forEach((e, i) => {
-    const row = classOf[i] * D;
-    for (let d = 0; d < D; d++) centroids[row + d] += e[d];
-  });
-  for (let c = 0; c < C; c++) normaliseRow(centroids, c, D);
-  return centroids;
 }
 
 function normaliseRow(m: Float32Array, row: number, D: number): void {
@@ -132,27 +177,32 @@ function normaliseRow(m: Float32Array, row: number, D: number): void {
 /**
  * Known faces: cosine to their own class centroid with themselves left out. The threshold accepts
  * `acceptance` of them (class-balanced); a face of a character nobody taught sits further away.
+ * With S the class sum, the left-out centroid is S − e: its dot with e is S·e − |e|², its squared
+ * norm |S|² − 2 S·e + |e|², so one dot product per face suffices.
  */
 function calibrateOpenSet(
-  embeddings: Float32Array[], classOf: Int32Array, counts: Float64Array, centroids: Float32Array,
+  embeddings: Float32Array[], classOf: Int32Array, counts: Float64Array, sums: Float64Array,
   C: number, D: number, acceptance: number,
 ): number {
-  const sums = new Float32Array(C * D);
-  embeddings.forEach((e, i) => {
-    for (let d = 0; d < D; d++) sums[classOf[i] * D + d] += e[d];
-  });
+  const sumNorms = new Float64Array(C);
+  for (let c = 0; c < C; c++) {
+    let s = 0;
+    for (let d = 0; d < D; d++) s += sums[c * D + d] ** 2;
+    sumNorms[c] = s;
+  }
   const scored: Array<{ sim: number; weight: number }> = [];
   embeddings.forEach((e, i) => {
     const c = classOf[i];
     if (counts[c] < 2) return;
-    let dotv = 0;
-    let norm = 0;
+    const row = c * D;
+    let se = 0;
+    let ee = 0;
     for (let d = 0; d < D; d++) {
-      const v = sums[c * D + d] - e[d];
-      dotv += v * e[d];
-      norm += v * v;
+      se += sums[row + d] * e[d];
+      ee += e[d] * e[d];
     }
-    scored.push({ sim: dotv / Math.sqrt(norm || 1), weight: 1 / counts[c] });
+    const norm = sumNorms[c] - 2 * se + ee;
+    scored.push({ sim: (se - ee) / Math.sqrt(norm > 0 ? norm : 1), weight: 1 / counts[c] });
   });
   if (scored.length === 0) return 0.5;
   scored.sort((a, b) => a.sim - b.sim);

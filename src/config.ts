@@ -1,0 +1,103 @@
+/**
+ * The one place settings are read: the environment, then `.env` in the working directory (real
+ * environment variables win). Validated with zod; `.env.example` documents every key.
+ */
+import path from 'node:path';
+import dotenv from 'dotenv';
+import { z } from 'zod';
+
+// Loaded when this module is first imported (main.ts imports it first), so that modules which read
+// process.env as they load, such as the logger's level, see values from .env too.
+dotenv.config({ quiet: true });
+
+const snowflake = z.string().regex(/^\d{17,20}$/, 'must be a Discord id (17–20 digits)');
+const optionalText = z
+  .string()
+  .optional()
+  .transform((value) => (value === undefined || value.trim() === '' ? undefined : value.trim()));
+const optional = <T extends z.ZodTypeAny>(schema: T) => optionalText.pipe(schema.optional());
+const positiveInt = (fallback: number) => optionalText.pipe(z.coerce.number().int().positive().default(fallback));
+
+const dataSchema = z.object({
+  IDOLTAG_DATA_DIR: optionalText.transform((dir) => path.resolve(dir ?? 'data')),
+});
+
+const botSchema = dataSchema.extend({
+  DISCORD_TOKEN: z
+    .string({ required_error: 'is missing: paste your bot token from the Discord developer portal' })
+    .trim()
+    .min(1, 'is empty: paste your bot token from the Discord developer portal')
+    .refine((token) => !/\s/.test(token), 'must not contain spaces'),
+  DISCORD_APPLICATION_ID: optional(snowflake),
+  DISCORD_DEV_GUILD_ID: optional(snowflake),
+  DISCORD_API_URL: optional(z.string().url('must be a URL such as https://discord.com/api')),
+  IDOLTAG_MAX_ATTACHMENT_BYTES: positiveInt(10 * 1024 * 1024),
+  IDOLTAG_ATTACHMENT_TIMEOUT_MS: positiveInt(15_000),
+  IDOLTAG_MAX_IMAGES_PER_MESSAGE: positiveInt(4),
+  IDOLTAG_GALLERY_PAGE_SIZE: optionalText.pipe(z.coerce.number().int().min(1).max(10).default(5)),
+  IDOLTAG_TEST_ALLOW_ATTACHMENT_ORIGIN: optional(
+    z
+      .string()
+      .url()
+      .refine((url) => /^http:\/\/(127\.0\.0\.1|localhost)(:\d+)?\/?$/.test(url), 'may only name a loopback origin'),
+  ),
+});
+
+export interface DataSettings {
+  dataDir: string;
+}
+
+export interface BotSettings extends DataSettings {
+  token: string;
+  applicationId?: string;
+  devGuildId?: string;
+  /** Base of the REST API; only tests point it elsewhere. */
+  apiUrl?: string;
+  maxAttachmentBytes: number;
+  attachmentTimeoutMs: number;
+  maxImagesPerMessage: number;
+  galleryPageSize: number;
+  /** A loopback origin that may serve attachments besides Discord's CDN: tests only. */
+  testAttachmentOrigin?: string;
+}
+
+/** Settings are wrong or missing; `message` names each problem and how to fix it. */
+export class SettingsError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'SettingsError';
+  }
+}
+
+function readEnv(env?: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  return env ?? process.env;
+}
+
+function parse<T extends z.ZodTypeAny>(schema: T, env: NodeJS.ProcessEnv): z.infer<T> {
+  const result = schema.safeParse(env);
+  if (result.success) return result.data;
+  const lines = result.error.issues.map((issue) => `  - ${issue.path.join('.')} ${issue.message}`);
+  throw new SettingsError(
+    `Some settings need a look (set them in the environment or in .env; .env.example explains each):\n${lines.join('\n')}`,
+  );
+}
+
+export function loadDataSettings(env?: NodeJS.ProcessEnv): DataSettings {
+  return { dataDir: parse(dataSchema, readEnv(env)).IDOLTAG_DATA_DIR };
+}
+
+export function loadBotSettings(env?: NodeJS.ProcessEnv): BotSettings {
+  const raw = parse(botSchema, readEnv(env));
+  return {
+    dataDir: raw.IDOLTAG_DATA_DIR,
+    token: raw.DISCORD_TOKEN,
+    applicationId: raw.DISCORD_APPLICATION_ID,
+    devGuildId: raw.DISCORD_DEV_GUILD_ID,
+    apiUrl: raw.DISCORD_API_URL?.replace(/\/+$/, ''),
+    maxAttachmentBytes: raw.IDOLTAG_MAX_ATTACHMENT_BYTES,
+    attachmentTimeoutMs: raw.IDOLTAG_ATTACHMENT_TIMEOUT_MS,
+    maxImagesPerMessage: raw.IDOLTAG_MAX_IMAGES_PER_MESSAGE,
+    galleryPageSize: raw.IDOLTAG_GALLERY_PAGE_SIZE,
+    testAttachmentOrigin: raw.IDOLTAG_TEST_ALLOW_ATTACHMENT_ORIGIN?.replace(/\/+$/, ''),
+  };
+}

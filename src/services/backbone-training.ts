@@ -1,0 +1,120 @@
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import * as ort from 'onnxruntime-node';
+import { heldOutMetrics, embeddingsFor, isNotWorse, type HeldOutMetrics } from './backbone-evaluation.ts';
+import type { Services } from './index.ts';
+import { readTrainedSpec } from './model-registry.ts';
+import { activateModel, type SwapProgress } from './model-swap.ts';
+import { acquireTrainingLock } from './training-lock.ts';
+import { buildTrainingSet } from './training-set.ts';
+import { runTrainer, type TrainerEvent } from './trainer-process.ts';
+
+export interface BackboneTrainingOptions {
+  epochs?: number;
+  device?: 'auto' | 'cpu' | 'cuda';
+  /** Train even if few labels arrived since the last run. */
+  force?: boolean;
+  minNewLabels?: number;
+  /** Extra trainer flags (e.g. ['--max-steps', '3'] in tests). */
+  trainerArgs?: string[];
+  onProgress?: (event: TrainerEvent | SwapProgress) => void;
+  signal?: AbortSignal;
+}
+
+export interface BackboneOutcome {
+  status: 'activated' | 'rejected' | 'skipped' | 'failed';
+  reason: string;
+  runId?: number;
+  version?: string;
+  current?: HeldOutMetrics;
+  candidate?: HeldOutMetrics;
+}
+
+/** Checks onnxruntime-node against the trainer's own output on its formula-defined input. */
+async function checkParity(modelDir: string): Promise<number> {
+  const samples = JSON.parse(readFileSync(path.join(modelDir, 'samples.json'), 'utf8'));
+  const [, channels, height, width] = samples.synthetic.shape as number[];
+  const input = new Float32Array(channels * height * width);
+  for (let c = 0; c < channels; c++)
+    for (let h = 0; h < height; h++)
+      for (let w = 0; w < width; w++) input[(c * height + h) * width + w] = ((7 * c + 3 * h + 5 * w) % 17) / 8 - 1;
+  const spec = readTrainedSpec(modelDir);
+  const session = await ort.InferenceSession.create(path.join(modelDir, 'model.onnx'), { executionProviders: ['cpu'] });
+  try {
+    const out = await session.run({ [spec.input.name]: new ort.Tensor('float32', input, [1, channels, height, width]) });
+    const got = out[spec.output.name].data as Float32Array;
+    const want = samples.synthetic.embedding as number[];
+    let maxDiff = 0;
+    for (let i = 0; i < want.length; i++) maxDiff = Math.max(maxDiff, Math.abs(got[i] - want[i]));
+    return maxDiff;
+  } finally {
+    await session.release();
+  }
+}
+
+/**
+ * Fine-tunes the backbone on every label people gave, in the trainer process, then serves the
+ * result only if held-out figures did not drop. Until the final switch (one transaction) the old
+ * model keeps serving, so a crash or kill at any step leaves it in place.
+ */
+export async function trainBackbone(services: Services, options: BackboneTrainingOptions = {}): Promise<BackboneOutcome> {
+  const { store } = services;
+  const labelsNow = store.labels.countHuman(null);
+  const last = store.trainingRuns.lastSucceeded('backbone');
+  const labelsThen = last?.metrics_json ? (JSON.parse(last.metrics_json).labels ?? 0) : 0;
+  if (!options.force && labelsNow - labelsThen < (options.minNewLabels ?? 200)) {
+    return { status: 'skipped', reason: `only ${labelsNow - labelsThen} new labels since the last backbone training` };
+  }
+  const release = acquireTrainingLock(services.files.dataDir);
+  const runId = store.trainingRuns.start('backbone', null);
+  const currentVersion = services.models.activeVersion();
+  try {
+    const items = buildTrainingSet(store, services.files);
+    const workDir = path.join(services.files.dataDir, 'training', `run-${runId}`);
+    const staging = path.join(workDir, 'staging');
+    mkdirSync(staging, { recursive: true });
+    const datasetPath = path.join(workDir, 'dataset.json');
+    const trainerItems = items.filter((i) => i.split !== 'test').map(({ path: p, label, group, split }) => ({ path: p, label, group, split }));
+    writeFileSync(datasetPath, JSON.stringify({ version: 1, input_size: 160, items: trainerItems }));
+
+    const args = ['train', '--dataset', datasetPath, '--out', staging, '--device', options.device ?? 'auto'];
+    if (options.epochs) args.push('--epochs', String(options.epochs));
+    if (last?.model_version && store.models.get(last.model_version)) {
+      const init = path.join(path.dirname(store.models.get(last.model_version)!.path), 'checkpoint.pt');
+      args.push('--init', init);
+    }
+    const done = await runTrainer([...args, ...(options.trainerArgs ?? [])], options.onProgress, options.signal);
+
+    const parity = await checkParity(staging);
+    if (!(parity < 1e-3)) throw new Error(`exported model disagrees with the trainer (max diff ${parity})`);
+    const modelJson = JSON.parse(readFileSync(path.join(staging, 'model.json'), 'utf8'));
+    const version = `backbone-${runId}@${String(modelJson.id).slice(0, 8)}`;
+    const modelDir = path.join(services.files.dataDir, 'models', version);
+    mkdirSync(path.dirname(modelDir), { recursive: true });
+    renameSync(staging, modelDir);
+    store.models.upsert({
+      id: version,
+      path: path.join(modelDir, 'model.onnx'),
+      specJson: JSON.stringify(readTrainedSpec(modelDir)),
+      parentId: currentVersion,
+      metricsJson: JSON.stringify({ trainer: (done as { metrics?: unknown }).metrics, parity }),
+    });
+
+    const current = await heldOutMetrics(items, await embeddingsFor(store, items, currentVersion, await services.models.embedder(currentVersion)));
+    const candidate = await heldOutMetrics(items, await embeddingsFor(store, items, version, await services.models.embedder(version)));
+    const verdict = isNotWorse(candidate, current);
+    const metrics = { labels: labelsNow, current, candidate, parity, verdict: verdict.reason };
+    if (!verdict.ok) {
+      store.trainingRuns.finish(runId, 'rejected', { modelVersion: version, metrics });
+      return { status: 'rejected', reason: verdict.reason, runId, version, current, candidate };
+    }
+    await activateModel(services, version, options.onProgress);
+    store.trainingRuns.finish(runId, 'succeeded', { modelVersion: version, metrics });
+    return { status: 'activated', reason: verdict.reason, runId, version, current, candidate };
+  } catch (err) {
+    store.trainingRuns.finish(runId, 'failed', { error: (err as Error).message });
+    return { status: 'failed', reason: (err as Error).message, runId };
+  } finally {
+    release();
+  }
+}
