@@ -1,0 +1,18 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { it } from 'node:test';
+import { pythonExecutable } from '../../src/services/trainer-process.ts';
+import { ROOT } from '../helpers/paths.ts';
+
+// The trainer's own suite (real training steps, export and parity) runs under Debian's torch.
+it('trainer unit tests pass under python', { timeout: 15 * 60_000 }, () => {
+  const r = spawnSync(pythonExecutable(), ['-m', 'unittest', 'discover', '-s', 'trainer/tests', '-t', '.'], {
+    cwd: ROOT,
+    env: { ...process.env, OMP_WAIT_POLICY: 'PASSIVE' },
+    encoding: 'utf8',
+  });
+  const tail = (r.stderr ?? '').split('\n').slice(-30).join('\n');
+  console.log(tail);
+  assert.equal(r.status, 0, tail);
+  assert.match(r.stderr, /^OK/m);
+});
