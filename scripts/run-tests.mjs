@@ -25,6 +25,7 @@ const env = { ...process.env };
 const sharedModels = path.resolve(root, '..', 'shared', 'data', 'models');
 env.IDOLTAG_MODEL_MIRROR ??= sharedModels;
 env.IDOLTAG_LOG_LEVEL ??= 'warn';
+env.IDOLTAG_OFFLINE ??= '1';
 env.OMP_WAIT_POLICY ??= 'PASSIVE';
 
 const r = spawnSync(

@@ -67,7 +67,8 @@ export async function resolveModelFile(modelId: string, fileName?: string): Prom
     const mirrored = path.join(mirror, model.mirrorDir ?? model.id, file.name);
     sources.push([mirrored, () => copyFile(mirrored, partial)]);
   }
-  if (file.url) sources.push([file.url, () => download(file.url!, partial)]);
+  // IDOLTAG_OFFLINE=1 never reaches upstream (tests, air-gapped installs): the mirror or nothing.
+  if (file.url && !process.env.IDOLTAG_OFFLINE) sources.push([file.url, () => download(file.url!, partial)]);
   for (const [where, fetchIt] of sources) {
     try {
       await fetchIt();
