@@ -3,12 +3,24 @@ import pino from 'pino';
 const SECRET_KEYS = ['token', 'DISCORD_TOKEN', 'authorization', 'headers.authorization', '*.token', '*.authorization'];
 
 /** The one logger. Secrets are redacted by key; nothing should log them in the first place. */
+/** Secret values from the environment, scrubbed from every line whatever key or message carries them. */
+function secretValues(): string[] {
+  return [process.env.DISCORD_TOKEN].filter((v): v is string => !!v && v.length >= 8);
+}
+
 /** Logs go to stderr so that the CLI's stdout (e.g. `tag --json`) stays machine-readable. */
 export const logger = pino(
   {
     level: process.env.IDOLTAG_LOG_LEVEL ?? 'info',
     redact: { paths: SECRET_KEYS, censor: '[redacted]' },
     base: undefined,
+    hooks: {
+      streamWrite(line) {
+        let out = line;
+        for (const secret of secretValues()) out = out.split(secret).join('[redacted]');
+        return out;
+      },
+    },
   },
   pino.destination(2),
 );
