@@ -79,7 +79,11 @@ describe('idoltag bot against a fake Discord', { skip, timeout: 240_000 }, () =>
 
   test('deploy-commands registered every command in the dev guild', () => {
     const names = (fake.registeredCommands.get(fake.guildId) ?? []).map((c) => c.name).sort();
-    assert.deepEqual(names, ['character', 'characters', 'gallery', 'stats', 'tag', 'teach', 'watch']);
+    assert.deepEqual(names, ['character', 'characters', 'gallery', 'stats', 'tag', 'teach', 'train', 'watch']);
+    for (const admin of ['character', 'train', 'watch']) {
+      const command = fake.registeredCommands.get(fake.guildId)!.find((c) => c.name === admin);
+      assert.equal(command.default_member_permissions, String(1 << 5), `/${admin} needs Manage Server by default`);
+    }
     const watch = fake.registeredCommands.get(fake.guildId)!.find((c) => c.name === 'watch');
     assert.equal(watch.default_member_permissions, String(1 << 5), '/watch needs Manage Server by default');
   });
@@ -260,6 +264,8 @@ describe('idoltag bot against a fake Discord', { skip, timeout: 240_000 }, () =>
     const fields = Object.fromEntries(stats.embeds[0].fields.map((f: any) => [f.name, f.value]));
     assert.equal(fields.Characters, '4');
     assert.match(fields['Face model'], /mobilenet/i);
+    const trained = await fake.reply(fake.slash('train head'), 60_000);
+    assert.match(trained.content, /Recogniser v\d+ learned 4 characters/);
   });
 
   test('/character rename keeps the faces under the new name', async () => {

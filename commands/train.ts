@@ -1,0 +1,71 @@
+import { InteractionContextType, PermissionFlagsBits, SlashCommandBuilder } from 'discord.js';
+import type { Command } from '../src/discord/command-loader.ts';
+import { UserFacingError } from '../src/discord/errors.ts';
+import { TrainingBusyError } from '../src/services/training-lock.ts';
+
+let backboneRunning = false;
+
+export default {
+  data: new SlashCommandBuilder()
+    .setName('train')
+    .setDescription('Retrain my recogniser now instead of waiting for the schedule')
+    .setContexts(InteractionContextType.Guild)
+    .setDefaultMemberPermissions(PermissionFlagsBits.ManageGuild)
+    .addSubcommand((sub) => sub.setName('head').setDescription('Refit the character recogniser from every taught face (a second or so)'))
+    .addSubcommand((sub) =>
+      sub
+        .setName('backbone')
+        .setDescription('Fine-tune the face model on every label (minutes to hours); it only switches if it got better')
+        .addIntegerOption((o) => o.setName('epochs').setDescription('Most passes over the labels').setMinValue(1).setMaxValue(50)),
+    ),
+
+  async execute(interaction, { services, logger }) {
+    const guildId = interaction.guildId!;
+    if (interaction.options.getSubcommand() === 'head') {
+      await interaction.deferReply();
+      const refit = await services.heads.refit(guildId);
+      await interaction.editReply(
+        `🧠 Recogniser v${refit.headVersion} learned ${refit.characters} characters from ${refit.faces} faces in ${Math.round(refit.fitMs)} ms.`,
+      );
+      return;
+    }
+    if (backboneRunning) throw new UserFacingError('A face-model training is already running. I will post here when it is done.');
+    backboneRunning = true;
+    await interaction.reply('🏋️ Starting a face-model training on every label. Tagging keeps working meanwhile; I will update this message.');
+    const { trainBackbone } = await import('../src/services/backbone-training.ts');
+    let lastEdit = 0;
+    const say = async (text: string) => {
+      try {
+        await interaction.editReply(text);
+      } catch {
+        // The interaction token lasts 15 minutes; after that, post in the channel instead.
+        const channel = interaction.channel;
+        if (channel?.isSendable()) await channel.send(text).catch(() => undefined);
+      }
+    };
+    // Runs in the background: the command returns at once and the gateway stays responsive.
+    void trainBackbone(services, {
+      force: true,
+      epochs: interaction.options.getInteger('epochs') ?? undefined,
+      onProgress: (e) => {
+        if (!('event' in e) || e.event !== 'epoch' || Date.now() - lastEdit < 10_000) return;
+        lastEdit = Date.now();
+        void say(`🏋️ Training… epoch ${e.epoch}/${e.epochs}, held-out MAP@R ${Number(e.val_map_at_r).toFixed(3)}.`);
+      },
+    })
+      .then((outcome) =>
+        say(
+          outcome.status === 'activated'
+            ? `✅ New face model **${outcome.version}** is in service (${outcome.reason}).`
+            : outcome.status === 'rejected'
+              ? `↩️ The new face model was not better, so the old one stays (${outcome.reason}).`
+              : `⚠️ Training did not finish: ${outcome.reason}. The old face model is still in service.`,
+        ),
+      )
+      .catch((err) => {
+        logger.error({ err }, 'backbone training from /train failed');
+        return say(err instanceof TrainingBusyError ? '⏳ Another training is already running.' : '⚠️ Training failed; the old face model is still in service.');
+      })
+      .finally(() => (backboneRunning = false));
+  },
+} satisfies Command;
