@@ -1,8 +1,10 @@
+import path from 'node:path';
 import type { Command } from 'commander';
 import '../core/embed/derive-pooled.ts';
 import { resolveModelFile } from '../core/models/cache.ts';
 import { loadManifest } from '../core/models/manifest.ts';
-import { guildOf, withServices, type GlobalOptions } from './context.ts';
+import { dataDir, guildOf, withServices, type GlobalOptions } from './context.ts';
+import { gracefulStop } from './shutdown.ts';
 
 function describeProgress(e: Record<string, unknown>): string {
   if ('phase' in e) return `${e.phase} ${e.done}/${e.total}`;
@@ -28,7 +30,7 @@ export function registerAdmin(program: Command): void {
         const list = services.characters.list(guildOf(global));
         if (list.length === 0) console.log('No characters taught yet. Try: idoltag import <folder>');
         for (const c of list) console.log(`${c.name}\t${c.faces}`);
-      });
+      }, { refitStaleHeads: false });
     });
 
   const models = program.command('models').description('model files');
@@ -60,7 +62,7 @@ export function registerAdmin(program: Command): void {
           const metrics = layer ? `\theld-out MAP@R ${layer.map_at_r.toFixed(3)}, recall@1 ${layer.recall_at_1.toFixed(3)}` : '';
           console.log(`${row.active ? '*' : ' '} ${row.id}\t${row.created_at}${metrics}`);
         }
-      });
+      }, { refitStaleHeads: false });
     });
   model
     .command('activate <version>')
@@ -107,6 +109,8 @@ export function registerAdmin(program: Command): void {
           device: opts.device,
           force: opts.force,
           trainerArgs: opts.maxSteps ? ['--max-steps', String(opts.maxSteps)] : [],
+          // SIGTERM stops the trainer; the run is recorded as failed and the old model keeps serving.
+          signal: gracefulStop(),
           onProgress: (e) => console.error(describeProgress(e as unknown as Record<string, unknown>)),
         });
         console.log(`${outcome.status}: ${outcome.reason}${outcome.version ? ` (${outcome.version})` : ''}`);
@@ -117,11 +121,12 @@ export function registerAdmin(program: Command): void {
 
   program
     .command('backup <file>')
-    .description('write a consistent copy of the database (safe while the bot runs)')
+    .description('write a consistent copy of the database (safe while the bot runs; see docs/backup.md)')
     .action(async (file: string, _opts, cmd: Command) => {
-      await withServices(cmd.optsWithGlobals<GlobalOptions>(), async (services) => {
-        await services.store.db.backup(file);
-        console.log(`Backed up to ${file}. Crops and images live in the data folder; copy it too.`);
-      });
+      const { backupDatabase } = await import('../store/backup.ts');
+      const target = path.resolve(file);
+      const pages = await backupDatabase(dataDir(cmd.optsWithGlobals<GlobalOptions>()), target);
+      console.log(`Backed up the database (${pages} pages) to ${target}.`);
+      console.log('Now copy crops/, images/ and models/ from the data folder too (docs/backup.md); they only ever grow.');
     });
 }

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import cliProgress from 'cli-progress';
-import { openServices, type Services } from '../services/index.ts';
+import { openServices, type ServiceOptions, type Services } from '../services/index.ts';
 
 export interface GlobalOptions {
   data?: string;
@@ -17,8 +17,12 @@ export function guildOf(options: GlobalOptions): string {
 }
 
 /** Opens the services for one CLI command and always closes them, even on failure. */
-export async function withServices<T>(options: GlobalOptions, fn: (services: Services) => Promise<T>): Promise<T> {
-  const services = await openServices({ dataDir: dataDir(options), detector: options.detector });
+export async function withServices<T>(
+  options: GlobalOptions,
+  fn: (services: Services) => Promise<T>,
+  serviceOptions: Partial<ServiceOptions> = {},
+): Promise<T> {
+  const services = await openServices({ dataDir: dataDir(options), detector: options.detector, ...serviceOptions });
   try {
     return await fn(services);
   } finally {

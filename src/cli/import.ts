@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { guildOf, progress, withServices, type GlobalOptions } from './context.ts';
 import { labelledFiles } from './inputs.ts';
+import { gracefulStop, stoppedNote } from './shutdown.ts';
 
 export function registerImport(program: Command): void {
   program
@@ -20,26 +21,34 @@ export function registerImport(program: Command): void {
       }
       const total = [...byCharacter.values()].reduce((n, f) => n + f.length, 0);
       if (total === 0) throw new Error(`No images found in ${source}`);
+      const stop = gracefulStop();
       await withServices(global, async (services) => {
         const bar = progress(total, 'importing');
         let taught = 0;
+        let done = 0;
+        const characters = new Set<string>();
         const failures: string[] = [];
-        for (const [character, files] of byCharacter) {
+        // Each file is taught in its own transaction, so a stop between files loses nothing.
+        files: for (const [character, files] of byCharacter) {
           for (const file of files) {
+            if (stop.aborted) break files;
             const bytes = await readFile(file).catch(() => Buffer.alloc(0));
             const result = await services.teaching.teach({
               guildId: guildOf(global), character, by: 'cli', crops: opts.crops, refit: false, previews: false,
               images: [{ bytes, name: file, source: { kind: 'import', path: file } }],
             });
-            for (const r of result.results) r.ok ? taught++ : failures.push(`${file}: ${r.error}`);
+            for (const r of result.results) r.ok ? (taught++, characters.add(character)) : failures.push(`${file}: ${r.error}`);
+            done++;
             bar.tick();
           }
         }
         bar.stop();
+        const stopped = stoppedNote(done, total);
         const refit = await services.heads.refit(guildOf(global));
         for (const f of failures) console.error(`skipped ${f}`);
+        if (stopped) console.error(stopped);
         console.log(
-          `Taught ${taught} faces of ${byCharacter.size} characters (${failures.length} skipped); ` +
+          `Taught ${taught} faces of ${characters.size} characters (${failures.length} skipped); ` +
             `head v${refit.headVersion} fit on ${refit.faces} faces in ${refit.fitMs.toFixed(0)} ms.`,
         );
       });

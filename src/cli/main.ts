@@ -4,7 +4,10 @@ import { ModelUnavailableError } from '../core/models/cache.ts';
 import { registerAdmin } from './admin.ts';
 import { registerImport } from './import.ts';
 import { registerSort } from './sort.ts';
+import { installSignalHandlers } from './shutdown.ts';
 import { registerTag } from './tag.ts';
+
+installSignalHandlers();
 
 const program = new Command('idoltag')
   .description('Names the characters in game screenshots.')
@@ -17,6 +20,9 @@ registerImport(program);
 registerTag(program);
 registerSort(program);
 registerAdmin(program);
+(await import('./eval.ts')).registerEval(program);
+(await import('./unknowns.ts')).registerUnknowns(program);
+(await import('./map.ts')).registerMap(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { guildOf, progress, withServices, type GlobalOptions } from './context.ts';
 import { imageFiles } from './inputs.ts';
+import { gracefulStop, stoppedNote } from './shutdown.ts';
 import { tagFile } from './tag.ts';
 
 function folderName(label: string): string {
@@ -21,9 +22,12 @@ export function registerSort(program: Command): void {
       if (outDir.startsWith(path.resolve(inDir) + path.sep)) throw new Error('--out must not be inside the input folder');
       const files = imageFiles(inDir);
       const counts = new Map<string, number>();
+      const stop = gracefulStop();
+      let done = 0;
       await withServices(global, async (services) => {
         const bar = progress(files.length, 'sorting');
         for (const file of files) {
+          if (stop.aborted) break;
           const { line } = await tagFile(services, guildOf(global), file);
           bar.tick();
           const folders = line.error
@@ -38,9 +42,12 @@ export function registerSort(program: Command): void {
             else await copyFile(file, target);
             counts.set(folder, (counts.get(folder) ?? 0) + 1);
           }
+          done++;
         }
         bar.stop();
       });
+      const stopped = stoppedNote(done, files.length);
+      if (stopped) console.error(stopped);
       for (const [folder, n] of [...counts].sort()) console.log(`${folder}/: ${n}`);
     });
 }

@@ -4,6 +4,7 @@ import type { Services, TagResult } from '../services/index.ts';
 import { ImageInputError } from '../services/index.ts';
 import { guildOf, progress, withServices, type GlobalOptions } from './context.ts';
 import { filesToTag } from './inputs.ts';
+import { gracefulStop, stoppedNote } from './shutdown.ts';
 
 export interface TagLine {
   path: string;
@@ -54,9 +55,12 @@ export function registerTag(program: Command): void {
     .action(async (inputs: string[], opts: { crops?: boolean; json?: boolean; split?: string }, cmd: Command) => {
       const global = cmd.optsWithGlobals<GlobalOptions>();
       const files = filesToTag(inputs, opts.split);
+      const stop = gracefulStop();
       await withServices(global, async (services) => {
         const bar = opts.json ? progress(files.length, 'tagging') : { tick() {}, stop() {} };
+        let done = 0;
         for (const file of files) {
+          if (stop.aborted) break;
           const { line } = await tagFile(services, guildOf(global), file, opts.crops);
           bar.tick();
           if (opts.json) process.stdout.write(`${JSON.stringify(line)}\n`);
@@ -66,8 +70,11 @@ export function registerTag(program: Command): void {
             const names = line.faces.map((f) => (f.label ? `${f.label} (${Math.round(f.confidence * 100)}%)` : 'unknown'));
             console.log(`${file}: ${names.join(', ')}`);
           }
+          done++;
         }
         bar.stop();
+        const stopped = stoppedNote(done, files.length);
+        if (stopped) console.error(stopped);
       });
     });
 }

@@ -99,7 +99,11 @@ function classify(err: unknown, type: string): ImageInputError {
     return new ImageInputError('That image is too large to process; please send a smaller one.', 'too_large');
   }
   if (/unsupported image format|no decoding plugin|bad seek|heif/i.test(text) && (type === 'heif' || type === 'avif')) {
-    return new ImageInputError(`I can't read ${type.toUpperCase()} images yet; please send a PNG or JPEG.`, 'unsupported');
+    return new ImageInputError(`I can't read ${type === 'heif' ? 'HEIC/HEIF' : 'AVIF'} images yet; please send a PNG or JPEG.`, 'unsupported');
+  }
+  // The magic bytes named a known format but this build has no decoder for it (BMP): not damage.
+  if (/unsupported image format/i.test(text)) {
+    return new ImageInputError(`I can't read ${type.toUpperCase()} images; please send a PNG or JPEG.`, 'unsupported');
   }
   return new ImageInputError('That image looks damaged or cut off, so I could not read it.', 'corrupt');
 }

@@ -44,9 +44,18 @@ export async function fetchLinkedMessage(client: Client, link: string, guildId: 
     );
   }
   if (parsed.guildId !== guildId) throw new UserFacingError('I can only look at messages from this server.');
+  let channel;
   try {
-    const channel = await client.channels.fetch(parsed.channelId);
-    if (!channel?.isTextBased() || !('messages' in channel)) throw new Error('not a text channel');
+    channel = await client.channels.fetch(parsed.channelId);
+  } catch {
+    throw new UserFacingError("I couldn't open that message. Is it in a channel I can see?");
+  }
+  // The link's own guild id is just text: the channel it names must really be in this server.
+  if (!channel || !('guildId' in channel) || channel.guildId !== guildId) {
+    throw new UserFacingError('I can only look at messages from this server.');
+  }
+  try {
+    if (!channel.isTextBased() || !('messages' in channel)) throw new Error('not a text channel');
     return await channel.messages.fetch(parsed.messageId);
   } catch {
     throw new UserFacingError("I couldn't open that message. Is it in a channel I can see?");

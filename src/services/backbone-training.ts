@@ -80,7 +80,7 @@ export async function trainBackbone(services: Services, options: BackboneTrainin
     const args = ['train', '--dataset', datasetPath, '--out', staging, '--device', options.device ?? 'auto'];
     if (options.epochs) args.push('--epochs', String(options.epochs));
     if (last?.model_version && store.models.get(last.model_version)) {
-      const init = path.join(path.dirname(store.models.get(last.model_version)!.path), 'checkpoint.pt');
+      const init = path.join(path.dirname(services.models.modelFile(last.model_version)), 'checkpoint.pt');
       args.push('--init', init);
     }
     const done = await runTrainer([...args, ...(options.trainerArgs ?? [])], options.onProgress, options.signal);
@@ -94,7 +94,8 @@ export async function trainBackbone(services: Services, options: BackboneTrainin
     renameSync(staging, modelDir);
     store.models.upsert({
       id: version,
-      path: path.join(modelDir, 'model.onnx'),
+      // Relative to the data folder, so a backup restored elsewhere still finds it.
+      path: path.join('models', version, 'model.onnx'),
       specJson: JSON.stringify(readTrainedSpec(modelDir)),
       parentId: currentVersion,
       metricsJson: JSON.stringify({ trainer: (done as { metrics?: unknown }).metrics, parity }),

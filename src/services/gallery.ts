@@ -58,7 +58,12 @@ export class GalleryService {
 
   async thumbnail(guildId: string, imageId: number, width = 320): Promise<Buffer | undefined> {
     const image = this.store.images.image(guildId, imageId);
-    const file = image?.stored_path ? this.files.absolute(image.stored_path) : image?.source_path;
+    // Only our own copy, or a CLI user's own file: a chat attachment's name is never a path to read.
+    const file = image?.stored_path
+      ? this.files.absolute(image.stored_path)
+      : image?.source_kind === 'file'
+        ? (image.source_path ?? undefined)
+        : undefined;
     if (!file) return undefined;
     try {
       return await sharp(await readFile(file), { pages: 1 }).rotate().resize({ width, withoutEnlargement: true }).jpeg({ quality: 80 }).toBuffer();

@@ -43,6 +43,26 @@ export class HeadService {
     return { ...predict(current.head, embedding), headVersion: current.version };
   }
 
+  /**
+   * Whether a guild's newest head misses what people taught since: a process that died between
+   * committing a label and refitting (kill -9, power loss) leaves the labels safe but the head old.
+   */
+  isStale(guildId: string, modelVersion = this.models.activeVersion()): boolean {
+    const now = this.store.labels.humanSummary(guildId, modelVersion);
+    const head = this.store.heads.latestSummary(guildId, modelVersion);
+    if (!head) return now.faces > 0;
+    if (head.trained_on !== now.faces) return true;
+    if (now.newest !== null && now.newest > head.created_at) return true;
+    return [...head.labels].sort().join('\u0000') !== now.names.join('\u0000');
+  }
+
+  /** Refits every guild whose head is stale (see isStale); returns those guilds. */
+  async refitStale(): Promise<string[]> {
+    const stale = this.store.heads.guilds().filter((g) => this.isStale(g));
+    for (const guild of stale) await this.refit(guild);
+    return stale;
+  }
+
   /** Refits from all human labels. Concurrent calls for a guild share one fit that starts after them. */
   async refit(guildId: string, modelVersion = this.models.activeVersion()): Promise<HeadRefit> {
     const previous = this.refitting.get(guildId) ?? Promise.resolve(undefined);

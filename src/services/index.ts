@@ -31,6 +31,11 @@ export interface ServiceOptions {
   embedder?: EmbedderOptions;
   recognition?: RecognitionOptions;
   queueLimit?: number;
+  /**
+   * Refit, while opening, any guild head that misses labels committed after it (default true).
+   * Commands that never predict (listing, backups) turn it off.
+   */
+  refitStaleHeads?: boolean;
 }
 
 export interface Stats {
@@ -80,7 +85,7 @@ export async function openServices(options: ServiceOptions): Promise<Services> {
   const abandoned = store.trainingRuns.failAbandoned();
   if (abandoned > 0) logger.warn({ abandoned }, 'marked interrupted training runs as failed');
   const files = new DataFiles(options.dataDir);
-  const models = new ModelRegistry(store, logger, options.embedder);
+  const models = new ModelRegistry(store, logger, options.embedder, options.dataDir);
   try {
     await models.ensureBaseModel();
   } catch (err) {
@@ -90,6 +95,14 @@ export async function openServices(options: ServiceOptions): Promise<Services> {
   const detectorFactory = () =>
     options.detectorInstance ? Promise.resolve(options.detectorInstance) : loadDetector(options.detector);
   const heads = new HeadService(store, models);
+  if (options.refitStaleHeads !== false) {
+    try {
+      const refitted = await heads.refitStale();
+      if (refitted.length > 0) logger.warn({ guilds: refitted }, 'refit heads that missed recent labels (a run stopped before its refit, or another is still importing)');
+    } catch (err) {
+      logger.error({ err }, 'could not refit stale heads; they catch up on the next change');
+    }
+  }
   const recognition = new RecognitionService(store, files, models, detectorFactory, options.recognition);
   const queue = new JobQueue(options.queueLimit ?? Number(process.env.IDOLTAG_QUEUE_LIMIT ?? 50));
   return {

@@ -1,5 +1,5 @@
 import '../core/embed/derive-pooled.ts';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { OnnxEmbedder, type EmbedderSpec } from '../core/embed/onnx-embedder.ts';
 import { resolveModelFile, shortHash } from '../core/models/cache.ts';
@@ -35,7 +35,24 @@ export class ModelRegistry {
     private readonly store: Store,
     private readonly logger: Logger,
     private readonly options: EmbedderOptions = {},
+    /** Trained models live under <dataDir>/models; their paths are stored relative to it. */
+    private readonly dataDir?: string,
   ) {}
+
+  /**
+   * The ONNX file of a trained version. Paths are stored relative to the data folder; older rows
+   * hold absolute paths, which are looked up under this data folder's models/ when the folder was
+   * restored or moved elsewhere.
+   */
+  modelFile(versionId: string): string {
+    const row = this.store.models.get(versionId);
+    if (!row) throw new Error(`Unknown model version ${versionId}`);
+    if (!this.dataDir) return row.path;
+    if (!path.isAbsolute(row.path)) return path.join(this.dataDir, row.path);
+    if (existsSync(row.path)) return row.path;
+    const moved = path.join(this.dataDir, 'models', versionId, path.basename(row.path));
+    return existsSync(moved) ? moved : row.path;
+  }
 
   async ensureBaseModel(): Promise<void> {
     if (this.store.models.active()) return;
@@ -68,7 +85,7 @@ export class ModelRegistry {
       if (!row) throw new Error(`Unknown model version ${versionId}`);
       pending = (async () => {
         // The base model's file lives in the model cache and may need fetching again.
-        const file = versionId.startsWith(`${BASE_EMBEDDER_ID}@`) ? await resolveModelFile(BASE_EMBEDDER_ID) : row.path;
+        const file = versionId.startsWith(`${BASE_EMBEDDER_ID}@`) ? await resolveModelFile(BASE_EMBEDDER_ID) : this.modelFile(versionId);
         const spec = JSON.parse(row.spec_json) as EmbedderSpec;
         return OnnxEmbedder.load(file, spec, versionId, { device: this.options.device, intraOpThreads: this.options.threads });
       })();

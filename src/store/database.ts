@@ -12,7 +12,9 @@ export function openDatabase(dataDir: string): Db {
   const db = new Database(path.join(dataDir, 'idoltag.sqlite'));
   db.pragma('journal_mode = WAL');
   db.pragma('foreign_keys = ON');
-  db.pragma('synchronous = NORMAL');
+  // FULL: a commit is on disk when it returns, so an acknowledged teach survives a power cut too,
+  // not just a crash of the process (NORMAL would only guarantee the latter). ~0.5 ms a commit.
+  db.pragma('synchronous = FULL');
   db.pragma('busy_timeout = 5000');
   migrate(db);
   return db;

@@ -54,6 +54,19 @@ export class LabelRepository {
       .all(modelVersion, guildId) as Array<{ face_id: number; name: string; vector: Buffer }>;
   }
 
+  /** What the head of a guild should be fit on now: how many faces, the newest label, which names. */
+  humanSummary(guildId: string, modelVersion: string): { faces: number; newest: string | null; names: string[] } {
+    const row = this.db
+      .prepare(
+        `SELECT COUNT(*) AS n, MAX(cl.created_at) AS newest, json_group_array(DISTINCT c.name) AS names FROM current_labels cl
+         JOIN characters c ON c.id = cl.character_id
+         JOIN embeddings e ON e.face_id = cl.face_id AND e.model_version = ?
+         WHERE cl.guild_id = ? AND cl.source IN ('taught', 'corrected', 'confirmed')`,
+      )
+      .get(modelVersion, guildId) as { n: number; newest: string | null; names: string };
+    return { faces: row.n, newest: row.newest, names: (JSON.parse(row.names) as Array<string | null>).filter((n): n is string => n !== null).sort() };
+  }
+
   countHuman(guildId: string | null): number {
     const row = this.db
       .prepare(
