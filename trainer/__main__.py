@@ -1,0 +1,95 @@
+"""CLI: python3 -m trainer {train,export-base,make-shared-dataset} ...  (see trainer/README.md)."""
+import argparse
+import json
+import os
+import sys
+import traceback
+
+import torch
+
+from . import DEFAULT_SOURCE_ONNX, events
+
+
+def _threads():
+    # 2-core CPU boxes: more threads (and busy-waiting OpenMP) make each step several times slower
+    torch.set_num_threads(int(os.environ.get("TRAINER_THREADS", "2")))
+
+
+def _parser():
+    ap = argparse.ArgumentParser(prog="python3 -m trainer")
+    sub = ap.add_subparsers(dest="command", required=True)
+    t = sub.add_parser("train", help="fine-tune the backbone on a dataset.json")
+    t.add_argument("--dataset", required=True)
+    t.add_argument("--out", required=True, help="staging folder for model.onnx & co")
+    t.add_argument("--epochs", type=int, default=8)
+    t.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
+    t.add_argument("--batch-p", type=int, default=8)
+    t.add_argument("--batch-k", type=int, default=4)
+    t.add_argument("--dim", type=int, default=128)
+    t.add_argument("--input-size", type=int, default=None, help="default: dataset input_size, else 160")
+    t.add_argument("--init", default=None, help="checkpoint.pt of an earlier run (default: ImageNet weights)")
+    t.add_argument("--seed", type=int, default=0)
+    t.add_argument("--max-steps", type=int, default=None)
+    t.add_argument("--lr", type=float, default=1e-4)
+    t.add_argument("--backbone-lr-scale", type=float, default=None)
+    t.add_argument("--freeze-blocks", type=int, default=None)
+    t.add_argument("--proxy-weight", type=float, default=None)
+    t.add_argument("--pooled-loss-weight", type=float, default=None)
+    t.add_argument("--patience", type=int, default=None)
+    t.add_argument("--source-onnx", default=DEFAULT_SOURCE_ONNX)
+    b = sub.add_parser("export-base", help="write the de-quantised ImageNet backbone as a version-0 model")
+    b.add_argument("--out", required=True)
+    b.add_argument("--input-size", type=int, default=160)
+    b.add_argument("--dataset", default=None, help="optional: take parity sample crops from here")
+    b.add_argument("--source-onnx", default=DEFAULT_SOURCE_ONNX)
+    m = sub.add_parser("make-shared-dataset", help="dataset.json from /work/shared/data face-crop sets")
+    m.add_argument("--out", required=True)
+    m.add_argument("--exclude-labels", default="", help="comma-separated labels to leave out")
+    m.add_argument("--input-size", type=int, default=160)
+    return ap
+
+
+def _train(args):
+    from .train import TrainConfig, run
+    cfg = TrainConfig(dataset=args.dataset, out=args.out)
+    for field in ("epochs", "device", "batch_p", "batch_k", "dim", "input_size", "init", "seed", "max_steps",
+                  "lr", "backbone_lr_scale", "freeze_blocks", "proxy_weight", "pooled_loss_weight",
+                  "patience", "source_onnx"):
+        value = getattr(args, field)
+        if value is not None:
+            setattr(cfg, field, value)
+    run(cfg)
+
+
+def _export_base(args):
+    from .base import export_base
+    export_base(args.out, args.input_size, args.dataset, args.source_onnx)
+
+
+def _make_shared(args):
+    from .shared_data import dataset_doc, shared_items
+    drop = {s for s in args.exclude_labels.split(",") if s}
+    items = [it for it in shared_items() if it["label"] not in drop]
+    with open(args.out, "w", encoding="utf-8") as f:
+        json.dump(dataset_doc(items, args.input_size), f)
+    events.emit("done", items=len(items), labels=len({it["label"] for it in items}))
+
+
+def main(argv=None):
+    events.STREAM = sys.stdout
+    sys.stdout = sys.stderr  # stray prints (torch.onnx, warnings) must not corrupt the JSON-lines stream
+    _threads()
+    args = _parser().parse_args(argv)
+    try:
+        {"train": _train, "export-base": _export_base, "make-shared-dataset": _make_shared}[args.command](args)
+    except Exception as exc:  # report every failure on the protocol, then exit nonzero
+        traceback.print_exc(file=sys.stderr)
+        events.emit("error", message=f"{type(exc).__name__}: {exc}")
+        return 2 if type(exc).__name__ == "DatasetError" else 1
+    finally:
+        sys.stdout = events.STREAM
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,145 @@
+"""End-to-end: the CLI's JSON-lines protocol and the output-folder contract."""
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import unittest
+
+import numpy as np
+import onnx
+import torch
+from PIL import Image
+
+from trainer.data import preprocess, synthetic_input
+from trainer.model import load_checkpoint
+from trainer.onnx_run import OnnxRunner
+from trainer.tests.helpers import HAVE_SHARED, small_shared_items
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+LABELS = ["hatsune_miku", "suzukaze_aoba", "nishikino_maki", "shana", "toyama_rin"]
+
+
+def read_json(path):
+    with open(path, encoding="utf-8") as f:
+        return json.load(f)
+
+
+def run_cli(*args):
+    env = dict(os.environ, OMP_WAIT_POLICY="PASSIVE")
+    proc = subprocess.run([sys.executable, "-m", "trainer", *args], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=300)
+    events = [json.loads(line) for line in proc.stdout.splitlines() if line.strip()]  # every line is JSON
+    return proc, events
+
+
+def check_output_folder(test, out, layer_dims):
+    names = sorted(os.listdir(out))
+    test.assertEqual(names, ["checkpoint.pt", "metrics.json", "model.json", "model.onnx", "samples.json"])
+    model = read_json(os.path.join(out, "model.json"))
+    test.assertEqual(model["input"]["name"], "input")
+    test.assertEqual(model["input"]["colour"], "RGB")
+    test.assertEqual(model["input"]["layout"], "NCHW")
+    test.assertEqual(len(model["input"]["mean"]), 3)
+    test.assertEqual(len(model["input"]["std"]), 3)
+    test.assertEqual(model["output"]["name"], "embedding")
+    test.assertTrue(model["output"]["normalised"])
+    test.assertIn(model["layer"], layer_dims)
+    test.assertEqual(model["output"]["dim"], layer_dims[model["layer"]])
+    for key in ("parent", "created", "id"):
+        test.assertIn(key, model)
+    graph = onnx.load(os.path.join(out, "model.onnx"))
+    onnx.checker.check_model(graph)
+    test.assertEqual(graph.opset_import[0].version, 13)
+    test.assertEqual([i.name for i in graph.graph.input], ["input"])
+    test.assertEqual([o.name for o in graph.graph.output], ["embedding"])
+    test.assertEqual(graph.graph.input[0].type.tensor_type.shape.dim[0].dim_param, "batch")
+    # samples.json: our own float32 outputs, reproduced here by an independent run of the ONNX graph
+    samples = read_json(os.path.join(out, "samples.json"))
+    size = model["input"]["size"]
+    xs = [preprocess(Image.open(s["path"]), size) for s in samples["samples"]] + [synthetic_input(size)[0]]
+    want = np.array([s["embedding"] for s in samples["samples"]] + [samples["synthetic"]["embedding"]],
+                    dtype=np.float32)
+    got = OnnxRunner(os.path.join(out, "model.onnx"), dtype=torch.float32).run({"input": torch.stack(xs).numpy()})
+    np.testing.assert_allclose(got["embedding"], want, atol=1e-4)
+    np.testing.assert_allclose(np.linalg.norm(want, axis=1), 1.0, atol=1e-4)
+    return model, read_json(os.path.join(out, "metrics.json"))
+
+
+@unittest.skipUnless(HAVE_SHARED, "needs /work/shared/data")
+class CliContractTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.TemporaryDirectory()
+        cls.dataset = os.path.join(cls.tmp.name, "dataset.json")
+        with open(cls.dataset, "w") as f:
+            json.dump({"version": 1, "input_size": 64, "items": small_shared_items(LABELS, 6)}, f)
+        cls.out = os.path.join(cls.tmp.name, "run1")
+        cls.proc, cls.events = run_cli("train", "--dataset", cls.dataset, "--out", cls.out, "--epochs", "2",
+                                       "--max-steps", "2", "--batch-p", "3", "--batch-k", "2", "--dim", "32",
+                                       "--device", "cpu")
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.tmp.cleanup()
+
+    def test_progress_events(self):
+        self.assertEqual(self.proc.returncode, 0, self.proc.stderr[-2000:])
+        kinds = [e["event"] for e in self.events]
+        self.assertEqual(kinds[0], "start")
+        self.assertEqual(kinds[-1], "done")
+        epochs = [e for e in self.events if e["event"] == "epoch"]
+        self.assertTrue(epochs)
+        for e in epochs:
+            for key in ("epoch", "epochs", "loss", "val_map_at_r", "val_recall_at_1", "seconds"):
+                self.assertIn(key, e)
+        self.assertIn("layer", self.events[-1]["metrics"])
+
+    def test_output_contract_and_character_held_out_split(self):
+        model, metrics = check_output_folder(self, self.out, {"pooled": 1280, "projection": 32})
+        self.assertEqual(model["input"]["size"], 64)  # taken from dataset.json
+        self.assertEqual(model["parent"]["kind"], "imagenet-int8")
+        split = metrics["split"]
+        self.assertEqual(split["source"], "held_out_characters")
+        self.assertTrue(split["val_labels"])
+        self.assertFalse(set(split["val_labels"]) & set(metrics["train_labels"]))
+        self.assertEqual(metrics["layer"], model["layer"])
+        for layer in ("pooled", "projection"):
+            self.assertIn("map_at_r", metrics["val"][layer])
+        self.assertLess(metrics["export"]["parity_max_abs_diff"], 1e-4)
+
+    def test_init_from_checkpoint_with_other_dim(self):
+        out2 = os.path.join(self.tmp.name, "run2")
+        proc, events = run_cli("train", "--dataset", self.dataset, "--out", out2, "--epochs", "1",
+                               "--max-steps", "1", "--batch-p", "3", "--batch-k", "2", "--dim", "16",
+                               "--init", os.path.join(self.out, "checkpoint.pt"))
+        self.assertEqual(proc.returncode, 0, proc.stderr[-2000:])
+        model, _ = check_output_folder(self, out2, {"pooled": 1280, "projection": 16})
+        parent = read_json(os.path.join(self.out, "model.json"))["id"]
+        self.assertEqual(model["parent"]["kind"], "checkpoint")
+        self.assertEqual(model["parent"]["id"], parent)
+        net, _ = load_checkpoint(os.path.join(out2, "checkpoint.pt"))
+        self.assertEqual(net.dim, 16)
+
+    def test_bad_dataset_reports_error_event(self):
+        bad = os.path.join(self.tmp.name, "bad.json")
+        with open(bad, "w") as f:
+            json.dump({"version": 1, "items": [{"path": "/nope.jpg", "label": "a"}]}, f)
+        out = os.path.join(self.tmp.name, "bad-out")
+        proc, events = run_cli("train", "--dataset", bad, "--out", out)
+        self.assertNotEqual(proc.returncode, 0)
+        self.assertEqual(events[-1]["event"], "error")
+        self.assertTrue(events[-1]["message"])
+        self.assertFalse(os.path.exists(os.path.join(out, "model.onnx")))
+
+    def test_export_base(self):
+        out = os.path.join(self.tmp.name, "base")
+        proc, events = run_cli("export-base", "--out", out, "--input-size", "96", "--dataset", self.dataset)
+        self.assertEqual(proc.returncode, 0, proc.stderr[-2000:])
+        model, metrics = check_output_folder(self, out, {"pooled": 1280})
+        self.assertEqual(model["layer"], "pooled")
+        self.assertFalse(metrics["trained"])
+
+
+if __name__ == "__main__":
+    unittest.main()

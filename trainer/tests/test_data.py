@@ -1,0 +1,69 @@
+import json
+import os
+import tempfile
+import unittest
+
+from trainer.data import DatasetError, load_dataset, split_items, synthetic_input
+
+
+def items(spec, split="train"):
+    """spec: {label: n}; every item is its own group except where noted."""
+    out = []
+    for label, n in spec.items():
+        for i in range(n):
+            out.append({"path": f"/x/{label}/{i}.jpg", "label": label, "group": f"{label}-{i}", "split": split})
+    return out
+
+
+class SplitTest(unittest.TestCase):
+    def test_no_val_items_holds_out_whole_characters(self):
+        data = items({f"c{i}": 6 for i in range(10)})
+        train, val, info = split_items(data, seed=3)
+        self.assertEqual(info["source"], "held_out_characters")
+        train_labels, val_labels = {it["label"] for it in train}, {it["label"] for it in val}
+        self.assertFalse(train_labels & val_labels)
+        self.assertEqual(len(val_labels), 2)  # ~20 % of 10
+        self.assertEqual(len(train) + len(val), len(data))
+
+    def test_groups_never_straddle_the_split(self):
+        data = items({f"c{i}": 4 for i in range(5)})
+        for it in data:  # every source image holds one face of c0 and one of c1
+            if it["label"] in ("c0", "c1"):
+                it["group"] = f"img-{it['path'][-5]}"
+        for seed in range(6):
+            train, val, info = split_items(data, seed=seed)
+            self.assertFalse({it["group"] for it in train} & {it["group"] for it in val})
+
+    def test_given_val_split_is_respected(self):
+        data = items({"a": 3, "b": 3}) + items({"a": 2, "c": 2}, split="val")
+        train, val, info = split_items(data)
+        self.assertEqual(info["source"], "dataset")
+        self.assertEqual(len(val), 4)
+        self.assertAlmostEqual(info["val_unseen_label_fraction"], 0.5)
+
+    def test_too_few_labels(self):
+        with self.assertRaises(DatasetError):
+            split_items(items({"a": 3, "b": 3}))
+
+    def test_load_dataset_validates(self):
+        with tempfile.TemporaryDirectory() as d:
+            path = os.path.join(d, "ds.json")
+            with open(path, "w") as f:
+                json.dump({"version": 1, "items": [{"path": "rel.jpg", "label": "a"}]}, f)
+            with self.assertRaises(DatasetError):
+                load_dataset(path)
+            with open(path, "w") as f:
+                json.dump({"version": 1, "input_size": 96, "items": [{"path": "/a.jpg", "label": "a"}]}, f)
+            got, size = load_dataset(path)
+            self.assertEqual(size, 96)
+            self.assertEqual(got[0]["split"], "train")
+            self.assertEqual(got[0]["group"], "/a.jpg")
+
+    def test_synthetic_input_formula(self):
+        x = synthetic_input(8)
+        self.assertEqual(tuple(x.shape), (1, 3, 8, 8))
+        self.assertAlmostEqual(float(x[0, 2, 1, 3]), ((14 + 3 + 15) % 17) / 8 - 1)
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,0 +1,57 @@
+import unittest
+from collections import Counter
+
+import numpy as np
+import torch
+
+from trainer.metrics import nearest_class_mean_top1, retrieval_metrics
+from trainer.sampler import PKSampler
+
+
+class SamplerTest(unittest.TestCase):
+    def test_batches_are_p_by_k_balanced(self):
+        labels = ["a"] * 10 + ["b"] * 7 + ["c"] * 3 + ["d"] * 12 + ["e"] * 2
+        sampler = PKSampler(labels, p=3, k=4, seed=1)
+        self.assertEqual(len(sampler), len(labels) // 12)
+        batches = list(sampler)
+        self.assertEqual(len(batches), len(sampler))
+        for batch in batches:
+            counts = Counter(labels[i] for i in batch)
+            self.assertEqual(len(counts), 3)
+            self.assertEqual(set(counts.values()), {4})
+            for label, _ in counts.items():
+                distinct = len({i for i in batch if labels[i] == label})
+                self.assertEqual(distinct, min(4, labels.count(label)))
+
+    def test_p_capped_at_number_of_labels(self):
+        sampler = PKSampler(["a", "a", "b", "b"], p=8, k=2, batches_per_epoch=3)
+        self.assertEqual([len(b) for b in sampler], [4, 4, 4])
+
+
+class MetricsTest(unittest.TestCase):
+    def test_map_at_r_hand_computed(self):
+        # x queries (R = 2): #0 ranks x,y -> 0.5; #1 ranks x,y -> 0.5; #3 ranks y,x -> 0.25; lone "y" skipped
+        emb = torch.tensor([[1.0, 0.0], [0.99, 0.14], [0.9, 0.44], [0.0, 1.0]])
+        m = retrieval_metrics(emb, ["x", "x", "y", "x"])
+        self.assertEqual(m["queries"], 3)
+        self.assertAlmostEqual(m["map_at_r"], (0.5 + 0.5 + 0.25) / 3, places=6)
+        self.assertAlmostEqual(m["recall_at_1"], 2 / 3, places=6)
+        perfect = retrieval_metrics(torch.tensor([[1.0, 0], [1, 0], [0, 1], [1, 0]]), ["x", "x", "y", "x"])
+        self.assertAlmostEqual(perfect["map_at_r"], 1.0)
+
+    def test_same_group_is_not_a_match(self):
+        emb = torch.tensor([[1.0, 0], [1.0, 0], [0.8, 0.6], [0, 1.0]])
+        m = retrieval_metrics(emb, ["x", "x", "x", "y"], groups=["g", "g", "h", "i"])
+        self.assertEqual(m["queries"], 3)
+
+    def test_nearest_class_mean(self):
+        rng = np.random.default_rng(0)
+        centres = np.eye(3)
+        emb = np.concatenate([centres[c] + 0.05 * rng.standard_normal((8, 3)) for c in range(3)])
+        labels = sum([[c] * 8 for c in "abc"], [])
+        self.assertEqual(nearest_class_mean_top1(emb, labels), 1.0)
+        self.assertEqual(nearest_class_mean_top1(emb, labels, shots=5, episodes=5), 1.0)
+
+
+if __name__ == "__main__":
+    unittest.main()
