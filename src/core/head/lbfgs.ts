@@ -1,6 +1,10 @@
 /**
  * Limited-memory BFGS with a backtracking (Armijo) line search, for smooth convex objectives such
  * as the softmax head. `evaluate` returns the loss and writes the gradient into `grad`.
+ *
+ * The history lives in preallocated ring buffers and each two-loop pass fuses one update with the
+ * next dot product, so a step costs about 2m + 8 passes over the parameters and allocates nothing
+ * (the arithmetic, and so the result, is the same as the plain two-loop recursion).
  */
 export async function minimiseLbfgs(
   x: Float64Array,
@@ -13,35 +17,73 @@ export async function minimiseLbfgs(
   const n = x.length;
   const grad = new Float64Array(n);
   let loss = await evaluate(x, grad);
-  const sHist: Float64Array[] = [];
-  const yHist: Float64Array[] = [];
-  const rhoHist: number[] = [];
+  // Ring buffers: entry k (0 = oldest) of `count` lives at slot (start + k) % m.
+  const sBuf: Float64Array[] = [];
+  const yBuf: Float64Array[] = [];
+  const rho = new Float64Array(m);
+  let start = 0;
+  let count = 0;
+  const slot = (k: number) => (start + k) % m;
   const direction = new Float64Array(n);
   const alpha = new Float64Array(m);
   const xNew = new Float64Array(n);
   const gradNew = new Float64Array(n);
+  let sSpare: Float64Array = new Float64Array(n);
+  let ySpare: Float64Array = new Float64Array(n);
   let iter = 0;
   for (; iter < maxIterations; iter++) {
     // Two-loop recursion: direction = -H * grad.
     for (let i = 0; i < n; i++) direction[i] = -grad[i];
-    for (let k = sHist.length - 1; k >= 0; k--) {
-      alpha[k] = rhoHist[k] * dot(sHist[k], direction);
-      axpy(-alpha[k], yHist[k], direction);
-    }
-    if (sHist.length > 0) {
-      const last = sHist.length - 1;
-      const gamma = dot(sHist[last], yHist[last]) / dot(yHist[last], yHist[last]);
-      for (let i = 0; i < n; i++) direction[i] *= gamma;
-    }
-    for (let k = 0; k < sHist.length; k++) {
-      const beta = rhoHist[k] * dot(yHist[k], direction);
-      axpy(alpha[k] - beta, sHist[k], direction);
+    if (count > 0) {
+      // First loop, newest to oldest: alpha_k = rho_k s_k·q; q -= alpha_k y_k.
+      let k = count - 1;
+      alpha[k] = rho[slot(k)] * dot(sBuf[slot(k)], direction);
+      for (; k > 0; k--) {
+        const y = yBuf[slot(k)];
+        const sNext = sBuf[slot(k - 1)];
+        const a = alpha[k];
+        let s = 0;
+        for (let i = 0; i < n; i++) {
+          const q = direction[i] - a * y[i];
+          direction[i] = q;
+          s += sNext[i] * q;
+        }
+        alpha[k - 1] = rho[slot(k - 1)] * s;
+      }
+      axpy(-alpha[0], yBuf[slot(0)], direction);
+      const newest = slot(count - 1);
+      const gamma = dot(sBuf[newest], yBuf[newest]) / dot(yBuf[newest], yBuf[newest]);
+      // Second loop, oldest to newest: beta_k = rho_k y_k·r; r += (alpha_k - beta_k) s_k.
+      let beta = 0;
+      {
+        const y0 = yBuf[slot(0)];
+        for (let i = 0; i < n; i++) {
+          const r = direction[i] * gamma;
+          direction[i] = r;
+          beta += y0[i] * r;
+        }
+        beta *= rho[slot(0)];
+      }
+      for (k = 0; k < count - 1; k++) {
+        const s = sBuf[slot(k)];
+        const yNext = yBuf[slot(k + 1)];
+        const c = alpha[k] - beta;
+        let b = 0;
+        for (let i = 0; i < n; i++) {
+          const r = direction[i] + c * s[i];
+          direction[i] = r;
+          b += yNext[i] * r;
+        }
+        beta = rho[slot(k + 1)] * b;
+      }
+      axpy(alpha[count - 1] - beta, sBuf[slot(count - 1)], direction);
     }
     let slope = dot(direction, grad);
     if (slope >= 0) {
       for (let i = 0; i < n; i++) direction[i] = -grad[i];
       slope = dot(direction, grad);
-      sHist.length = yHist.length = rhoHist.length = 0;
+      count = 0;
+      start = 0;
     }
     let step = iter === 0 ? 1 / Math.max(1, Math.sqrt(dot(grad, grad))) : 1;
     let newLoss = Infinity;
@@ -52,22 +94,23 @@ export async function minimiseLbfgs(
       step *= 0.5;
     }
     if (!(newLoss < loss)) break;
-    const s = new Float64Array(n);
-    const y = new Float64Array(n);
+    // The new pair is built in the spare buffers and swapped into the ring only if it is kept.
+    let sy = 0;
     for (let i = 0; i < n; i++) {
-      s[i] = xNew[i] - x[i];
-      y[i] = gradNew[i] - grad[i];
+      const si = xNew[i] - x[i];
+      const yi = gradNew[i] - grad[i];
+      sSpare[i] = si;
+      ySpare[i] = yi;
+      sy += si * yi;
     }
-    const sy = dot(s, y);
     if (sy > 1e-12) {
-      if (sHist.length === m) {
-        sHist.shift();
-        yHist.shift();
-        rhoHist.shift();
-      }
-      sHist.push(s);
-      yHist.push(y);
-      rhoHist.push(1 / sy);
+      // Into the next free slot, or over the oldest when full.
+      const target = count < m ? slot(count) : start;
+      [sBuf[target], sSpare] = [sSpare, sBuf[target] ?? new Float64Array(n)];
+      [yBuf[target], ySpare] = [ySpare, yBuf[target] ?? new Float64Array(n)];
+      rho[target] = 1 / sy;
+      if (count < m) count++;
+      else start = (start + 1) % m;
     }
     x.set(xNew);
     grad.set(gradNew);

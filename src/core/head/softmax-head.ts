@@ -1,8 +1,6 @@
 import type { FacePrediction, LabelCandidate } from '../types.ts';
-import * as ort from 'onnxruntime-node';
-import { buildSoftmaxGradientGraph } from './gradient-graph.ts';
-import { minimiseLbfgs } from './lbfgs.ts';
-import { basisMatrix, classBalancedSubsample, discriminativeBasis, gemm, type ReducedFitPlan } from './reduced-fit.ts';
+import { classBalancedSubsample, fitReducedSoftmax, type ReducedFitPlan } from './reduced-fit.ts';
+import { fitSoftmax } from './softmax-fit.ts';
 
 /**
  * The character head: class-balanced multinomial logistic regression on the (centred) embeddings,
@@ -32,6 +30,11 @@ export interface HeadTrainingOptions {
   /** Share of taught faces the open-set gate must accept (per-face, class-balanced). */
   knownAcceptance?: number;
   minProbability?: number;
+  /**
+   * 'auto' (default): the exact fit unless faces × dims × characters exceeds EXACT_FIT_WORK, then
+   * the reduced fit. 'exact' or an explicit plan are for measurements.
+   */
+  fit?: 'auto' | 'exact' | ReducedFitPlan;
 }
 
 /**
@@ -40,17 +43,27 @@ export interface HeadTrainingOptions {
  * the exact fit of 50k faces × 200 characters took minutes. Below it nothing changes.
  */
 export const EXACT_FIT_WORK = 1e8;
+const CALIBRATION_PER_CLASS = 64;
 
-/** How the reduced fit is sized: about 4k faces and at most 60 L-BFGS steps. */
+/**
+ * How the reduced fit is sized: about 5k faces (at least 25 per character), the class means plus 64
+ * within-class directions (shared variation such as pose and colouring, which the head must learn to
+ * discount), at most 20 L-BFGS steps. Measured on synthetic 50k × 200 data: held-out top-1 0.995
+ * with these settings, 0.95 with 15 faces per character, 0.89 without the within-class directions;
+ * 20 steps and 100 steps give the same.
+ */
 export function reducedFitPlan(N: number, D: number, C: number, maxIterations?: number): ReducedFitPlan {
-  const perClass = Math.max(12, Math.ceil(4000 / C));
-  return { perClass, extraDims: Math.min(64, D), maxIterations: Math.min(maxIterations ?? 200, 60) };
+  return {
+    perClass: Math.max(25, Math.ceil(5000 / C)),
+    extraDims: Math.max(0, Math.min(64, D - C)),
+    maxIterations: Math.min(maxIterations ?? 200, 20),
+  };
 }
 
 export async function trainHead(
   embeddings: Float32Array[],
   labels: string[],
-  options: HeadTrainingOptions & { forceReduced?: ReducedFitPlan } = {},
+  options: HeadTrainingOptions = {},
 ): Promise<HeadModel> {
   if (embeddings.length !== labels.length) throw new Error('embeddings and labels differ in length');
   const labelNames = [...new Set(labels)].sort();
@@ -88,10 +101,12 @@ export async function trainHead(
 
   const weights = new Float32Array(C * D);
   const bias = new Float32Array(C);
+  const fit = options.fit ?? 'auto';
+  const reduced = C > 1 && (typeof fit === 'object' || (fit === 'auto' && N * D * C > EXACT_FIT_WORK));
   if (C > 1) {
-    if (options.forceReduced || N * D * C > EXACT_FIT_WORK) {
-      const plan = options.forceReduced ?? reducedFitPlan(N, D, C, options.maxIterations);
-      await fitReducedSoftmax(embeddings, classOf, counts, sums, mean, D, C, options, plan, weights, bias);
+    if (reduced) {
+      const plan = typeof fit === 'object' ? fit : reducedFitPlan(N, D, C, options.maxIterations);
+      await fitReducedSoftmax(embeddings, classOf, counts, sums, mean, C, options.l2, plan, weights, bias);
     } else {
       const X = new Float32Array(N * D);
       for (let i = 0; i < N; i++) for (let d = 0; d < D; d++) X[i * D + d] = embeddings[i][d] - mean[d];
@@ -104,67 +119,12 @@ export async function trainHead(
 
   return {
     labels: labelNames, dim: D, weights, bias, mean, centroids, minProbability, trainedOn: N,
-    openSetThreshold: calibrateOpenSet(embeddings, classOf, counts, sums, C, D, options.knownAcceptance ?? 0.95),
+    // A large guild's gate is calibrated on up to CALIBRATION_PER_CLASS faces of each character.
+    openSetThreshold: calibrateOpenSet(
+      embeddings, classOf, counts, sums, C, D, options.knownAcceptance ?? 0.95,
+      reduced ? classBalancedSubsample(classOf, C, CALIBRATION_PER_CLASS, 3).rows : undefined,
+    ),
   };
-}
-
-async function fitReducedSoftmax(
-  embeddings: Float32Array[], classOf: Int32Array, counts: Float64Array, sums: Float64Array, mean: Float32Array,
-  D: number, C: number, options: HeadTrainingOptions, plan: ReducedFitPlan, weights: Float32Array, bias: Float32Array,
-): Promise<void> {
-  const problem = classBalancedSubsample(embeddings, classOf, C, mean, plan.perClass);
-  const classMeans = new Float64Array(C * D);
-  for (let c = 0; c < C; c++) for (let d = 0; d < D; d++) classMeans[c * D + d] = sums[c * D + d] / counts[c] - mean[d];
-  const basis = await discriminativeBasis(problem, classMeans, C, D, plan.extraDims);
-  const r = basis.length;
-  const Q = basisMatrix(basis, D);
-  const P = await gemm(problem.X, [problem.n, D], Q, [D, r]);
-  const params = await fitSoftmax(P, problem.classOf, problem.counts, problem.n, r, C, options.l2, plan.maxIterations);
-  const Wr = new Float32Array(r * C);
-  for (let k = 0; k < r * C; k++) Wr[k] = params[k];
-  const W = await gemm(Q, [D, r], Wr, [r, C]); // D × C
-  for (let c = 0; c < C; c++) for (let d = 0; d < D; d++) weights[c * D + d] = W[d * C + c];
-  for (let c = 0; c < C; c++) bias[c] = params[r * C + c];
-}
-
-/** Class-balanced softmax regression on centred rows X (N × D); returns [W (D × C) row-major, b]. */
-async function fitSoftmax(
-  X: Float32Array, classOf: Int32Array, counts: Float64Array, N: number, D: number, C: number,
-  l2 = 3e-5, maxIterations = 200,
-): Promise<Float64Array> {
-  const session = await gradientSession();
-  // Class-balanced: every character weighs the same in the loss, however many faces it has.
-  const Yw = new Float32Array(N * C);
-  for (let i = 0; i < N; i++) Yw[i * C + classOf[i]] = 1 / (C * counts[classOf[i]]);
-  const xTensor = new ort.Tensor('float32', X, [N, D]);
-  const ywTensor = new ort.Tensor('float32', Yw, [N, C]);
-  const W = new Float32Array(D * C);
-  const b = new Float32Array(C);
-  const params = new Float64Array(D * C + C);
-  const evaluate = async (p: Float64Array, grad: Float64Array): Promise<number> => {
-    for (let k = 0; k < D * C; k++) W[k] = p[k];
-    for (let c = 0; c < C; c++) b[c] = p[D * C + c];
-    const out = await session.run({
-      X: xTensor, W: new ort.Tensor('float32', W, [D, C]), b: new ort.Tensor('float32', b, [C]), Yw: ywTensor,
-    });
-    const gW = out.gradW.data as Float32Array;
-    const gb = out.gradb.data as Float32Array;
-    let loss = (out.loss.data as Float32Array)[0];
-    for (let k = 0; k < D * C; k++) {
-      grad[k] = gW[k] + l2 * p[k];
-      loss += 0.5 * l2 * p[k] * p[k];
-    }
-    for (let c = 0; c < C; c++) grad[D * C + c] = gb[c];
-    return loss;
-  };
-  await minimiseLbfgs(params, evaluate, { maxIterations });
-  return params;
-}
-
-let gradientSessionPromise: Promise<ort.InferenceSession> | undefined;
-function gradientSession(): Promise<ort.InferenceSession> {
-  gradientSessionPromise ??= ort.InferenceSession.create(buildSoftmaxGradientGraph(), { executionProviders: ['cpu'] });
-  return gradientSessionPromise;
 }
 
 function normaliseRow(m: Float32Array, row: number, D: number): void {
@@ -182,7 +142,7 @@ function normaliseRow(m: Float32Array, row: number, D: number): void {
  */
 function calibrateOpenSet(
   embeddings: Float32Array[], classOf: Int32Array, counts: Float64Array, sums: Float64Array,
-  C: number, D: number, acceptance: number,
+  C: number, D: number, acceptance: number, rows?: ArrayLike<number>,
 ): number {
   const sumNorms = new Float64Array(C);
   for (let c = 0; c < C; c++) {
@@ -190,10 +150,16 @@ function calibrateOpenSet(
     for (let d = 0; d < D; d++) s += sums[c * D + d] ** 2;
     sumNorms[c] = s;
   }
+  // Each character weighs the same: a face's weight is 1 / (faces of its character scored).
+  const scoredPerClass = new Float64Array(C);
+  const count = rows ? rows.length : embeddings.length;
+  for (let k = 0; k < count; k++) scoredPerClass[classOf[rows ? rows[k] : k]]++;
   const scored: Array<{ sim: number; weight: number }> = [];
-  embeddings.forEach((e, i) => {
+  for (let k = 0; k < count; k++) {
+    const i = rows ? rows[k] : k;
     const c = classOf[i];
-    if (counts[c] < 2) return;
+    if (counts[c] < 2) continue;
+    const e = embeddings[i];
     const row = c * D;
     let se = 0;
     let ee = 0;
@@ -202,8 +168,8 @@ function calibrateOpenSet(
       ee += e[d] * e[d];
     }
     const norm = sumNorms[c] - 2 * se + ee;
-    scored.push({ sim: (se - ee) / Math.sqrt(norm > 0 ? norm : 1), weight: 1 / counts[c] });
-  });
+    scored.push({ sim: (se - ee) / Math.sqrt(norm > 0 ? norm : 1), weight: 1 / scoredPerClass[c] });
+  }
   if (scored.length === 0) return 0.5;
   scored.sort((a, b) => a.sim - b.sim);
   const total = scored.reduce((s, x) => s + x.weight, 0);

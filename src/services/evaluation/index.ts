@@ -1,0 +1,179 @@
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import type { Services } from '../index.ts';
+import { loadEvalItems, type EvalItem } from './dataset.ts';
+import { EmbeddingCache } from './embed.ts';
+import {
+  closedProtocol, dlcProtocol, fewShotProtocol, planDlc,
+  type ClosedReport, type DlcReport, type FewShotReport, type OpenSetReport, type Sample,
+} from './protocols.ts';
+
+export { formatReport } from './report.ts';
+export { loadEvalItems } from './dataset.ts';
+export { renderEmbeddingMap, type EmbeddingMap, type EmbeddingMapOptions } from './map.ts';
+
+export type Protocol = 'closed' | 'fewshot' | 'dlc';
+
+export interface EvaluationOptions {
+  sources: string[];
+  protocol: Protocol;
+  /** The pictures are face crops: no detection. */
+  crops?: boolean;
+  /** Few-shot and DLC: faces taught per character (default 5). */
+  shots?: number;
+  /** Few-shot and DLC: repetitions with different shots (default 5). */
+  seeds?: number;
+  seed?: number;
+  /** Share of each character's pictures queried when the data has no split column (default 0.3). */
+  testFraction?: number;
+  aliases?: Map<string, string>;
+  /** Faces of characters that are never taught, for the open-set numbers. */
+  unknownSources?: string[];
+  /** DLC: the characters that arrive later (default: a seeded quarter of them). */
+  newLabels?: string[];
+  /** DLC: train the backbone on the old characters first (needs src/services/backbone-training.ts). */
+  trainBackbone?: boolean;
+  onProgress?: (done: number, total: number) => void;
+  log?: (line: string) => void;
+}
+
+export interface EvaluationReport {
+  protocol: Protocol;
+  sources: string[];
+  embedder: string;
+  input: 'crops' | 'detected faces';
+  items: number;
+  embedded: number;
+  skipped: Array<{ path: string; error: string }>;
+  /** Items per character. */
+  characters: Record<string, number>;
+  closed?: ClosedReport;
+  fewShot?: FewShotReport;
+  dlc?: DlcReport;
+  openSet?: OpenSetReport;
+  options: { shots: number; seeds: number; seed: number; testFraction: number };
+  timings: { embedMs: number; evaluateMs: number; totalMs: number };
+}
+
+const EVAL_GUILD = 'eval';
+
+/**
+ * Runs one protocol end to end: load the items, embed each file once, split, fit heads with the
+ * bot's own `trainHead`, and measure. Nothing is written to the database unless the DLC protocol
+ * trains a backbone (which teaches the old characters into the guild "eval" first).
+ */
+export async function runEvaluation(services: Services, options: EvaluationOptions): Promise<EvaluationReport> {
+  const started = performance.now();
+  const shots = options.shots ?? 5;
+  const seeds = options.seeds ?? 5;
+  const seed = options.seed ?? 1;
+  const testFraction = options.testFraction ?? 0.3;
+  const items = loadEvalItems(options.sources, { aliases: options.aliases });
+  if (items.length === 0) throw new Error(`No labelled images found in ${options.sources.join(', ')}`);
+  const unknownItems = options.unknownSources?.length ? loadEvalItems(options.unknownSources, { aliases: options.aliases }) : [];
+  const cache = new EmbeddingCache(services, options.crops ?? false);
+  const skipped: Array<{ path: string; error: string }> = [];
+  const total = items.length + unknownItems.length;
+  let done = 0;
+  const embedAll = async (list: EvalItem[], version?: string): Promise<Sample[]> => {
+    const out: Sample[] = [];
+    for (const item of list) {
+      const e = await cache.get(item.path, version);
+      options.onProgress?.(++done, total);
+      if (e.embedding) out.push({ item, vector: e.embedding });
+      else if (!version) skipped.push({ path: item.path, error: e.error ?? 'not embedded' });
+    }
+    return out;
+  };
+  let samples = await embedAll(items);
+  const taughtLabels = new Set(samples.map((s) => s.item.label));
+  let unknown = await embedAll(unknownItems);
+  const overlapping = unknown.filter((s) => taughtLabels.has(s.item.label));
+  if (overlapping.length > 0) {
+    options.log?.(`ignoring ${overlapping.length} --unknown faces of characters that are in the data`);
+    unknown = unknown.filter((s) => !taughtLabels.has(s.item.label));
+  }
+  if (samples.length === 0) throw new Error('No picture could be embedded; are these face crops (--crops)?');
+  const embedMs = cache.embedMs;
+  const evalStarted = performance.now();
+  let embedder = services.models.activeVersion();
+
+  const report: EvaluationReport = {
+    protocol: options.protocol,
+    sources: options.sources,
+    embedder,
+    input: options.crops ? 'crops' : 'detected faces',
+    items: items.length,
+    embedded: samples.length,
+    skipped,
+    characters: countBy(samples.map((s) => s.item.label)),
+    options: { shots, seeds, seed, testFraction },
+    timings: { embedMs: 0, evaluateMs: 0, totalMs: 0 },
+  };
+
+  if (options.protocol === 'closed') {
+    Object.assign(report, await closedProtocol(samples, { seed, testFraction, unknown }));
+  } else if (options.protocol === 'fewshot') {
+    Object.assign(report, await fewShotProtocol(samples, { shots, seeds, seed, unknown }));
+  } else {
+    let plan = planDlc(samples, { newLabels: options.newLabels, seed, testFraction });
+    let backbone = `${embedder} (not retrained: head-only DLC)`;
+    if (options.trainBackbone) {
+      const trained = await trainBackboneOn(services, plan.oldTrain, options);
+      if (trained.version) {
+        embedder = trained.version;
+        // Same items, same seed → the same plan, now with the new backbone's embeddings.
+        samples = await embedAll(samples.map((s) => s.item), trained.version);
+        plan = planDlc(samples, { newLabels: plan.newLabels, seed, testFraction });
+        backbone = `${trained.version}, trained on the ${plan.oldLabels.length} old characters' training faces (${trained.note})`;
+      } else {
+        backbone = `${embedder} (${trained.note}; head-only DLC)`;
+      }
+    }
+    Object.assign(report, await dlcProtocol(plan, { shots, seeds, seed, backbone }));
+    report.embedder = embedder;
+  }
+  report.timings = { embedMs, evaluateMs: performance.now() - evalStarted, totalMs: performance.now() - started };
+  return report;
+}
+
+function countBy(values: string[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const v of values.slice().sort()) counts[v] = (counts[v] ?? 0) + 1;
+  return counts;
+}
+
+/**
+ * Teaches the old characters' training faces into the guild "eval" of this (scratch) data folder
+ * and runs `trainBackbone` (src/services/backbone-training.ts), which trains on every human label in
+ * the folder. The candidate it registers is evaluated whether or not its own held-out check let it
+ * serve.
+ */
+async function trainBackboneOn(
+  services: Services, oldTrain: Sample[], options: EvaluationOptions,
+): Promise<{ version?: string; note: string }> {
+  const modulePath = new URL('../backbone-training.ts', import.meta.url);
+  if (!existsSync(fileURLToPath(modulePath))) return { note: 'src/services/backbone-training.ts is not there' };
+  const { trainBackbone } = (await import(modulePath.href)) as typeof import('../backbone-training.ts');
+  const byLabel = new Map<string, EvalItem[]>();
+  for (const s of oldTrain) byLabel.set(s.item.label, [...(byLabel.get(s.item.label) ?? []), s.item]);
+  for (const [character, list] of byLabel) {
+    await services.teaching.teach({
+      guildId: EVAL_GUILD, character, by: 'eval', crops: options.crops, refit: false, previews: false,
+      images: await Promise.all(list.map(async (item) => ({ bytes: await readFile(item.path), name: item.path, source: { kind: 'import' as const, path: item.path } }))),
+    });
+  }
+  options.log?.(`training the backbone on ${oldTrain.length} faces of ${byLabel.size} characters…`);
+  const outcome = await trainBackbone(services, {
+    force: true,
+    onProgress: (event) => {
+      const e = event as { event?: string; epoch?: number; epochs?: number; val_map_at_r?: number };
+      if (e.event === 'epoch') options.log?.(`  epoch ${e.epoch}/${e.epochs}: MAP@R ${e.val_map_at_r?.toFixed(3) ?? '?'}`);
+    },
+  });
+  if (outcome.version && services.store.models.get(outcome.version)) {
+    return { version: outcome.version, note: `${outcome.status}: ${outcome.reason}` };
+  }
+  return { note: `backbone training ${outcome.status}: ${outcome.reason}` };
+}

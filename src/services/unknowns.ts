@@ -1,0 +1,218 @@
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import sharp from 'sharp';
+import { centroidSimilarity } from '../core/head/softmax-head.ts';
+import { cosineDistances, hdbscan } from '../core/map/hdbscan.ts';
+import { blobToVector } from '../store/database.ts';
+import { validateCharacterName } from '../store/characters.ts';
+import type { Services } from './index.ts';
+import { UserInputError } from './teaching.ts';
+
+/**
+ * Faces the bot could not name (their current label is a prediction of "unknown"), grouped by
+ * HDBSCAN so that a person can name a whole group at once.
+ *
+ * Clustering: the faces are centred on their own mean and compared by cosine. Centring matters:
+ * every face embedding shares a large common component, which squeezes all cosine distances into a
+ * narrow band; without it the density estimate sees one blob. HDBSCAN needs no distance threshold,
+ * so the same settings work for any embedder: a cluster is at least 3 faces, and a face is "dense"
+ * when it has 3 neighbours close by (minSamples). Faces in no dense group are left out (noise).
+ *
+ * Cluster ids are the first 10 hex digits of a SHA-1 of the sorted face ids: the same faces give the
+ * same id on every call and across processes; once a face joins or leaves, the id changes (naming a
+ * stale id is refused, so nobody names faces they did not see).
+ */
+export interface UnknownCluster {
+  id: string;
+  faceIds: number[];
+  size: number;
+  /** Mean cosine of the faces to the cluster's centroid (1 = identical). */
+  cohesion: number;
+  /** The taught character whose centroid is closest, as a hint. */
+  nearest?: { character: string; similarity: number };
+}
+
+export interface ClusterListing {
+  clusters: UnknownCluster[];
+  /** Unknown faces considered and those left in no cluster. */
+  unknownFaces: number;
+  noise: number;
+  /** When there were more unknown faces than MAX_FACES, only the newest were clustered. */
+  truncated: boolean;
+}
+
+export const CLUSTER_SETTINGS = { minClusterSize: 3, minSamples: 3 };
+const MAX_FACES = 4000;
+
+export interface NameResult {
+  character: string;
+  created: boolean;
+  taught: number;
+  excluded: number[];
+  headVersion: number;
+}
+
+export class UnknownsService {
+  constructor(private readonly services: Services) {}
+
+  private unknownFaces(guildId: string): { ids: number[]; vectors: Float32Array[]; truncated: boolean } {
+    const rows = this.services.store.db
+      .prepare(
+        `SELECT cl.face_id AS id, e.vector FROM current_labels cl
+         JOIN embeddings e ON e.face_id = cl.face_id AND e.model_version = ?
+         WHERE cl.guild_id = ? AND cl.source = 'predicted' AND cl.character_id IS NULL
+         ORDER BY cl.face_id DESC LIMIT ?`,
+      )
+      .all(this.services.models.activeVersion(), guildId, MAX_FACES + 1) as Array<{ id: number; vector: Buffer }>;
+    const truncated = rows.length > MAX_FACES;
+    const kept = rows.slice(0, MAX_FACES).reverse();
+    return { ids: kept.map((r) => r.id), vectors: kept.map((r) => blobToVector(r.vector)), truncated };
+  }
+
+  /** The clusters of never-named faces, largest first. */
+  async listClusters(guildId: string): Promise<ClusterListing> {
+    const { ids, vectors, truncated } = this.unknownFaces(guildId);
+    if (ids.length < CLUSTER_SETTINGS.minClusterSize) {
+      return { clusters: [], unknownFaces: ids.length, noise: ids.length, truncated };
+    }
+    const centred = centre(vectors);
+    const result = hdbscan(await cosineDistances(centred), ids.length, CLUSTER_SETTINGS);
+    const head = this.services.heads.current(guildId)?.head;
+    const names = new Map(this.services.store.characters.listWithCounts(guildId).map((c) => [c.name, c.display_name]));
+    const clusters: UnknownCluster[] = [];
+    for (let c = 0; c < result.clusters; c++) {
+      const members = [...result.labels.keys()].filter((i) => result.labels[i] === c);
+      const faceIds = members.map((i) => ids[i]).sort((a, b) => a - b);
+      const centroid = normalised(sum(members.map((i) => vectors[i])));
+      const cohesion = members.reduce((s, i) => s + dot(vectors[i], centroid), 0) / members.length;
+      let nearest: UnknownCluster['nearest'];
+      if (head && head.labels.length > 0) {
+        head.labels.forEach((label, k) => {
+          const similarity = centroidSimilarity(head, k, centroid);
+          if (!nearest || similarity > nearest.similarity) nearest = { character: names.get(label) ?? label, similarity };
+        });
+      }
+      clusters.push({ id: clusterId(faceIds), faceIds, size: faceIds.length, cohesion, nearest });
+    }
+    clusters.sort((a, b) => b.size - a.size || a.faceIds[0] - b.faceIds[0]);
+    return { clusters, unknownFaces: ids.length, noise: result.labels.filter((l) => l < 0).length, truncated };
+  }
+
+  async cluster(guildId: string, clusterIdOrPrefix: string): Promise<UnknownCluster> {
+    const { clusters } = await this.listClusters(guildId);
+    const wanted = clusterIdOrPrefix.trim().toLowerCase();
+    const found = clusters.filter((c) => c.id.startsWith(wanted));
+    if (found.length === 0 || wanted.length < 4) {
+      throw new UserInputError(`There is no unknown-face cluster ${clusterIdOrPrefix} (any more); list them again.`);
+    }
+    if (found.length > 1) throw new UserInputError(`${clusterIdOrPrefix} matches several clusters; give more of the id.`);
+    return found[0];
+  }
+
+  /** A contact sheet PNG of a cluster's crops, with face ids to pass to --exclude. */
+  async contactSheet(guildId: string, clusterId: string, options: { tile?: number; columns?: number; max?: number } = {}): Promise<Buffer> {
+    const cluster = await this.cluster(guildId, clusterId);
+    return this.sheet(guildId, cluster, options);
+  }
+
+  async sheet(guildId: string, cluster: UnknownCluster, options: { tile?: number; columns?: number; max?: number } = {}): Promise<Buffer> {
+    const tile = options.tile ?? 112;
+    const faces = cluster.faceIds.slice(0, options.max ?? 60);
+    const columns = Math.min(options.columns ?? 8, faces.length);
+    const rows = Math.ceil(faces.length / columns);
+    const pad = 6;
+    const label = 16;
+    const header = 34;
+    const width = columns * (tile + pad) + pad;
+    const height = header + rows * (tile + label + pad) + pad;
+    const composites: sharp.OverlayOptions[] = [];
+    const texts: string[] = [];
+    for (const [k, faceId] of faces.entries()) {
+      const x = pad + (k % columns) * (tile + pad);
+      const y = header + Math.floor(k / columns) * (tile + label + pad);
+      const face = this.services.store.images.face(guildId, faceId);
+      const thumb = face ? await readFile(this.services.files.absolute(face.crop_path)).then(
+        (b) => sharp(b).resize(tile, tile, { fit: 'cover' }).png().toBuffer(),
+        () => undefined,
+      ) : undefined;
+      if (thumb) composites.push({ input: thumb, left: x, top: y });
+      else texts.push(`<rect x="${x}" y="${y}" width="${tile}" height="${tile}" fill="#ccc"/>`);
+      texts.push(`<text x="${x + tile / 2}" y="${y + tile + 13}" text-anchor="middle" font-size="12" font-family="DejaVu Sans" fill="#333">#${faceId}</text>`);
+    }
+    const more = cluster.size > faces.length ? ` (first ${faces.length})` : '';
+    const hint = cluster.nearest ? `, nearest taught: ${escapeXml(cluster.nearest.character)} ${cluster.nearest.similarity.toFixed(2)}` : '';
+    const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}">
+<text x="${pad}" y="23" font-size="16" font-weight="bold" font-family="DejaVu Sans" fill="#111">cluster ${cluster.id}: ${cluster.size} faces${more}, cohesion ${cluster.cohesion.toFixed(2)}${hint}</text>
+${texts.join('\n')}</svg>`;
+    return sharp({ create: { width, height, channels: 3, background: '#ffffff' } })
+      .composite([...composites, { input: Buffer.from(svg), left: 0, top: 0 }])
+      .png()
+      .toBuffer();
+  }
+
+  /**
+   * Names every face of a cluster (but `exclude`) as `character`: labels with source 'corrected'
+   * by `by`, in one transaction, then one head refit.
+   */
+  async nameCluster(guildId: string, clusterId: string, character: string, by: string, exclude: number[] = []): Promise<NameResult> {
+    const invalid = validateCharacterName(character);
+    if (invalid) throw new UserInputError(invalid);
+    const cluster = await this.cluster(guildId, clusterId);
+    const unknownExcludes = exclude.filter((id) => !cluster.faceIds.includes(id));
+    if (unknownExcludes.length) throw new UserInputError(`Faces ${unknownExcludes.join(', ')} are not in cluster ${cluster.id}.`);
+    const faces = cluster.faceIds.filter((id) => !exclude.includes(id));
+    if (faces.length === 0) throw new UserInputError('Every face of that cluster is excluded; nothing to name.');
+    const store = this.services.store;
+    const { created, display } = store.transaction(() => {
+      const found = store.characters.findOrCreate(guildId, character, by);
+      for (const faceId of faces) store.labels.add({ guildId, faceId, characterId: found.character.id, source: 'corrected', by });
+      return { created: found.created, display: found.character.display_name };
+    });
+    const refit = await this.services.heads.refit(guildId);
+    return { character: display, created, taught: faces.length, excluded: exclude, headVersion: refit.headVersion };
+  }
+}
+
+export function clusterId(faceIds: number[]): string {
+  return createHash('sha1').update([...faceIds].sort((a, b) => a - b).join(',')).digest('hex').slice(0, 10);
+}
+
+function centre(vectors: Float32Array[]): Float32Array[] {
+  const D = vectors[0].length;
+  const mean = new Float64Array(D);
+  for (const v of vectors) for (let d = 0; d < D; d++) mean[d] += v[d] / vectors.length;
+  return vectors.map((v) => normalised(Float32Array.from(v, (x, d) => x - mean[d])));
+}
+
+function sum(vectors: Float32Array[]): Float32Array {
+  const out = new Float32Array(vectors[0].length);
+  for (const v of vectors) for (let d = 0; d < v.length; d++) out[d] += v[d];
+  return out;
+}
+
+function normalised(v: Float32Array): Float32Array {
+  const n = Math.sqrt(dot(v, v)) || 1;
+  for (let d = 0; d < v.length; d++) v[d] /= n;
+  return v;
+}
+
+function dot(a: Float32Array, b: Float32Array): number {
+  let s = 0;
+  for (let d = 0; d < a.length; d++) s += a[d] * b[d];
+  return s;
+}
+
+function escapeXml(text: string): string {
+  return text.replace(/[<>&'"]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', "'": '&apos;', '"': '&quot;' })[c]!);
+}
+
+/** For the Discord /unknowns command and the CLI: `unknowns(services).listClusters(guild)`. */
+export function unknowns(services: Services): UnknownsService {
+  return new UnknownsService(services);
+}
+
+/** Function forms, as the issue names them. */
+export const listClusters = (services: Services, guildId: string) => unknowns(services).listClusters(guildId);
+export const contactSheet = (services: Services, guildId: string, clusterId: string) => unknowns(services).contactSheet(guildId, clusterId);
+export const nameCluster = (services: Services, guildId: string, clusterId: string, character: string, by: string, exclude: number[] = []) =>
+  unknowns(services).nameCluster(guildId, clusterId, character, by, exclude);
