@@ -79,7 +79,7 @@ describe('idoltag bot against a fake Discord', { skip, timeout: 240_000 }, () =>
 
   test('deploy-commands registered every command in the dev guild', () => {
     const names = (fake.registeredCommands.get(fake.guildId) ?? []).map((c) => c.name).sort();
-    assert.deepEqual(names, ['character', 'characters', 'gallery', 'stats', 'tag', 'teach', 'train', 'watch']);
+    assert.deepEqual(names, ['character', 'characters', 'gallery', 'map', 'stats', 'tag', 'teach', 'train', 'unknowns', 'watch']);
     for (const admin of ['character', 'train', 'watch']) {
       const command = fake.registeredCommands.get(fake.guildId)!.find((c) => c.name === admin);
       assert.equal(command.default_member_permissions, String(1 << 5), `/${admin} needs Manage Server by default`);
@@ -266,6 +266,11 @@ describe('idoltag bot against a fake Discord', { skip, timeout: 240_000 }, () =>
     assert.match(fields['Face model'], /mobilenet/i);
     const trained = await fake.reply(fake.slash('train head'), 60_000);
     assert.match(trained.content, /Recogniser v\d+ learned 4 characters/);
+    const map = await fake.reply(fake.slash('map', { highlight: KYARU }), 120_000);
+    assert.match(map.content, /faces of 4 characters/);
+    assert.equal(map.attachments.length, 1, 'the map PNG');
+    const unknown = await fake.reply(fake.slash('unknowns list'), 60_000);
+    assert.match(unknown.content, /unknown faces|could name everyone/);
   });
 
   test('/character rename keeps the faces under the new name', async () => {
