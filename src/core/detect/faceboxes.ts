@@ -1,0 +1,217 @@
+import os from 'node:os';
+import * as ort from 'onnxruntime-node';
+import type { DetectedFace, FaceDetector, RgbImage } from '../types.ts';
+import { finishFaces, scaleBox } from './boxes.ts';
+import { decodeBoxes, generatePriors, type RawBox } from './faceboxes-priors.ts';
+import { resolveFaceBoxesModel } from './faceboxes-model.ts';
+import { resizeRgb } from './image.ts';
+import { votingNms } from './nms.ts';
+
+/** A type alias, not an interface, so that it fits the seam's Record<string, unknown>. */
+export type FaceBoxesSettings = {
+  /**
+   * Network input sizes, as the longest side in pixels; 0 is the image's own size. The network
+   * only finds heads of about 130–550 px in its input, so several sizes widen the range. The first
+   * is the base pass, trusted with every head size; the others only with heads up to `maxHead`.
+   */
+  scales: number[];
+  /** Passes that do not enlarge are at most this longest side (bounds the cost of huge images). */
+  maxSide: number;
+  /** Passes that enlarge the image run only for images whose longest side is below this... */
+  upscaleBelow: number;
+  /** ...and enlarge at most by this factor. */
+  maxUpscale: number;
+  /**
+   * Outside the base pass, heads larger than this in the network input are dropped: past its
+   * trained range the network fires on parts of large faces, mostly in enlarged close-ups.
+   */
+  maxHead: number;
+  threshold: number;
+  nms: number;
+  /**
+   * The network was trained on loose head boxes. They become square face boxes of side
+   * `scale`·√(w·h), centred `shiftY`·h lower; null keeps the head boxes.
+   */
+  faceBox: { scale: number; shiftY: number } | null;
+  threads: number;
+};
+
+/**
+ * Two passes (640, own size) cover heads of about 130–1100 px in a 1280×720 screenshot for about
+ * the cost of 1.25 passes. Small images (illustrations, thumbnails) are cheap, so they also get an
+ * enlarged pass for their small faces.
+ *
+ * The face box matches the lbpcascade_animeface box (median over 53 faces both found: side 0.87
+ * of the head box, centre 0.16 of its height lower), so that faces from either detector are framed
+ * alike and the pipeline's crop margin means the same thing for both. The hand boxes of
+ * screenshots_syncopika are tighter (0.6×, centre 0.10·h lower).
+ */
+export const FACEBOXES_DEFAULTS: FaceBoxesSettings = {
+  scales: [640, 0, 2400],
+  maxSide: 1920,
+  upscaleBelow: 1024,
+  maxUpscale: 3,
+  maxHead: 512,
+  threshold: 0.3,
+  nms: 0.3,
+  faceBox: { scale: 0.87, shiftY: 0.16 },
+  // Two threads cut a 1280×720 image from about 55 to about 42 ms on a 2-core machine.
+  threads: Math.min(2, os.availableParallelism()),
+};
+
+export const FACEBOXES_MEAN_BGR = [104, 117, 123] as const;
+
+/**
+ * RGB HWC bytes to the network's input: BGR CHW floats with the training mean subtracted. Writes
+ * into `into` when given (it must hold 3·w·h floats).
+ */
+export function toFaceBoxesInput(image: RgbImage, into?: Float32Array): Float32Array {
+  const n = image.width * image.height;
+  const out = into ? into.subarray(0, 3 * n) : new Float32Array(3 * n);
+  if (out.length !== 3 * n) throw new Error(`Input buffer holds ${out.length} floats, not ${3 * n}`);
+  const src = image.data;
+  const [mb, mg, mr] = FACEBOXES_MEAN_BGR;
+  for (let i = 0, p = 0; i < n; i++, p += 3) {
+    out[i] = src[p + 2] - mb;
+    out[n + i] = src[p + 1] - mg;
+    out[2 * n + i] = src[p] - mr;
+  }
+  return out;
+}
+
+export interface Pass {
+  factor: number;
+  base: boolean;
+}
+
+/** The distinct passes over an image (resize factor, whether it is the base pass), largest first. */
+export function planPasses(
+  width: number,
+  height: number,
+  s: Pick<FaceBoxesSettings, 'scales' | 'maxSide' | 'upscaleBelow' | 'maxUpscale'>,
+): Pass[] {
+  const longest = Math.max(width, height);
+  const passes: Pass[] = [];
+  for (const [i, target] of s.scales.entries()) {
+    let factor = target > 0 ? target / longest : 1;
+    if (factor > 1) {
+      if (longest >= s.upscaleBelow) continue;
+      factor = Math.min(factor, s.maxUpscale);
+    } else {
+      factor = Math.min(factor, s.maxSide / longest);
+    }
+    const same = passes.find((p) => Math.abs(Math.log(factor / p.factor)) < Math.log(1.1));
+    if (same) same.base ||= i === 0;
+    else passes.push({ factor, base: i === 0 });
+  }
+  return passes.sort((a, b) => b.factor - a.factor);
+}
+
+export function headToFace<T extends RawBox>(head: T, conv: { scale: number; shiftY: number }): T {
+  const cx = head.x + head.w / 2;
+  const cy = head.y + head.h / 2 + conv.shiftY * head.h;
+  const side = conv.scale * Math.sqrt(head.w * head.h);
+  return { ...head, x: cx - side / 2, y: cy - side / 2, w: side, h: side };
+}
+
+const sessions = new Map<number, Promise<ort.InferenceSession>>();
+
+function session(threads: number): Promise<ort.InferenceSession> {
+  let s = sessions.get(threads);
+  if (!s) {
+    s = resolveFaceBoxesModel().then((file) =>
+      ort.InferenceSession.create(file, {
+        executionProviders: ['cpu'],
+        intraOpNumThreads: threads,
+        interOpNumThreads: 1,
+        graphOptimizationLevel: 'all',
+        // Spinning worker threads burn the other core between the small convolutions.
+        extra: { session: { intra_op: { allow_spinning: '0' } } },
+      }),
+    );
+    s.catch(() => sessions.delete(threads));
+    sessions.set(threads, s);
+  }
+  return s;
+}
+
+// Input buffers are reused: a fresh 11 MB array per 1280×720 pass costs as much as filling it.
+// Only up to two of at most 1920×1080 are kept, not those of enlarged passes.
+const spareInputs: Float32Array[] = [];
+const SPARE_MAX_FLOATS = 3 * 1920 * 1080;
+
+function takeInput(floats: number): Float32Array {
+  const i = spareInputs.findIndex((b) => b.length >= floats);
+  return i >= 0 ? spareInputs.splice(i, 1)[0] : new Float32Array(floats);
+}
+
+function giveInput(buffer: Float32Array): void {
+  if (spareInputs.length < 2 && buffer.length <= SPARE_MAX_FLOATS) spareInputs.push(buffer);
+}
+
+const priorCache = new Map<string, Float32Array>();
+
+function priorsFor(width: number, height: number): Float32Array {
+  const key = `${width}x${height}`;
+  let p = priorCache.get(key);
+  if (!p) {
+    p = generatePriors(width, height);
+    if (priorCache.size >= 32) priorCache.delete(priorCache.keys().next().value!);
+    priorCache.set(key, p);
+  }
+  return p;
+}
+
+export class FaceBoxesDetector implements FaceDetector {
+  readonly id = 'faceboxes';
+  readonly settings: FaceBoxesSettings;
+
+  constructor(settings: Partial<FaceBoxesSettings> = {}) {
+    this.settings = { ...FACEBOXES_DEFAULTS, ...settings };
+  }
+
+  /** Head boxes from one pass, in the pixels of `image`. */
+  async detectHeads(image: RgbImage, factor: number): Promise<RawBox[]> {
+    const w = Math.max(1, Math.round(image.width * factor));
+    const h = Math.max(1, Math.round(image.height * factor));
+    const input = await resizeRgb(image, w, h);
+    const sess = await session(this.settings.threads);
+    const buffer = takeInput(3 * w * h);
+    let out: ort.InferenceSession.OnnxValueMapType;
+    try {
+      out = await sess.run({ input: new ort.Tensor('float32', toFaceBoxesInput(input, buffer), [1, 3, h, w]) });
+    } finally {
+      giveInput(buffer);
+    }
+    const boxes = decodeBoxes(
+      out.loc.data as Float32Array,
+      out.conf.data as Float32Array,
+      priorsFor(w, h),
+      this.settings.threshold,
+    );
+    return boxes.map((b) => scaleBox(b, image.width / w, image.height / h));
+  }
+
+  /** Face boxes in image pixels, not yet clipped to the image. */
+  async detectUnclipped(image: RgbImage): Promise<DetectedFace[]> {
+    const s = this.settings;
+    const heads: DetectedFace[] = [];
+    for (const { factor, base } of planPasses(image.width, image.height, s)) {
+      for (const b of await this.detectHeads(image, factor)) {
+        if (!base && Math.max(b.w, b.h) * factor > s.maxHead) continue;
+        heads.push({ ...b, detector: this.id });
+      }
+    }
+    const kept = votingNms(heads, s.nms);
+    return s.faceBox ? kept.map((b) => headToFace(b, s.faceBox!)) : kept;
+  }
+
+  async detect(image: RgbImage): Promise<DetectedFace[]> {
+    return finishFaces(await this.detectUnclipped(image), image.width, image.height);
+  }
+}
+
+/** Loads the model now (exporting it if needed) instead of on the first image. */
+export async function warmFaceBoxes(threads = FACEBOXES_DEFAULTS.threads): Promise<void> {
+  await session(threads);
+}

@@ -1,0 +1,136 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import * as ort from 'onnxruntime-node';
+import { DEFAULT_DETECTOR, createDetector } from '../../src/core/detect/chain.ts';
+import { exportPython, resolveFaceBoxesModel } from '../../src/core/detect/faceboxes-model.ts';
+import { priorCount } from '../../src/core/detect/faceboxes-priors.ts';
+import { FaceBoxesDetector } from '../../src/core/detect/faceboxes.ts';
+import { decodeRgb } from '../../src/core/detect/image.ts';
+import { iou } from '../../src/core/detect/nms.ts';
+import { ModelUnavailableError, resolveModelFile, sha256File } from '../../src/core/models/cache.ts';
+import { DATA, tempDir } from '../helpers/paths.ts';
+
+const MIRROR = path.join(DATA, 'models');
+const hasTorch = spawnSync(exportPython(), ['-c', 'import torch'], { env: { ...process.env, OMP_WAIT_POLICY: 'PASSIVE' } }).status === 0;
+const saved = { ...process.env };
+const made: string[] = [];
+function scratch(prefix: string): string {
+  const dir = tempDir(prefix);
+  made.push(dir);
+  return dir;
+}
+// One cache for the whole file: the export runs once and the detection tests reuse it.
+const cache = scratch('idoltag-fb-cache-');
+let exported: string | undefined;
+after(() => {
+  for (const dir of made) rmSync(dir, { recursive: true, force: true });
+});
+
+function useEnv(env: Record<string, string>): void {
+  process.env = { ...saved, IDOLTAG_OFFLINE: '1', IDOLTAG_MODEL_MIRROR: MIRROR, IDOLTAG_MODEL_CACHE: cache, ...env };
+}
+
+describe('FaceBoxes ONNX model', () => {
+  before(() => useEnv({}));
+  after(() => {
+    process.env = { ...saved };
+  });
+
+  it('exports the ONNX graph with torch and caches it with its hash, then reuses it', { skip: !hasTorch && 'no torch' }, async () => {
+    const file = await resolveFaceBoxesModel();
+    assert.ok(file.startsWith(cache));
+    assert.equal(readFileSync(`${file}.sha256`, 'utf8').trim(), await sha256File(file));
+    const mtime = statSync(file).mtimeMs;
+    useEnv({ IDOLTAG_PYTHON: '/nonexistent/python' });
+    assert.equal(await resolveFaceBoxesModel(), file);
+    assert.equal(statSync(file).mtimeMs, mtime);
+    exported = file;
+  });
+
+  it('gives as many outputs as TypeScript makes priors, for odd sizes too', { skip: !hasTorch && 'no torch' }, async () => {
+    const session = await ort.InferenceSession.create(exported!, { executionProviders: ['cpu'], intraOpNumThreads: 1 });
+    for (const [w, h] of [
+      [300, 200],
+      [333, 97],
+    ]) {
+      const out = await session.run({ input: new ort.Tensor('float32', new Float32Array(3 * w * h), [1, 3, h, w]) });
+      assert.deepEqual(out.loc.dims, [1, priorCount(w, h), 4]);
+      assert.deepEqual(out.conf.dims, [1, priorCount(w, h), 2]);
+    }
+  });
+
+  it('takes a pre-exported file from the mirror without python', { skip: !hasTorch && 'no torch' }, async () => {
+    const mirror = scratch('idoltag-fb-mirror-');
+    mkdirSync(path.join(mirror, 'animefaceboxes_onnx'));
+    copyFileSync(exported!, path.join(mirror, 'animefaceboxes_onnx', 'faceboxes.onnx'));
+    const otherCache = scratch('idoltag-fb-cache2-');
+    useEnv({ IDOLTAG_MODEL_MIRROR: mirror, IDOLTAG_MODEL_CACHE: otherCache, IDOLTAG_PYTHON: '/nonexistent/python' });
+    const file = await resolveFaceBoxesModel();
+    assert.ok(file.startsWith(otherCache));
+    assert.equal(await sha256File(file), await sha256File(exported!));
+    // the same through the generic model cache, which goes via the deriver
+    useEnv({ IDOLTAG_MODEL_MIRROR: mirror, IDOLTAG_MODEL_CACHE: scratch('idoltag-fb-cache4-'), IDOLTAG_PYTHON: '/nonexistent/python' });
+    await assert.rejects(resolveModelFile('animefaceboxes_onnx'), /animefaceboxes_pytorch|FaceBoxes_epoch_90/);
+    mkdirSync(path.join(mirror, 'animefaceboxes_pytorch'));
+    copyFileSync(path.join(MIRROR, 'animefaceboxes_pytorch', 'FaceBoxes_epoch_90.pth'), path.join(mirror, 'animefaceboxes_pytorch', 'FaceBoxes_epoch_90.pth'));
+    assert.equal(await sha256File(await resolveModelFile('animefaceboxes_onnx')), await sha256File(exported!));
+    useEnv({});
+  });
+
+  it('says how to get the file when python has no torch', async () => {
+    const bin = scratch('idoltag-fake-python-');
+    const fake = path.join(bin, 'python3');
+    writeFileSync(fake, "#!/bin/sh\necho \"ModuleNotFoundError: No module named 'torch'\" >&2\nexit 1\n");
+    chmodSync(fake, 0o755);
+    const emptyCache = scratch('idoltag-fb-cache3-');
+    useEnv({ IDOLTAG_MODEL_CACHE: emptyCache, IDOLTAG_PYTHON: fake });
+    await assert.rejects(resolveFaceBoxesModel(), (err: Error) => {
+      assert.ok(err instanceof ModelUnavailableError);
+      assert.match(err.message, /no torch/);
+      assert.match(err.message, /install PyTorch/);
+      assert.ok(err.message.includes(path.join(emptyCache, 'animefaceboxes_onnx', 'faceboxes.onnx')));
+      assert.match(err.message, /animefaceboxes_onnx[/\\]faceboxes\.onnx/);
+      return true;
+    });
+    assert.ok(!existsSync(path.join(emptyCache, 'animefaceboxes_onnx', 'faceboxes.onnx')));
+    useEnv({});
+  });
+});
+
+describe('FaceBoxes on real images', { skip: !hasTorch && 'no torch' }, () => {
+  before(() => useEnv({}));
+  after(() => {
+    process.env = { ...saved };
+  });
+
+  it('finds the boxed face of a screenshot', async () => {
+    const image = await decodeRgb(path.join(DATA, 'screenshots_syncopika/images/aletta7.jpg'));
+    const hand = { x: 64, y: 69, w: 222, h: 179 };
+    const faces = await new FaceBoxesDetector().detect(image);
+    assert.equal(faces.length, 1);
+    assert.ok(iou(faces[0], hand) >= 0.3, JSON.stringify(faces));
+    assert.equal(faces[0].detector, 'faceboxes');
+    assert.ok(faces[0].score > 0.9);
+  });
+
+  it('finds most of 13 faces in a group illustration, inside the image', async () => {
+    const image = await decodeRgb(path.join(DATA, 'multiface/images/xavier_test_1.jpg'));
+    const faces = await createDetector(DEFAULT_DETECTOR).detect(image);
+    assert.ok(faces.length >= 12 && faces.length <= 13, `${faces.length} faces`);
+    for (const f of faces) {
+      assert.ok(f.x >= 0 && f.y >= 0 && f.x + f.w <= image.width && f.y + f.h <= image.height);
+      assert.ok(Number.isInteger(f.x) && Number.isInteger(f.w));
+    }
+  });
+
+  it('drops faces under the minimum size', async () => {
+    const image = await decodeRgb(path.join(DATA, 'multiface/images/jonathonyan_detect_04.jpg'));
+    const all = await createDetector('faceboxes').detect(image);
+    assert.equal(all.length, 5);
+    const cut = Math.max(...all.map((f) => f.w)) + 1;
+    assert.equal((await createDetector('faceboxes', { chain: { minFaceSize: cut } }).detect(image)).length, 0);
+  });
+});
