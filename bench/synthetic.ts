@@ -1,4 +1,5 @@
 import { gemm } from '../src/core/head/reduced-fit.ts';
+import { seededRandom } from '../src/core/eval/random.ts';
 
 /**
  * Synthetic "face embeddings" with the structure real ones have: non-negative-ish, L2-normalised,
@@ -21,17 +22,6 @@ export interface SyntheticOptions {
   noise?: number;
 }
 
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function gaussian(random: () => number): number {
   return Math.sqrt(-2 * Math.log(random() + 1e-12)) * Math.cos(2 * Math.PI * random());
 }
@@ -39,7 +29,7 @@ function gaussian(random: () => number): number {
 export async function syntheticEmbeddings(o: SyntheticOptions): Promise<{ embeddings: Float32Array[]; labels: string[] }> {
   const { n, classes: C, dim: D } = o;
   const k = o.nuisanceDims ?? 24;
-  const random = mulberry32(o.seed ?? 1);
+  const random = seededRandom(o.seed ?? 1);
   // A table of normal deviates read at random offsets: generating 64M fresh ones takes seconds.
   const table = new Float32Array(1 << 16);
   for (let i = 0; i < table.length; i++) table[i] = gaussian(random);

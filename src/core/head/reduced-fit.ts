@@ -1,6 +1,7 @@
 import * as ort from 'onnxruntime-node';
 import { buildMatMulGraph } from './gradient-graph.ts';
 import { fitSoftmax } from './softmax-fit.ts';
+import { seededRandom } from '../eval/random.ts';
 
 /**
  * The head fit for large guilds. The exact fit costs O(N·D·C) per L-BFGS step: for 50k faces ×
@@ -40,18 +41,6 @@ export async function gemm(a: Float32Array, aDims: [number, number], b: Float32A
   return out.Y.data as Float32Array;
 }
 
-/** Small seeded generator (mulberry32): the subsample and the sketch are the same on every refit. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 export interface Subsample {
   /** Row indices into the embeddings, ascending within each class. */
   rows: number[];
@@ -63,7 +52,7 @@ export interface Subsample {
 export function classBalancedSubsample(classOf: Int32Array, C: number, perClass: number, seed = 1): Subsample {
   const members: number[][] = Array.from({ length: C }, () => []);
   classOf.forEach((c, i) => members[c].push(i));
-  const random = rng(seed);
+  const random = seededRandom(seed);
   const rows: number[] = [];
   for (const list of members) {
     if (list.length > perClass) {
@@ -194,7 +183,7 @@ export async function fitReducedSoftmax(
       const mrow = sub.classOf[i] * D;
       for (let d = 0; d < D; d++) R[row + d] = X[row + d] - classMeans[mrow + d];
     }
-    const random = rng(2);
+    const random = seededRandom(2);
     const omega = new Float32Array(D * extra);
     for (let j = 0; j < omega.length; j++) omega[j] = random() - 0.5;
     const Y = await gemm(R, [n, D], omega, [D, extra]);
