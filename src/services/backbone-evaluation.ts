@@ -1,9 +1,8 @@
-import { readFile } from 'node:fs/promises';
-import sharp from 'sharp';
 import { retrievalMetrics } from '../core/eval/retrieval.ts';
 import { predict, trainHead } from '../core/head/softmax-head.ts';
-import type { Embedder, RgbImage } from '../core/types.ts';
+import type { Embedder } from '../core/types.ts';
 import type { Store } from '../store/index.ts';
+import { readCrop } from './model-swap.ts';
 import type { TrainingItem } from './training-set.ts';
 
 export interface HeldOutMetrics {
@@ -16,11 +15,6 @@ export interface HeldOutMetrics {
   unseenFiveShotTop1: number | null;
   testFaces: number;
   unseenFaces: number;
-}
-
-async function readCrop(file: string): Promise<RgbImage> {
-  const { data, info } = await sharp(await readFile(file)).removeAlpha().raw().toBuffer({ resolveWithObject: true });
-  return { data: new Uint8Array(data.buffer, data.byteOffset, data.length), width: info.width, height: info.height };
 }
 
 /** Embeddings of the items under one model: stored ones when present, else computed from crops. */

@@ -9,7 +9,8 @@ export interface SwapProgress {
   total: number;
 }
 
-async function readCrop(file: string): Promise<RgbImage> {
+/** A stored face crop (PNG under the data folder) as RGB pixels. */
+export async function readCrop(file: string): Promise<RgbImage> {
   const { data, info } = await sharp(await readFile(file)).removeAlpha().raw().toBuffer({ resolveWithObject: true });
   return { data: new Uint8Array(data.buffer, data.byteOffset, data.length), width: info.width, height: info.height };
 }
