@@ -133,4 +133,27 @@ describe('FaceBoxes on real images', { skip: !hasTorch && 'no torch' }, () => {
     const cut = Math.max(...all.map((f) => f.w)) + 1;
     assert.equal((await createDetector('faceboxes', { chain: { minFaceSize: cut } }).detect(image)).length, 0);
   });
+
+  it('runs the enlarged pass only for images with small (or no) heads, and finds the small faces with it', async () => {
+    class Counting extends FaceBoxesDetector {
+      factors: number[] = [];
+      override detectHeads(image: Parameters<FaceBoxesDetector['detectHeads']>[0], factor: number, threshold?: number) {
+        this.factors.push(factor);
+        return super.detectHeads(image, factor, threshold);
+      }
+    }
+    const closeUp = await decodeRgb(path.join(DATA, 'screenshots_syncopika/images/aletta7.jpg'));
+    const group = await decodeRgb(path.join(DATA, 'multiface/images/jonathonyan_detect_04.jpg'));
+    const lazy = new Counting();
+    assert.equal((await lazy.detect(closeUp)).length, 1);
+    assert.ok(lazy.factors.every((f) => f <= 1), `a close-up needs no enlarged pass: ${lazy.factors}`);
+    lazy.factors = [];
+    assert.equal((await lazy.detect(group)).length, 5, 'the small heads trigger it');
+    assert.ok(lazy.factors.some((f) => f > 1));
+    const never = new Counting({ scales: [640, 0] });
+    assert.ok((await never.detect(group)).length < 5, 'without the enlarged pass the small faces are missed');
+    const always = new Counting({ enlargeBelowHead: null });
+    await always.detect(closeUp);
+    assert.ok(always.factors.some((f) => f > 1), 'null always enlarges');
+  });
 });

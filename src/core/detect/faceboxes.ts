@@ -22,6 +22,14 @@ export type FaceBoxesSettings = {
   /** ...and enlarge at most by this factor. */
   maxUpscale: number;
   /**
+   * Enlarging passes run only when the other passes found no head, or a candidate (score at least
+   * `enlargeTriggerScore`, which may be below `threshold`) smaller than this share of the image's
+   * longest side: small heads are what the enlarged pass is for, and they come in groups. A
+   * close-up (one big head) skips it, which is most of a screenshot's cost. null: always enlarge.
+   */
+  enlargeBelowHead: number | null;
+  enlargeTriggerScore: number;
+  /**
    * Outside the base pass, heads larger than this in the network input are dropped: past its
    * trained range the network fires on parts of large faces, mostly in enlarged close-ups.
    */
@@ -51,6 +59,8 @@ export const FACEBOXES_DEFAULTS: FaceBoxesSettings = {
   maxSide: 1920,
   upscaleBelow: 1024,
   maxUpscale: 3,
+  enlargeBelowHead: 0.3,
+  enlargeTriggerScore: 0.1,
   maxHead: 512,
   threshold: 0.3,
   nms: 0.3,
@@ -114,6 +124,12 @@ export function headToFace<T extends RawBox>(head: T, conv: { scale: number; shi
   return { ...head, x: cx - side / 2, y: cy - side / 2, w: side, h: side };
 }
 
+function needsEnlargedPass(heads: RawBox[], weak: RawBox[], image: RgbImage, belowHead: number | null): boolean {
+  if (belowHead === null || heads.length === 0) return true;
+  const limit = belowHead * Math.max(image.width, image.height);
+  return heads.some((h) => Math.sqrt(h.w * h.h) < limit) || weak.some((h) => Math.sqrt(h.w * h.h) < limit);
+}
+
 const sessions = new Map<number, Promise<ort.InferenceSession>>();
 
 function session(threads: number): Promise<ort.InferenceSession> {
@@ -171,7 +187,7 @@ export class FaceBoxesDetector implements FaceDetector {
   }
 
   /** Head boxes from one pass, in the pixels of `image`. */
-  async detectHeads(image: RgbImage, factor: number): Promise<RawBox[]> {
+  async detectHeads(image: RgbImage, factor: number, threshold = this.settings.threshold): Promise<RawBox[]> {
     const w = Math.max(1, Math.round(image.width * factor));
     const h = Math.max(1, Math.round(image.height * factor));
     const input = await resizeRgb(image, w, h);
@@ -187,7 +203,7 @@ export class FaceBoxesDetector implements FaceDetector {
       out.loc.data as Float32Array,
       out.conf.data as Float32Array,
       priorsFor(w, h),
-      this.settings.threshold,
+      threshold,
     );
     return boxes.map((b) => scaleBox(b, image.width / w, image.height / h));
   }
@@ -196,11 +212,20 @@ export class FaceBoxesDetector implements FaceDetector {
   async detectUnclipped(image: RgbImage): Promise<DetectedFace[]> {
     const s = this.settings;
     const heads: DetectedFace[] = [];
-    for (const { factor, base } of planPasses(image.width, image.height, s)) {
-      for (const b of await this.detectHeads(image, factor)) {
+    const weak: RawBox[] = [];
+    const passes = planPasses(image.width, image.height, s);
+    const run = async ({ factor, base }: Pass, threshold: number) => {
+      for (const b of await this.detectHeads(image, factor, threshold)) {
         if (!base && Math.max(b.w, b.h) * factor > s.maxHead) continue;
-        heads.push({ ...b, detector: this.id });
+        if (b.score >= s.threshold) heads.push({ ...b, detector: this.id });
+        else weak.push(b);
       }
+    };
+    const enlarged = passes.filter((p) => p.factor > 1);
+    const triggerScore = enlarged.length && s.enlargeBelowHead !== null ? Math.min(s.threshold, s.enlargeTriggerScore) : s.threshold;
+    for (const p of passes.filter((p) => p.factor <= 1)) await run(p, triggerScore);
+    if (enlarged.length && needsEnlargedPass(heads, weak, image, s.enlargeBelowHead)) {
+      for (const p of enlarged) await run(p, s.threshold);
     }
     const kept = votingNms(heads, s.nms);
     return s.faceBox ? kept.map((b) => headToFace(b, s.faceBox!)) : kept;
