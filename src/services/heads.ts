@@ -32,7 +32,7 @@ export class HeadService {
     const latest = this.store.heads.latest(guildId, modelVersion);
     if (!latest) return undefined;
     if (cached && cached.version === latest.id) return cached;
-    const entry = { version: latest.id, head: deserialiseHead(latest.head_json) };
+    const entry = { version: latest.id, head: deserialiseHead(latest.head_json, latest.head_arrays) };
     this.cache.set(key, entry);
     return entry;
   }
@@ -78,15 +78,19 @@ export class HeadService {
   private async fit(guildId: string, modelVersion: string): Promise<HeadRefit> {
     const rows = this.store.labels.humanLabelled(guildId, modelVersion);
     const started = performance.now();
+    const previous = modelVersion === this.models.activeVersion() ? this.current(guildId)?.head : undefined;
     const head = await trainHead(
       rows.map((r) => blobToVector(r.vector)),
       rows.map((r) => r.name),
+      { warmStart: previous },
     );
     const fitMs = performance.now() - started;
+    const stored = serialiseHead(head);
     const headVersion = this.store.heads.insert({
       guild_id: guildId,
       model_version: modelVersion,
-      head_json: serialiseHead(head),
+      head_json: stored.json,
+      head_arrays: stored.arrays,
       characters: head.labels.length,
       trained_on: rows.length,
       fit_ms: fitMs,

@@ -43,7 +43,9 @@ export function vectorToBlob(v: Float32Array): Buffer {
   return Buffer.from(v.buffer, v.byteOffset, v.byteLength);
 }
 
+/** A view when the driver's buffer is 4-byte aligned (it is a fresh allocation per row), else a copy. */
 export function blobToVector(b: Buffer): Float32Array {
+  if (b.byteOffset % 4 === 0 && b.length % 4 === 0) return new Float32Array(b.buffer, b.byteOffset, b.length / 4);
   const copy = new Uint8Array(b.length);
   copy.set(b);
   return new Float32Array(copy.buffer);

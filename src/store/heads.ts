@@ -5,6 +5,8 @@ export interface HeadVersionRow {
   guild_id: string;
   model_version: string;
   head_json: string;
+  /** Null in rows written before migration 0003 (their arrays are in head_json). */
+  head_arrays: Buffer | null;
   characters: number;
   trained_on: number;
   fit_ms: number;
@@ -17,8 +19,8 @@ export class HeadRepository {
   insert(row: Omit<HeadVersionRow, 'id' | 'created_at'>): number {
     const info = this.db
       .prepare(
-        `INSERT INTO head_versions (guild_id, model_version, head_json, characters, trained_on, fit_ms)
-         VALUES (@guild_id, @model_version, @head_json, @characters, @trained_on, @fit_ms)`,
+        `INSERT INTO head_versions (guild_id, model_version, head_json, head_arrays, characters, trained_on, fit_ms)
+         VALUES (@guild_id, @model_version, @head_json, @head_arrays, @characters, @trained_on, @fit_ms)`,
       )
       .run(row);
     return Number(info.lastInsertRowid);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { deserialiseHead, predict, serialiseHead, trainHead } from '../../src/core/head/softmax-head.ts';
+import { deserialiseHead, predict, serialiseHead, trainHead, warmStartWeights } from '../../src/core/head/softmax-head.ts';
 import { l2normalise } from '../../src/core/embed/onnx-embedder.ts';
 
 /** Deterministic clustered unit vectors: each class around its own random centre. */
@@ -59,10 +59,51 @@ describe('softmax head', () => {
     assert.equal(predict(none, embeddings[0]).label, null);
   });
 
-  it('round-trips through its stored JSON', async () => {
+  it('round-trips through its stored form, and reads heads stored as JSON arrays before migration 0003', async () => {
     const { embeddings, labels } = clusters(3, [10, 10, 10], 16, 0.5);
     const head = await trainHead(embeddings, labels);
-    const back = deserialiseHead(serialiseHead(head));
+    const stored = serialiseHead(head);
+    assert.equal(stored.arrays.length, 4 * (3 * 16 + 3 + 16 + 3 * 16));
+    assert.ok(stored.json.length < 500, 'the JSON part holds no weights');
+    // The driver may hand back a buffer at any byte offset.
+    const unaligned = Buffer.concat([Buffer.alloc(1), stored.arrays]).subarray(1);
+    const back = deserialiseHead(stored.json, unaligned);
+    assert.deepEqual(back, head);
     assert.deepEqual(predict(back, embeddings[4]), predict(head, embeddings[4]));
+    const legacy = JSON.stringify({ ...head, weights: Array.from(head.weights), bias: Array.from(head.bias), mean: Array.from(head.mean), centroids: Array.from(head.centroids) });
+    assert.deepEqual(predict(deserialiseHead(legacy, null), embeddings[4]), predict(head, embeddings[4]));
+    assert.throws(() => deserialiseHead(stored.json, stored.arrays.subarray(4)), /expected/);
+    const single = await trainHead(embeddings.slice(0, 10), labels.slice(0, 10));
+    const s = serialiseHead(single);
+    assert.deepEqual(deserialiseHead(s.json, s.arrays), single);
+  });
+
+  it('starts a refit from the earlier head: same logits after re-centring, new characters at zero, same answers', async () => {
+    const { embeddings, labels, centres, rand } = clusters(5, [30, 30, 30, 30, 8], 32, 0.6, 7);
+    const old = await trainHead(embeddings.slice(0, 120), labels.slice(0, 120));
+    const all = await trainHead(embeddings, labels);
+    const start = warmStartWeights(old, all.labels, all.mean)!;
+    const x = embeddings[3];
+    for (const [c, label] of all.labels.entries()) {
+      const p = old.labels.indexOf(label);
+      let z = start.bias[c];
+      for (let d = 0; d < 32; d++) z += start.weights[c * 32 + d] * (x[d] - all.mean[d]);
+      if (p < 0) {
+        assert.equal(z, 0, 'a new character starts at zero');
+        continue;
+      }
+      let want = old.bias[p];
+      for (let d = 0; d < 32; d++) want += old.weights[p * 32 + d] * (x[d] - old.mean[d]);
+      assert.ok(Math.abs(z - want) < 1e-4, `${label}: ${z} vs ${want}`);
+    }
+    assert.equal(warmStartWeights(old, all.labels, new Float32Array(16)), undefined, 'another dimension is no start');
+    const warm = await trainHead(embeddings, labels, { warmStart: old });
+    let same = 0;
+    for (let t = 0; t < 50; t++) {
+      const q = Float32Array.from(centres[t % 5], (v) => v + 0.6 * rand());
+      if (predict(warm, q).candidates[0].label === predict(all, q).candidates[0].label) same++;
+    }
+    assert.ok(same >= 48, `warm and cold fits agree on ${same}/50`);
+    assert.equal(predict(warm, embeddings[125]).candidates[0].label, 'idol4');
   });
 });

@@ -154,6 +154,7 @@ function invertUpper(R: Float64Array, m: number): Float64Array {
 export async function fitReducedSoftmax(
   embeddings: Float32Array[], classOf: Int32Array, counts: Float64Array, sums: Float64Array, mean: Float32Array,
   C: number, l2: number | undefined, plan: ReducedFitPlan, weights: Float32Array, bias: Float32Array,
+  start?: { weights: Float32Array; bias: Float32Array },
 ): Promise<void> {
   const D = mean.length;
   const sub = classBalancedSubsample(classOf, C, plan.perClass);
@@ -193,7 +194,17 @@ export async function fitReducedSoftmax(
   const { Q, r } = await orthonormalColumns(B, D, k);
   const P = await gemm(X, [n, D], Q, [D, r]); // n × r
 
-  const params = await fitSoftmax(P, sub.classOf, sub.counts, n, r, C, l2, plan.maxIterations);
+  let init: Float64Array | undefined;
+  if (start) {
+    // The start's weights projected into the subspace: Wr = Qᵀ·W (r × C).
+    const Wt = new Float32Array(D * C);
+    for (let c = 0; c < C; c++) for (let d = 0; d < D; d++) Wt[d * C + c] = start.weights[c * D + d];
+    const Wr0 = await gemm(Q, [D, r], Wt, [D, C], true);
+    init = new Float64Array(r * C + C);
+    for (let j = 0; j < r * C; j++) init[j] = Wr0[j];
+    for (let c = 0; c < C; c++) init[r * C + c] = start.bias[c];
+  }
+  const params = await fitSoftmax(P, sub.classOf, sub.counts, n, r, C, l2, plan.maxIterations, init);
   const Wr = new Float32Array(r * C);
   for (let j = 0; j < r * C; j++) Wr[j] = params[j];
   const W = await gemm(Q, [D, r], Wr, [r, C]); // D × C

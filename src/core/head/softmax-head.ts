@@ -43,6 +43,39 @@ export interface HeadTrainingOptions {
    * the reduced fit. 'exact' or an explicit plan are for measurements.
    */
   fit?: 'auto' | 'exact' | ReducedFitPlan;
+  /**
+   * An earlier head of the same embedding space to start from (its characters keep their weights,
+   * new ones start at zero). The loss is convex, so this only changes how fast the fit gets there:
+   * after a /teach the old head is already close, and L-BFGS stops after a few steps.
+   */
+  warmStart?: HeadModel;
+}
+
+/**
+ * The earlier head's weights as a start for the new labels, C × D row-major plus biases, re-centred
+ * on the new mean: w·(x − m_old) + b = w·(x − m_new) + (b + w·(m_new − m_old)).
+ */
+export function warmStartWeights(previous: HeadModel | undefined, labelNames: string[], mean: Float32Array): { weights: Float32Array; bias: Float32Array } | undefined {
+  const D = mean.length;
+  if (!previous || previous.dim !== D || previous.labels.length < 2) return undefined;
+  const C = labelNames.length;
+  const weights = new Float32Array(C * D);
+  const bias = new Float32Array(C);
+  const old = new Map(previous.labels.map((l, i) => [l, i]));
+  let kept = 0;
+  labelNames.forEach((label, c) => {
+    const p = old.get(label);
+    if (p === undefined) return;
+    kept++;
+    let shift = 0;
+    for (let d = 0; d < D; d++) {
+      const w = previous.weights[p * D + d];
+      weights[c * D + d] = w;
+      shift += w * (mean[d] - previous.mean[d]);
+    }
+    bias[c] = previous.bias[p] + shift;
+  });
+  return kept >= 2 ? { weights, bias } : undefined;
 }
 
 /**
@@ -112,13 +145,21 @@ export async function trainHead(
   const fit = options.fit ?? 'auto';
   const reduced = C > 1 && (typeof fit === 'object' || (fit === 'auto' && N * D * C > EXACT_FIT_WORK));
   if (C > 1) {
+    const start = warmStartWeights(options.warmStart, labelNames, mean);
     if (reduced) {
       const plan = typeof fit === 'object' ? fit : reducedFitPlan(N, D, C, options.maxIterations);
-      await fitReducedSoftmax(embeddings, classOf, counts, sums, mean, C, options.l2, plan, weights, bias);
+      await fitReducedSoftmax(embeddings, classOf, counts, sums, mean, C, options.l2, plan, weights, bias, start);
     } else {
       const X = new Float32Array(N * D);
       for (let i = 0; i < N; i++) for (let d = 0; d < D; d++) X[i * D + d] = embeddings[i][d] - mean[d];
-      const params = await fitSoftmax(X, classOf, counts, N, D, C, options.l2, options.maxIterations ?? 200);
+      let init: Float64Array | undefined;
+      if (start) {
+        // The fit's layout: W as D × C, then b.
+        init = new Float64Array(D * C + C);
+        for (let c = 0; c < C; c++) for (let d = 0; d < D; d++) init[d * C + c] = start.weights[c * D + d];
+        for (let c = 0; c < C; c++) init[D * C + c] = start.bias[c];
+      }
+      const params = await fitSoftmax(X, classOf, counts, N, D, C, options.l2, options.maxIterations ?? 200, init);
       // Stored row-major per class (C × D) for prediction.
       for (let c = 0; c < C; c++) for (let d = 0; d < D; d++) weights[c * D + d] = params[d * C + c];
       for (let c = 0; c < C; c++) bias[c] = params[D * C + c];
@@ -223,19 +264,48 @@ export function centroidSimilarity(head: HeadModel, classIndex: number, embeddin
   return s;
 }
 
-/** Plain JSON for storage; typed arrays become number arrays. */
-export function serialiseHead(head: HeadModel): string {
-  return JSON.stringify({
-    ...head,
-    weights: Array.from(head.weights), bias: Array.from(head.bias), mean: Array.from(head.mean), centroids: Array.from(head.centroids),
-  });
+export interface SerialisedHead {
+  /** Labels, dimensions and thresholds. */
+  json: string;
+  /** weights, bias, mean and centroids as consecutive float32 values (platform byte order). */
+  arrays: Buffer;
 }
 
-export function deserialiseHead(json: string): HeadModel {
+export function serialiseHead(head: HeadModel): SerialisedHead {
+  const { weights, bias, mean, centroids, ...meta } = head;
+  const floats = new Float32Array(weights.length + bias.length + mean.length + centroids.length);
+  let at = 0;
+  for (const part of [weights, bias, mean, centroids]) {
+    floats.set(part, at);
+    at += part.length;
+  }
+  return { json: JSON.stringify({ ...meta, arrays: 'float32' }), arrays: Buffer.from(floats.buffer) };
+}
+
+/** Reads a head stored either way: arrays in `arrays`, or (older rows) number arrays in the JSON. */
+export function deserialiseHead(json: string, arrays?: Buffer | null): HeadModel {
   const raw = JSON.parse(json);
-  return {
-    ...raw,
-    weights: Float32Array.from(raw.weights), bias: Float32Array.from(raw.bias), mean: Float32Array.from(raw.mean),
-    centroids: Float32Array.from(raw.centroids),
-  };
+  if (!arrays) {
+    return {
+      ...raw,
+      weights: Float32Array.from(raw.weights), bias: Float32Array.from(raw.bias), mean: Float32Array.from(raw.mean),
+      centroids: Float32Array.from(raw.centroids),
+    };
+  }
+  const C = raw.labels.length;
+  const D = raw.dim;
+  const sizes = [C * D, C, D, C * D];
+  const total = sizes.reduce((a, b) => a + b, 0);
+  // Copy out of the driver's buffer: it need not be 4-byte aligned.
+  if (arrays.length !== total * 4) throw new Error(`Stored head holds ${arrays.length} bytes, expected ${total * 4}`);
+  const floats = new Float32Array(total);
+  new Uint8Array(floats.buffer).set(arrays);
+  const parts: Float32Array[] = [];
+  let at = 0;
+  for (const n of sizes) {
+    parts.push(floats.subarray(at, at + n));
+    at += n;
+  }
+  const { arrays: _format, ...meta } = raw;
+  return { ...meta, weights: parts[0], bias: parts[1], mean: parts[2], centroids: parts[3] };
 }
