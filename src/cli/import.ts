@@ -25,6 +25,7 @@ export function registerImport(program: Command): void {
       await withServices(global, async (services) => {
         const bar = progress(total, 'importing');
         let taught = 0;
+        let duplicates = 0;
         let done = 0;
         const characters = new Set<string>();
         const failures: string[] = [];
@@ -37,7 +38,11 @@ export function registerImport(program: Command): void {
               guildId: guildOf(global), character, by: 'cli', crops: opts.crops, refit: false, previews: false,
               images: [{ bytes, name: file, source: { kind: 'import', path: file } }],
             });
-            for (const r of result.results) r.ok ? (taught++, characters.add(character)) : failures.push(`${file}: ${r.error}`);
+            for (const r of result.results) {
+              if (r.ok) (taught++, characters.add(character));
+              else if (r.duplicate) (duplicates++, characters.add(character));
+              else failures.push(`${file}: ${r.error}`);
+            }
             done++;
             bar.tick();
           }
@@ -48,7 +53,8 @@ export function registerImport(program: Command): void {
         for (const f of failures) console.error(`skipped ${f}`);
         if (stopped) console.error(stopped);
         console.log(
-          `Taught ${taught} faces of ${characters.size} characters (${failures.length} skipped); ` +
+          `Taught ${taught} faces of ${characters.size} characters (${failures.length} skipped` +
+            `${duplicates ? `, ${duplicates} already taught` : ''}); ` +
             `head v${refit.headVersion} fit on ${refit.faces} faces in ${refit.fitMs.toFixed(0)} ms.`,
         );
       });

@@ -4,6 +4,7 @@ import type { Box } from '../core/types.ts';
 import { validateCharacterName } from '../store/characters.ts';
 import type { Store } from '../store/index.ts';
 import type { HeadService } from './heads.ts';
+import { sha256 } from './files.ts';
 import type { ImageSource, RecognitionService } from './recognition.ts';
 
 export class UserInputError extends Error {
@@ -28,6 +29,8 @@ export interface TeachResultItem {
   facesFound?: number;
   cropPng?: Buffer;
   error?: string;
+  /** The same image was already taught as this character: nothing was added. */
+  duplicate?: boolean;
 }
 
 export interface TeachResult {
@@ -61,6 +64,13 @@ export class TeachingService {
     let display = req.character;
     const results: TeachResultItem[] = [];
     for (const image of req.images) {
+      // Re-sending (or re-importing after a crash) the same file must not count it twice.
+      const known = this.store.characters.find(req.guildId, req.character);
+      const already = known && this.store.images.humanLabelledFaceOfImage(req.guildId, sha256(image.bytes), known.id);
+      if (already) {
+        results.push({ name: image.name, ok: false, duplicate: true, faceId: already, error: `Already taught as ${known.display_name}.` });
+        continue;
+      }
       try {
         const result = await this.recognition.recognise(image.bytes, { crops: req.crops, wholeImageFallback: true });
         if (result.faces.length === 0) {

@@ -61,6 +61,18 @@ export class ImageRepository {
     return this.db.prepare('SELECT * FROM faces WHERE guild_id = ? AND id = ?').get(guildId, id) as FaceRow | undefined;
   }
 
+  /** A face of this exact image (by content hash) whose current label is a person's, as this character. */
+  humanLabelledFaceOfImage(guildId: string, sha256: string, characterId: number): number | undefined {
+    const row = this.db
+      .prepare(
+        `SELECT f.id FROM images i JOIN faces f ON f.image_id = i.id JOIN current_labels cl ON cl.face_id = f.id
+         WHERE i.guild_id = ? AND i.sha256 = ? AND cl.character_id = ? AND cl.source IN ('taught', 'corrected', 'confirmed')
+         LIMIT 1`,
+      )
+      .get(guildId, sha256, characterId) as { id: number } | undefined;
+    return row?.id;
+  }
+
   facesOfImage(imageId: number): FaceRow[] {
     return this.db.prepare('SELECT * FROM faces WHERE image_id = ? ORDER BY id').all(imageId) as FaceRow[];
   }

@@ -121,6 +121,17 @@ describe('guild isolation (services)', { timeout: 3 * 60_000 }, () => {
     for (const p of paths) assert.ok(p.crop_path.startsWith(path.join('crops', p.guild_id) + path.sep), p.crop_path);
     assertConsistent(data);
   });
+
+  it('teaching an image again adds nothing in that guild, and is no duplicate in another', async () => {
+    const faces = s.store.images.counts(A).faces;
+    const again = await s.teaching.teach({ guildId: A, character: 'akiyama mio', by: 'a-admin', crops: true, images: [{ bytes: mio[0], name: 'again.jpg' }, { bytes: mio[30], name: 'new.jpg' }] });
+    assert.deepEqual(again.results.map((r) => [r.ok, r.duplicate ?? false]), [[false, true], [true, false]]);
+    assert.match(again.results[0].error!, /Already taught as Akiyama Mio/);
+    assert.equal(s.store.images.counts(A).faces, faces + 1);
+    const inB = await s.teaching.teach({ guildId: B, character: MIO, by: 'b-admin', crops: true, images: [{ bytes: mio[0], name: 'b.jpg' }] });
+    assert.equal(inB.results[0].ok, true);
+    assertConsistent(data);
+  });
 });
 
 describe('guild isolation (Discord message links)', () => {
