@@ -50,7 +50,11 @@ export default {
       onProgress: (e) => {
         if (!('event' in e) || e.event !== 'epoch' || Date.now() - lastEdit < 10_000) return;
         lastEdit = Date.now();
-        void say(`🏋️ Training… epoch ${e.epoch}/${e.epochs}, held-out MAP@R ${Number(e.val_map_at_r).toFixed(3)}.`);
+        void say(
+          e.stage === 'final'
+            ? `🏋️ Training on every label… epoch ${e.epoch}/${e.epochs}.`
+            : `🏋️ Training… epoch ${e.epoch}/${e.epochs}, held-out MAP@R ${Number(e.val_map_at_r).toFixed(3)}.`,
+        );
       },
     })
       .then((outcome) =>

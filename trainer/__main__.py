@@ -36,6 +36,9 @@ def _parser():
     t.add_argument("--proxy-weight", type=float, default=None)
     t.add_argument("--pooled-loss-weight", type=float, default=None)
     t.add_argument("--patience", type=int, default=None)
+    t.add_argument("--no-final-refit", dest="final_refit", action="store_false", default=None,
+                   help="serve the selection run's model instead of retraining on every label")
+    t.add_argument("--final-epochs", type=int, default=None, help="epochs of the final run (default: the best epoch)")
     t.add_argument("--source-onnx", default=DEFAULT_SOURCE_ONNX)
     b = sub.add_parser("export-base", help="write the de-quantised ImageNet backbone as a version-0 model")
     b.add_argument("--out", required=True)
@@ -54,7 +57,7 @@ def _train(args):
     cfg = TrainConfig(dataset=args.dataset, out=args.out)
     for field in ("epochs", "device", "batch_p", "batch_k", "dim", "input_size", "init", "seed", "max_steps",
                   "lr", "backbone_lr_scale", "freeze_blocks", "proxy_weight", "pooled_loss_weight",
-                  "patience", "source_onnx"):
+                  "patience", "final_refit", "final_epochs", "source_onnx"):
         value = getattr(args, field)
         if value is not None:
             setattr(cfg, field, value)

@@ -93,7 +93,7 @@ def main():
                 events.log(f"[{fold}/{recipe}] epoch {epoch} test pooled {per_epoch[-1]['pooled']} "
                            f"proj 5-shot {per_epoch[-1]['projection']['five_shot_top1']:.3f} ({time.time()-t:.1f}s)")
 
-            cfg = TrainConfig(dataset=ds_path, out=os.path.join(args.work, f"{fold}-{recipe}"),
+            cfg = TrainConfig(dataset=ds_path, final_refit=False, out=os.path.join(args.work, f"{fold}-{recipe}"),
                               epochs=args.epochs, patience=args.epochs + 1, **RECIPES[recipe])
             metrics = run(cfg, on_epoch=on_epoch)
             hist = metrics["history"]

@@ -1,5 +1,11 @@
 """Training loop: P x K batches, mined triplet loss (+ optional proxy term), early stopping on held-out
-MAP@R of both the pooled and the projection layer, then export of the layer that generalises best."""
+MAP@R of both the pooled and the projection layer, then export of the layer that generalises best.
+
+Two phases when whole characters were held out: the selection run (train split only) picks the epoch
+count and the layer and measures generalisation to characters it never saw; it is written to
+`selection/`. The final run then trains the same recipe on every label, held-out characters included,
+for that many epochs, and is the model written to the output folder: held-out characters are labels
+people gave, and leaving them out of the served model would cost their accuracy for nothing."""
 import copy
 import dataclasses
 import os
@@ -43,6 +49,8 @@ class TrainConfig:
     proxy_weight: float = 0.0
     pooled_loss_weight: float = 0.0
     patience: int = 2
+    final_refit: bool = True
+    final_epochs: int = None  # None: the selection run's best epoch
     source_onnx: str = DEFAULT_SOURCE_ONNX
 
 
@@ -85,10 +93,20 @@ def embed(net, inputs, device, batch=64):
 
 
 def evaluate(net, inputs, items, device):
+    """MAP@R / Recall@1 of both layers over all monitored items, and over each part ("unseen": held-out
+    characters, "known": held-out faces of trained characters) when both are there."""
     pooled, proj = embed(net, inputs, device)
     labels, groups = [it["label"] for it in items], [it["group"] for it in items]
-    return {"pooled": retrieval_metrics(pooled, labels, groups),
-            "projection": retrieval_metrics(proj, labels, groups)}
+    ev = {"pooled": retrieval_metrics(pooled, labels, groups),
+          "projection": retrieval_metrics(proj, labels, groups)}
+    parts = {"unseen": [i for i, it in enumerate(items) if it["split"] != "test"],
+             "known": [i for i, it in enumerate(items) if it["split"] == "test"]}
+    if parts["known"] and parts["unseen"]:
+        for part, idx in parts.items():
+            sub = lambda xs: [xs[i] for i in idx]  # noqa: E731
+            ev[part] = {"pooled": retrieval_metrics(pooled[idx], sub(labels), sub(groups)),
+                        "projection": retrieval_metrics(proj[idx], sub(labels), sub(groups))}
+    return ev
 
 
 def _best_layer(ev):
@@ -105,6 +123,10 @@ def run(cfg, on_epoch=None):
     items, ds_size = load_dataset(cfg.dataset)
     size = cfg.input_size or ds_size or 160
     train_items, val_items, split_info = split_items(items, seed=cfg.seed)
+    # "test" items (held-out faces of trained characters) are only watched, never trained on: with
+    # them the epoch is chosen on all held-out faces, new characters among known ones.
+    test_items = [it for it in items if it["split"] == "test"] if split_info["source"] == "dataset" else []
+    split_info["monitor_test_items"] = len(test_items)
     train_labels = sorted({it["label"] for it in train_items})
     if len(train_labels) < 2:
         raise DatasetError("need at least two training labels")
@@ -119,20 +141,13 @@ def run(cfg, on_epoch=None):
     net.to(device)
     label_index = {l: i for i, l in enumerate(train_labels)}
     proxy = ProxySoftmaxLoss(len(train_labels), cfg.dim).to(device) if cfg.proxy_weight > 0 else None
-    backbone = [p for p in net.features.parameters() if p.requires_grad]
-    head = list(net.projection.parameters()) + (list(proxy.parameters()) if proxy else [])
-    groups = [{"params": head, "lr": cfg.lr}]
-    if backbone and cfg.backbone_lr_scale > 0:
-        groups.append({"params": backbone, "lr": cfg.lr * cfg.backbone_lr_scale})
-    else:
-        for p in backbone:
-            p.requires_grad_(False)
-    opt = torch.optim.Adam(groups)
+    opt = _optimizer(cfg, net, proxy)
     scaler = torch.cuda.amp.GradScaler(enabled=device.type == "cuda")
 
     cache = ImageCache(max_side=2 * size)
     tf = train_transform(size)
-    val_inputs = PreprocessedItems(val_items, size)
+    monitored = val_items + test_items
+    val_inputs = PreprocessedItems(monitored, size)
     sampler = PKSampler([it["label"] for it in train_items], cfg.batch_p, cfg.batch_k, seed=cfg.seed)
     steps_per_epoch = len(sampler)
     emit("start", device=str(device), train_items=len(train_items), val_items=len(val_items),
@@ -141,45 +156,22 @@ def run(cfg, on_epoch=None):
          split=split_info, parent=parent)
     log(f"trainer: {len(train_items)} train / {len(val_items)} val items on {device}, {size}px")
 
-    ev = evaluate(net, val_inputs, val_items, device)
+    ev = evaluate(net, val_inputs, monitored, device)
     emit("baseline", val=ev)
     best = {"epoch": 0, "score": max(ev[l]["map_at_r"] for l in LAYERS), "eval": ev,
             "state": copy.deepcopy(net.state_dict())}
     history = [{"epoch": 0, "loss": None, "val": ev, "seconds": 0.0}]
     if on_epoch:
         on_epoch(0, net)
-    step, bad_epochs, stop_reason = 0, 0, "epochs"
-    step_every = max(1, steps_per_epoch // 4)
+    bad_epochs, stop_reason = 0, "epochs"
+    trainer = _EpochTrainer(cfg, device, cache, tf)
     for epoch in range(1, cfg.epochs + 1):
         t0 = time.time()
-        net.train()
-        losses, triplets = [], []
-        for batch in sampler:
-            if cfg.max_steps is not None and step >= cfg.max_steps:
-                break
-            x = torch.stack([tf(cache.get(train_items[i]["path"])) for i in batch]).to(device, non_blocking=True)
-            y = torch.tensor([label_index[train_items[i]["label"]] for i in batch], device=device)
-            with torch.autocast(device.type, enabled=device.type == "cuda"):
-                pooled, proj = net(x)
-            pooled, proj = pooled.float(), proj.float()
-            loss, n_trip = triplet_margin_loss(proj, y, MARGIN)
-            if cfg.pooled_loss_weight > 0:
-                loss = loss + cfg.pooled_loss_weight * triplet_margin_loss(pooled, y, MARGIN)[0]
-            if proxy is not None:
-                loss = loss + cfg.proxy_weight * proxy(proj, y)
-            opt.zero_grad(set_to_none=True)
-            scaler.scale(loss).backward()
-            scaler.step(opt)
-            scaler.update()
-            step += 1
-            losses.append(float(loss))
-            triplets.append(n_trip)
-            if step % step_every == 0:
-                emit("step", epoch=epoch, step=step, loss=float(loss), triplets=n_trip)
+        losses, triplets = trainer.epoch(net, opt, scaler, proxy, sampler, train_items, label_index, epoch, "selection")
         if not losses:
             stop_reason = "max_steps"
             break
-        ev = evaluate(net, val_inputs, val_items, device)
+        ev = evaluate(net, val_inputs, monitored, device)
         seconds = time.time() - t0
         mean_loss = float(np.mean(losses))
         layer = _best_layer(ev)
@@ -202,7 +194,7 @@ def run(cfg, on_epoch=None):
             if bad_epochs >= cfg.patience:
                 stop_reason = "early_stopping"
                 break
-        if cfg.max_steps is not None and step >= cfg.max_steps:
+        if trainer.exhausted():
             stop_reason = "max_steps"
             break
 
@@ -210,13 +202,51 @@ def run(cfg, on_epoch=None):
     layer = _best_layer(best["eval"])
     samples = _sample_items(val_items or train_items)
     sample_inputs = [preprocess(open_rgb(it["path"]), size) for it in samples]
+    final = None
+    unseen_val = split_info.get("val_unseen_label_fraction", 0.0) >= 0.5
+    # An explicit --final-epochs asks for the final run even when no epoch beat the parent.
+    if cfg.final_refit and unseen_val and (best["epoch"] > 0 or cfg.final_epochs):
+        # The selection model goes to selection/ (the Node side measures unseen characters on it).
+        selection_id, _ = write_model_files(
+            StagedOutput(os.path.join(cfg.out, "selection")), copy.deepcopy(net).cpu(), layer, size, samples,
+            sample_inputs, synthetic_input(size), parent, {"epoch": best["epoch"], "dim": cfg.dim, "val": best["eval"]},
+            {"version": 1, "role": "selection", "best_epoch": best["epoch"], "val": best["eval"]})
+        t_final = time.time()
+        final_epochs = cfg.final_epochs or best["epoch"]
+        all_items = train_items + val_items
+        all_labels = sorted({it["label"] for it in all_items})
+        emit("stage", stage="final", epochs=final_epochs, items=len(all_items), labels=len(all_labels))
+        log(f"final run: {final_epochs} epochs on all {len(all_items)} items ({len(all_labels)} labels)")
+        seed_everything(cfg.seed + 1)
+        net, _ = build_net(cfg)
+        net.freeze_blocks(cfg.freeze_blocks)
+        net.to(device)
+        all_index = {l: i for i, l in enumerate(all_labels)}
+        proxy = ProxySoftmaxLoss(len(all_labels), cfg.dim).to(device) if cfg.proxy_weight > 0 else None
+        opt = _optimizer(cfg, net, proxy)
+        scaler = torch.cuda.amp.GradScaler(enabled=device.type == "cuda")
+        all_sampler = PKSampler([it["label"] for it in all_items], cfg.batch_p, cfg.batch_k, seed=cfg.seed + 1)
+        final_trainer = _EpochTrainer(cfg, device, cache, tf)
+        final_losses = []
+        for epoch in range(1, final_epochs + 1):
+            losses, _ = final_trainer.epoch(net, opt, scaler, proxy, all_sampler, all_items, all_index, epoch, "final")
+            if not losses:
+                break
+            final_losses.append(float(np.mean(losses)))
+            emit("epoch", stage="final", epoch=epoch, epochs=final_epochs, loss=final_losses[-1])
+        net.eval()
+        final = {"epochs": len(final_losses), "items": len(all_items), "labels": all_labels, "losses": final_losses,
+                 "steps": final_trainer.step, "seconds": round(time.time() - t_final, 2),
+                 "selection_model_id": selection_id}
     metrics = {
         "version": 1, "layer": layer, "layer_choice": "higher val MAP@R at the best epoch",
         "best_epoch": best["epoch"], "improved_over_parent": best["epoch"] > 0,
-        "val": best["eval"], "epochs_run": len(history) - 1, "steps": step, "stop_reason": stop_reason,
+        "val": best["eval"], "epochs_run": len(history) - 1, "steps": trainer.step, "stop_reason": stop_reason,
         "split": split_info, "train_items": len(train_items), "val_items": len(val_items),
         "train_labels": train_labels, "history": history, "device": str(device),
         "seconds": None, "config": dataclasses.asdict(cfg),
+        # With a final run, "val" is the selection model's: the served model has seen those characters.
+        "final": final, "val_from": "selection" if final else "served",
     }
     metrics["seconds"] = round(time.time() - t_start, 2)
     model_id, metrics = write_model_files(
@@ -225,8 +255,61 @@ def run(cfg, on_epoch=None):
     shutil.rmtree(work, ignore_errors=True)
     metrics["id"] = model_id
     emit("done", metrics={k: metrics[k] for k in ("id", "layer", "best_epoch", "val", "epochs_run", "steps",
-                                                   "stop_reason", "improved_over_parent", "seconds", "export")})
+                                                   "stop_reason", "improved_over_parent", "seconds", "export",
+                                                   "final", "val_from")})
     return metrics
+
+
+def _optimizer(cfg, net, proxy):
+    backbone = [p for p in net.features.parameters() if p.requires_grad]
+    head = list(net.projection.parameters()) + (list(proxy.parameters()) if proxy else [])
+    groups = [{"params": head, "lr": cfg.lr}]
+    if backbone and cfg.backbone_lr_scale > 0:
+        groups.append({"params": backbone, "lr": cfg.lr * cfg.backbone_lr_scale})
+    else:
+        for p in backbone:
+            p.requires_grad_(False)
+    return torch.optim.Adam(groups)
+
+
+class _EpochTrainer:
+    """One pass of P x K batches; counts steps across epochs so --max-steps bounds a whole phase."""
+
+    def __init__(self, cfg, device, cache, tf):
+        self.cfg, self.device, self.cache, self.tf = cfg, device, cache, tf
+        self.step = 0
+
+    def exhausted(self):
+        return self.cfg.max_steps is not None and self.step >= self.cfg.max_steps
+
+    def epoch(self, net, opt, scaler, proxy, sampler, items, label_index, epoch, phase):
+        cfg, device = self.cfg, self.device
+        step_every = max(1, len(sampler) // 4)
+        net.train()
+        losses, triplets = [], []
+        for batch in sampler:
+            if self.exhausted():
+                break
+            x = torch.stack([self.tf(self.cache.get(items[i]["path"])) for i in batch]).to(device, non_blocking=True)
+            y = torch.tensor([label_index[items[i]["label"]] for i in batch], device=device)
+            with torch.autocast(device.type, enabled=device.type == "cuda"):
+                pooled, proj = net(x)
+            pooled, proj = pooled.float(), proj.float()
+            loss, n_trip = triplet_margin_loss(proj, y, MARGIN)
+            if cfg.pooled_loss_weight > 0:
+                loss = loss + cfg.pooled_loss_weight * triplet_margin_loss(pooled, y, MARGIN)[0]
+            if proxy is not None:
+                loss = loss + cfg.proxy_weight * proxy(proj, y)
+            opt.zero_grad(set_to_none=True)
+            scaler.scale(loss).backward()
+            scaler.step(opt)
+            scaler.update()
+            self.step += 1
+            losses.append(float(loss))
+            triplets.append(n_trip)
+            if self.step % step_every == 0:
+                emit("step", stage=phase, epoch=epoch, step=self.step, loss=float(loss), triplets=n_trip)
+        return losses, triplets
 
 
 def _sample_items(items, n=4):

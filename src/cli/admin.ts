@@ -11,7 +11,10 @@ function describeProgress(e: Record<string, unknown>): string {
   switch (e.event) {
     case 'start':
       return `training on ${e.train_items} faces of ${e.train_labels} characters (${e.device}), up to ${e.epochs} epochs`;
+    case 'stage':
+      return `final run on every label, held-out characters included: ${e.epochs} epochs on ${e.items} faces of ${e.labels} characters`;
     case 'epoch':
+      if (e.stage === 'final') return `final epoch ${e.epoch}/${e.epochs}: loss ${Number(e.loss).toFixed(4)}`;
       return `epoch ${e.epoch}/${e.epochs}: loss ${Number(e.loss).toFixed(4)}, held-out MAP@R ${Number(e.val_map_at_r).toFixed(3)}, recall@1 ${Number(e.val_recall_at_1).toFixed(3)} (${Number(e.seconds).toFixed(0)} s)`;
     case 'step':
       return `  step ${e.step}: loss ${Number(e.loss).toFixed(4)}`;

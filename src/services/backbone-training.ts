@@ -1,12 +1,13 @@
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { heldOutMetrics, embeddingsFor, isNotWorse, type HeldOutMetrics } from './backbone-evaluation.ts';
 import type { Services } from './index.ts';
 import { readTrainedSpec } from './model-registry.ts';
-import { activateModel, type SwapProgress } from './model-swap.ts';
+import { activateModel, readCrop, type SwapProgress } from './model-swap.ts';
+import { OnnxEmbedder } from '../core/embed/onnx-embedder.ts';
 import { acquireTrainingLock } from './training-lock.ts';
-import { buildTrainingSet } from './training-set.ts';
+import { buildTrainingSet, type TrainingItem } from './training-set.ts';
 import { runTrainer, type TrainerEvent } from './trainer-process.ts';
 
 export interface BackboneTrainingOptions {
@@ -53,6 +54,29 @@ async function checkParity(modelDir: string): Promise<number> {
 }
 
 /**
+ * Embeddings under the trainer's selection model (trained without the held-out characters), when the
+ * served model was retrained on every label; undefined when there is no separate selection model.
+ */
+async function selectionEmbeddings(items: TrainingItem[], modelDir: string, version: string): Promise<Float32Array[] | undefined> {
+  const dir = path.join(modelDir, 'selection');
+  if (!existsSync(path.join(dir, 'model.json'))) return undefined;
+  const embedder = await OnnxEmbedder.load(path.join(dir, 'model.onnx'), readTrainedSpec(dir), `${version}/selection`);
+  try {
+    // Only the held-out characters are judged with it.
+    const wanted = items.map((it, i) => (it.split === 'val' || it.split === 'train' ? i : -1)).filter((i) => i >= 0);
+    const out: Float32Array[] = new Array(items.length);
+    for (let k = 0; k < wanted.length; k += 32) {
+      const batch = wanted.slice(k, k + 32);
+      const vectors = await embedder.embed(await Promise.all(batch.map((i) => readCrop(items[i].path))));
+      batch.forEach((i, j) => (out[i] = vectors[j]));
+    }
+    return out;
+  } finally {
+    await embedder.dispose();
+  }
+}
+
+/**
  * Fine-tunes the backbone on every label people gave, in the trainer process, then serves the
  * result only if held-out figures did not drop. Until the final switch (one transaction) the old
  * model keeps serving, so a crash or kill at any step leaves it in place.
@@ -74,7 +98,8 @@ export async function trainBackbone(services: Services, options: BackboneTrainin
     const staging = path.join(workDir, 'staging');
     mkdirSync(staging, { recursive: true });
     const datasetPath = path.join(workDir, 'dataset.json');
-    const trainerItems = items.filter((i) => i.split !== 'test').map(({ path: p, label, group, split }) => ({ path: p, label, group, split }));
+    // "test" faces go along to be watched (the trainer picks its epoch on them too), never trained on.
+    const trainerItems = items.map(({ path: p, label, group, split }) => ({ path: p, label, group, split }));
     writeFileSync(datasetPath, JSON.stringify({ version: 1, input_size: 160, items: trainerItems }));
 
     const args = ['train', '--dataset', datasetPath, '--out', staging, '--device', options.device ?? 'auto'];
@@ -102,7 +127,8 @@ export async function trainBackbone(services: Services, options: BackboneTrainin
     });
 
     const current = await heldOutMetrics(items, await embeddingsFor(store, items, currentVersion, await services.models.embedder(currentVersion)));
-    const candidate = await heldOutMetrics(items, await embeddingsFor(store, items, version, await services.models.embedder(version)));
+    const candidateEmbeddings = await embeddingsFor(store, items, version, await services.models.embedder(version));
+    const candidate = await heldOutMetrics(items, candidateEmbeddings, await selectionEmbeddings(items, modelDir, version));
     const verdict = isNotWorse(candidate, current);
     const metrics = { labels: labelsNow, current, candidate, parity, verdict: verdict.reason };
     if (!verdict.ok) {

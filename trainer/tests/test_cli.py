@@ -34,7 +34,7 @@ def run_cli(*args):
 
 
 def check_output_folder(test, out, layer_dims):
-    names = sorted(os.listdir(out))
+    names = sorted(n for n in os.listdir(out) if n != "selection")  # the selection model, checked on its own
     test.assertEqual(names, ["checkpoint.pt", "metrics.json", "model.json", "model.onnx", "samples.json"])
     model = read_json(os.path.join(out, "model.json"))
     test.assertEqual(model["input"]["name"], "input")
@@ -77,7 +77,7 @@ class CliContractTest(unittest.TestCase):
         cls.out = os.path.join(cls.tmp.name, "run1")
         cls.proc, cls.events = run_cli("train", "--dataset", cls.dataset, "--out", cls.out, "--epochs", "2",
                                        "--max-steps", "2", "--batch-p", "3", "--batch-k", "2", "--dim", "32",
-                                       "--device", "cpu")
+                                       "--device", "cpu", "--final-epochs", "1")
 
     @classmethod
     def tearDownClass(cls):
@@ -88,11 +88,14 @@ class CliContractTest(unittest.TestCase):
         kinds = [e["event"] for e in self.events]
         self.assertEqual(kinds[0], "start")
         self.assertEqual(kinds[-1], "done")
-        epochs = [e for e in self.events if e["event"] == "epoch"]
+        epochs = [e for e in self.events if e["event"] == "epoch" and "stage" not in e]
         self.assertTrue(epochs)
         for e in epochs:
             for key in ("epoch", "epochs", "loss", "val_map_at_r", "val_recall_at_1", "seconds"):
                 self.assertIn(key, e)
+        final = [e for e in self.events if e["event"] == "epoch" and e.get("stage") == "final"]
+        self.assertEqual([(e["epoch"], e["epochs"]) for e in final], [(1, 1)])
+        self.assertLess(kinds.index("stage"), self.events.index(final[0]))
         self.assertIn("layer", self.events[-1]["metrics"])
 
     def test_output_contract_and_character_held_out_split(self):
@@ -107,6 +110,47 @@ class CliContractTest(unittest.TestCase):
         for layer in ("pooled", "projection"):
             self.assertIn("map_at_r", metrics["val"][layer])
         self.assertLess(metrics["export"]["parity_max_abs_diff"], 1e-4)
+
+    def test_final_run_on_every_label_after_selection(self):
+        model, metrics = check_output_folder(self, self.out, {"pooled": 1280, "projection": 32})
+        val_labels = set(metrics["split"]["val_labels"])
+        final = metrics["final"]
+        self.assertEqual(metrics["val_from"], "selection")
+        self.assertEqual(set(final["labels"]), set(metrics["train_labels"]) | val_labels)
+        self.assertEqual(final["epochs"], 1)  # --final-epochs 1
+        self.assertGreater(final["steps"], 0)
+        stages = [e for e in self.events if e["event"] == "stage"]
+        self.assertEqual([s["stage"] for s in stages], ["final"])
+        selection, sel_metrics = check_output_folder(self, os.path.join(self.out, "selection"),
+                                                     {"pooled": 1280, "projection": 32})
+        self.assertEqual(selection["id"], final["selection_model_id"])
+        self.assertNotEqual(selection["id"], model["id"])
+        self.assertEqual(selection["layer"], model["layer"])
+
+    def test_given_splits_watch_test_items_and_never_train_on_them(self):
+        items = small_shared_items(LABELS, 6)
+        for it in items:
+            it["split"] = "val" if it["label"] == LABELS[0] else "train"
+        for label in LABELS[1:]:
+            for it in [it for it in items if it["label"] == label][:2]:
+                it["split"] = "test"
+        dataset = os.path.join(self.tmp.name, "splits.json")
+        with open(dataset, "w") as f:
+            json.dump({"version": 1, "input_size": 64, "items": items}, f)
+        out = os.path.join(self.tmp.name, "splits-out")
+        proc, events = run_cli("train", "--dataset", dataset, "--out", out, "--epochs", "1", "--max-steps", "1",
+                               "--batch-p", "3", "--batch-k", "2", "--dim", "16")
+        self.assertEqual(proc.returncode, 0, proc.stderr[-2000:])
+        _, metrics = check_output_folder(self, out, {"pooled": 1280, "projection": 16})
+        self.assertEqual(metrics["split"]["monitor_test_items"], 8)
+        self.assertEqual(metrics["train_items"], 16)
+        baseline = next(e for e in events if e["event"] == "baseline")["val"]
+        # Watched: 6 faces of the unseen character and 2 of each known one, each part also on its own.
+        self.assertEqual(baseline["unseen"]["pooled"]["queries"], 6)
+        self.assertEqual(baseline["known"]["pooled"]["queries"], 8)
+        self.assertEqual(baseline["pooled"]["queries"], 14)
+        if metrics["final"]:
+            self.assertEqual(metrics["final"]["items"], 22, "the final run trains on train + val, not test")
 
     def test_init_from_checkpoint_with_other_dim(self):
         out2 = os.path.join(self.tmp.name, "run2")

@@ -8,6 +8,11 @@ import { createSession, type SessionOptions } from './onnx-session.ts';
 export interface EmbedderSpec {
   input: { name: string; size: number; mean: number[]; std: number[] };
   output: { name: string; dim: number };
+  /**
+   * Embed each crop and its mirror image and average them. Part of the spec, not a run-time
+   * option: every embedding stored under one model version must be made the same way.
+   */
+  flipAverage?: boolean;
 }
 
 export function l2normalise(v: Float32Array): Float32Array {
@@ -39,7 +44,7 @@ export class OnnxEmbedder implements Embedder {
     options: SessionOptions & { batchSize?: number; flipAverage?: boolean } = {},
   ): Promise<OnnxEmbedder> {
     const { session, provider } = await createSession(modelPath, options);
-    return new OnnxEmbedder(version, provider, session, spec, options.batchSize ?? 16, options.flipAverage ?? false);
+    return new OnnxEmbedder(version, provider, session, spec, options.batchSize ?? 16, options.flipAverage ?? spec.flipAverage ?? false);
   }
 
   async embed(crops: RgbImage[]): Promise<Float32Array[]> {
