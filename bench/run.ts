@@ -280,16 +280,35 @@ await section('refit', async () => {
         });
       });
       const insertMs = performance.now() - t0;
-      const c0 = process.cpuUsage();
-      const t1 = performance.now();
-      const refit = await services.heads.refit(guild);
-      const wall = performance.now() - t1;
-      const cpu = process.cpuUsage(c0);
-      const headBytes = (store.db.prepare('SELECT length(head_json) AS n FROM head_versions WHERE id = ?').get(refit.headVersion) as { n: number }).n;
-      runs.push({ faces: n, characters: classes, insertMs: round(insertMs, 0), refitWallMs: round(wall, 0), refitCpuMs: round((cpu.user + cpu.system) / 1000, 0), fitMs: round(refit.fitMs, 0), otherMs: round(wall - refit.fitMs, 0), headJsonMB: round(headBytes / 2 ** 20, 1) });
+      const timedRefit = async () => {
+        const c0 = process.cpuUsage();
+        const t1 = performance.now();
+        const refit = await services.heads.refit(guild);
+        const wall = performance.now() - t1;
+        const cpu = process.cpuUsage(c0);
+        return { refit, wall, cpuMs: (cpu.user + cpu.system) / 1000 };
+      };
+      // Cold: the guild's first head. Warm: after 5 more faces of a new character, as a /teach
+      // into a big guild does (the fit starts from the previous head).
+      const cold = await timedRefit();
+      const extra = await syntheticEmbeddings({ n: 5, classes: 1, dim, seed: 9 });
+      store.transaction(() => {
+        const imageId = store.images.insertImage({ guild_id: guild, sha256: 'synthetic-new', source_kind: 'import', source_path: null, channel_id: null, message_id: null, url: null, author_id: null, stored_path: null, width: 100, height: 100 });
+        const character = store.characters.findOrCreate(guild, 'newcomer', 'bench').character.id;
+        for (const v of extra.embeddings) {
+          const faceId = store.images.insertFace({ guild_id: guild, image_id: imageId, x: 0, y: 0, w: 10, h: 10, detector: 'whole', detector_settings: '{}', score: 1, crop_path: 'none.png' });
+          store.embeddings.put(faceId, version, v);
+          store.labels.add({ guildId: guild, faceId, characterId: character, source: 'taught', by: 'bench' });
+        }
+      });
+      const warm = await timedRefit();
+      const headBytes = (store.db.prepare('SELECT length(head_json) + ifnull(length(head_arrays), 0) AS n FROM head_versions WHERE id = ?').get(cold.refit.headVersion) as { n: number }).n;
+      for (const [kind, r] of [['cold', cold], ['warm', warm]] as const) {
+        runs.push({ kind, faces: r.refit.faces, characters: r.refit.characters, insertMs: round(insertMs, 0), refitWallMs: round(r.wall, 0), refitCpuMs: round(r.cpuMs, 0), fitMs: round(r.refit.fitMs, 0), otherMs: round(r.wall - r.refit.fitMs, 0), headStoredMB: round(headBytes / 2 ** 20, 1) });
+      }
     }
     await services.close();
-    return { runs, note: 'otherMs = reading labels and vectors from SQLite, serialising and storing the head version' };
+    return { runs, note: 'otherMs = reading labels and vectors from SQLite, serialising and storing the head version; warm = refit after 5 more faces of a new character, starting from the previous head' };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -328,18 +347,22 @@ await section('teach', async () => {
   for (const character of ['nishikino_maki', 'sakurauchi_riko', 'takimoto_hifumi']) {
     const files = keima.filter((r) => r.label === character).map((r) => path.join(DATA, 'keima3', r.path));
     const shots = files.slice(0, 5);
-    const query = files[10];
+    // The wall time is teach + the first tag; recognition is judged on 10 other crops, not one.
+    const queries = files.slice(10, 20);
     const t0 = performance.now();
     const taught = await services.teaching.teach({
       guildId: 'bench', character, by: 'bench', crops: true, previews: false,
       images: await Promise.all(shots.map(async (f) => ({ bytes: await readFile(f), name: path.basename(f) }))),
     });
     const t1 = performance.now();
-    const tagged = await services.tagging.tagImage({ guildId: 'bench', bytes: await readFile(query), source: { kind: 'file', path: query }, crops: true });
+    const tag = async (f: string) => (await services.tagging.tagImage({ guildId: 'bench', bytes: await readFile(f), source: { kind: 'file', path: f }, crops: true })).faces[0]?.label ?? null;
+    const first = await tag(queries[0]);
     const t2 = performance.now();
+    const labels = [first, ...(await Promise.all(queries.slice(1).map(tag)))];
     runs.push({
       character, teachMs: round(t1 - t0, 0), tagMs: round(t2 - t1, 0), totalMs: round(t2 - t0, 0),
-      recognisedAs: tagged.faces[0]?.label ?? null, recognised: tagged.faces[0]?.label === character, head: taught.headVersion,
+      recognised: labels.filter((l) => l === character).length, queries: labels.length,
+      namedAs: Object.fromEntries([...new Set(labels)].map((l) => [String(l), labels.filter((x) => x === l).length])), head: taught.headVersion,
     });
   }
   const faces = services.store.labels.countHuman('bench');
@@ -410,9 +433,9 @@ function printTable(r: Record<string, any>): void {
     for (const h of r.head.refits) line(`head refit ${h.faces / 1000}k × ${h.characters} (${h.fit})`, `${h.wallMs} ms wall, ${h.cpuMs} ms CPU`, h.faces === 50000 && h.characters === 200 ? '≤ 2000 ms' : '');
     for (const q of r.head.reducedVsExact) line(`  top-1 reduced vs exact, ${q.faces / 1000}k × ${q.characters}`, `${q.reduced.top1} vs ${q.exact.top1} (held out)`);
   }
-  if (r.refit) for (const x of r.refit.runs) line(`  via HeadService + SQLite, ${x.faces / 1000}k × ${x.characters}`, `${x.refitWallMs} ms (fit ${x.fitMs}, rest ${x.otherMs})`);
+  if (r.refit) for (const x of r.refit.runs) line(`  via HeadService + SQLite, ${x.kind}, ${Math.round(x.faces / 1000)}k × ${x.characters}`, `${x.refitWallMs} ms (fit ${x.fitMs}, rest ${x.otherMs})`, x.faces >= 50000 ? '≤ 2000 ms' : '');
   if (r.accuracy) line('nagadomi10 closed set, named right', `${r.accuracy.labelAccuracy} (top-1 ${r.accuracy.top1})`, '≥ 0.88');
-  if (r.teach) line(`teach 5 → recognised (guild of ${r.teach.guildFaces})`, `${r.teach.medianMs} ms median; ${r.teach.runs.filter((x: any) => x.recognised).length}/${r.teach.runs.length} recognised`, '≤ 2000 ms');
+  if (r.teach) line(`teach 5 → recognised (guild of ${r.teach.guildFaces})`, `${r.teach.medianMs} ms median; ${r.teach.runs.reduce((n: number, x: any) => n + x.recognised, 0)}/${r.teach.runs.reduce((n: number, x: any) => n + x.queries, 0)} later crops named right`, '≤ 2000 ms');
   if (r.sort) line(`sort (${r.sort.screenshots} screenshots)`, `${r.sort.imagesPerSecond} images/s`);
   line('peak RSS', `${r.peakRssMB} MB`);
 }
