@@ -136,13 +136,7 @@ def run(cfg, on_epoch=None):
     work = os.path.join(cfg.out, ".work")
     os.makedirs(work, exist_ok=True)
 
-    net, parent = build_net(cfg)
-    net.freeze_blocks(cfg.freeze_blocks)
-    net.to(device)
-    label_index = {l: i for i, l in enumerate(train_labels)}
-    proxy = ProxySoftmaxLoss(len(train_labels), cfg.dim).to(device) if cfg.proxy_weight > 0 else None
-    opt = _optimizer(cfg, net, proxy)
-    scaler = torch.cuda.amp.GradScaler(enabled=device.type == "cuda")
+    net, parent, label_index, proxy, opt, scaler = _fresh_run(cfg, device, train_labels)
 
     cache = ImageCache(max_side=2 * size)
     tf = train_transform(size)
@@ -218,13 +212,7 @@ def run(cfg, on_epoch=None):
         emit("stage", stage="final", epochs=final_epochs, items=len(all_items), labels=len(all_labels))
         log(f"final run: {final_epochs} epochs on all {len(all_items)} items ({len(all_labels)} labels)")
         seed_everything(cfg.seed + 1)
-        net, _ = build_net(cfg)
-        net.freeze_blocks(cfg.freeze_blocks)
-        net.to(device)
-        all_index = {l: i for i, l in enumerate(all_labels)}
-        proxy = ProxySoftmaxLoss(len(all_labels), cfg.dim).to(device) if cfg.proxy_weight > 0 else None
-        opt = _optimizer(cfg, net, proxy)
-        scaler = torch.cuda.amp.GradScaler(enabled=device.type == "cuda")
+        net, _, all_index, proxy, opt, scaler = _fresh_run(cfg, device, all_labels)
         all_sampler = PKSampler([it["label"] for it in all_items], cfg.batch_p, cfg.batch_k, seed=cfg.seed + 1)
         final_trainer = _EpochTrainer(cfg, device, cache, tf)
         final_losses = []
@@ -258,6 +246,17 @@ def run(cfg, on_epoch=None):
                                                    "stop_reason", "improved_over_parent", "seconds", "export",
                                                    "final", "val_from")})
     return metrics
+
+
+def _fresh_run(cfg, device, labels):
+    """The starting network (never random weights), label ids, optional proxy term, optimiser, scaler."""
+    net, parent = build_net(cfg)
+    net.freeze_blocks(cfg.freeze_blocks)
+    net.to(device)
+    label_index = {l: i for i, l in enumerate(labels)}
+    proxy = ProxySoftmaxLoss(len(labels), cfg.dim).to(device) if cfg.proxy_weight > 0 else None
+    scaler = torch.cuda.amp.GradScaler(enabled=device.type == "cuda")
+    return net, parent, label_index, proxy, _optimizer(cfg, net, proxy), scaler
 
 
 def _optimizer(cfg, net, proxy):

@@ -34,36 +34,41 @@ describe('finishing faces', () => {
 });
 
 describe('FaceBoxes passes and boxes', () => {
-  it('plans own size and 640 for a 1280x720 screenshot, largest first', () => {
+  it('plans own size and 640 for a 1280x720 screenshot, largest first, and a fine pass to 3072 px', () => {
     assert.deepEqual(planPasses(1280, 720, FACEBOXES_DEFAULTS), [
-      { factor: 1, base: false },
-      { factor: 0.5, base: true },
+      { factor: 2.4, base: false, fine: true },
+      { factor: 1, base: false, fine: false },
+      { factor: 0.5, base: true, fine: false },
     ]);
+    assert.deepEqual(planPasses(1920, 1080, FACEBOXES_DEFAULTS).map((p) => [p.factor, p.fine]), [[1.6, true], [1, false], [1 / 3, false]]);
   });
 
-  it('adds an enlarged pass for small images, at most maxUpscale', () => {
+  it('gives small images a fine pass to 2400 px, at most maxUpscale; tiny ones a base pass that enlarges', () => {
     const passes = planPasses(800, 450, FACEBOXES_DEFAULTS);
     assert.deepEqual(
-      passes.map((p) => p.factor),
-      [3, 1, 0.8],
+      passes.map((p) => [p.factor, p.fine]),
+      [[3, true], [1, false], [0.8, false]],
     );
+    // 640/200 and 2400/200 both cap at 3×: one pass, the base one, which always runs.
     assert.deepEqual(planPasses(200, 100, FACEBOXES_DEFAULTS), [
-      { factor: 3, base: true },
-      { factor: 1, base: false },
+      { factor: 3, base: true, fine: false },
+      { factor: 1, base: false, fine: false },
     ]);
-    assert.equal(planPasses(1100, 600, FACEBOXES_DEFAULTS).length, 2);
+    assert.equal(planPasses(1100, 600, { ...FACEBOXES_DEFAULTS, fineSide: null }).length, 2);
   });
 
   it('merges passes closer than 10% and shrinks huge images to maxSide', () => {
     assert.deepEqual(planPasses(660, 400, FACEBOXES_DEFAULTS), [
-      { factor: 3, base: false },
-      { factor: 640 / 660, base: true },
+      { factor: 3, base: false, fine: true },
+      { factor: 640 / 660, base: true, fine: false },
     ]);
-    assert.equal(planPasses(660, 400, { ...FACEBOXES_DEFAULTS, scales: [640, 0] }).length, 1);
+    assert.equal(planPasses(660, 400, { ...FACEBOXES_DEFAULTS, fineSide: null }).length, 1);
     assert.deepEqual(
       planPasses(4000, 3000, FACEBOXES_DEFAULTS).map((p) => p.factor),
-      [1920 / 4000, 640 / 4000],
+      [3072 / 4000, 1920 / 4000, 640 / 4000],
     );
+    // A fine pass that would not look closer than the own-size pass is dropped.
+    assert.equal(planPasses(4000, 3000, { ...FACEBOXES_DEFAULTS, fineSide: 2000, largeFineSide: 2000 }).length, 2);
   });
 
   it('turns a head box into a square face box, lower down', () => {

@@ -7,7 +7,8 @@ import * as ort from 'onnxruntime-node';
 import { DEFAULT_DETECTOR, createDetector } from '../../src/core/detect/chain.ts';
 import { exportPython, resolveFaceBoxesModel } from '../../src/core/detect/faceboxes-model.ts';
 import { priorCount } from '../../src/core/detect/faceboxes-priors.ts';
-import { FaceBoxesDetector } from '../../src/core/detect/faceboxes.ts';
+import { FaceBoxesDetector, planPasses } from '../../src/core/detect/faceboxes.ts';
+import sharp from 'sharp';
 import { decodeRgb } from '../../src/core/detect/image.ts';
 import { iou } from '../../src/core/detect/nms.ts';
 import { ModelUnavailableError, resolveModelFile, sha256File } from '../../src/core/models/cache.ts';
@@ -134,7 +135,7 @@ describe('FaceBoxes on real images', { skip: !hasTorch && 'no torch' }, () => {
     assert.equal((await createDetector('faceboxes', { chain: { minFaceSize: cut } }).detect(image)).length, 0);
   });
 
-  it('runs the enlarged pass only for images with small (or no) heads, and finds the small faces with it', async () => {
+  it('runs the fine pass only for images with small (or no) heads, and finds the small faces with it', async () => {
     class Counting extends FaceBoxesDetector {
       factors: number[] = [];
       override detectHeads(image: Parameters<FaceBoxesDetector['detectHeads']>[0], factor: number, threshold?: number) {
@@ -142,18 +143,31 @@ describe('FaceBoxes on real images', { skip: !hasTorch && 'no torch' }, () => {
         return super.detectHeads(image, factor, threshold);
       }
     }
+    const finePass = (img: { width: number; height: number }, d: FaceBoxesDetector) => planPasses(img.width, img.height, d.settings).find((p) => p.fine)!.factor;
     const closeUp = await decodeRgb(path.join(DATA, 'screenshots_syncopika/images/aletta7.jpg'));
     const group = await decodeRgb(path.join(DATA, 'multiface/images/jonathonyan_detect_04.jpg'));
     const lazy = new Counting();
     assert.equal((await lazy.detect(closeUp)).length, 1);
-    assert.ok(lazy.factors.every((f) => f <= 1), `a close-up needs no enlarged pass: ${lazy.factors}`);
+    assert.ok(!lazy.factors.includes(finePass(closeUp, lazy)), `a close-up needs no fine pass: ${lazy.factors}`);
     lazy.factors = [];
     assert.equal((await lazy.detect(group)).length, 5, 'the small heads trigger it');
-    assert.ok(lazy.factors.some((f) => f > 1));
-    const never = new Counting({ scales: [640, 0] });
-    assert.ok((await never.detect(group)).length < 5, 'without the enlarged pass the small faces are missed');
+    assert.ok(lazy.factors.includes(finePass(group, lazy)));
+    const never = new Counting({ fineSide: null });
+    assert.ok((await never.detect(group)).length < 5, 'without the fine pass the small faces are missed');
     const always = new Counting({ enlargeBelowHead: null });
     await always.detect(closeUp);
-    assert.ok(always.factors.some((f) => f > 1), 'null always enlarges');
+    assert.ok(always.factors.includes(finePass(closeUp, always)), 'null always runs it');
+  });
+
+  it('finds the ~100 px faces of a group illustration shown in a 1280x720 frame', async () => {
+    const art = sharp(path.join(DATA, 'multiface/images/xavier_test_1.jpg')).resize(640);
+    const frame = await sharp({ create: { width: 1280, height: 720, channels: 3, background: { r: 30, g: 30, b: 60 } } })
+      .composite([{ input: await art.toBuffer(), left: 320, top: 40 }])
+      .removeAlpha().raw().toBuffer({ resolveWithObject: true });
+    const image = { data: new Uint8Array(frame.data), width: 1280, height: 720 };
+    const faces = await new FaceBoxesDetector().detect(image);
+    assert.ok(faces.length >= 10 && faces.length <= 13, `${faces.length} of 13 faces`);
+    assert.ok(faces.every((f) => f.x >= 300 && f.x + f.w <= 980), 'all inside the pasted illustration');
+    assert.ok((await new FaceBoxesDetector({ fineSide: null }).detect(image)).length <= 1, 'the two coarse passes alone miss them');
   });
 });

@@ -5,7 +5,7 @@ import { finishFaces, scaleBox } from './boxes.ts';
 import { decodeBoxes, generatePriors, type RawBox } from './faceboxes-priors.ts';
 import { resolveFaceBoxesModel } from './faceboxes-model.ts';
 import { resizeRgb } from './image.ts';
-import { votingNms } from './nms.ts';
+import { intersection, votingNms } from './nms.ts';
 
 /** A type alias, not an interface, so that it fits the seam's Record<string, unknown>. */
 export type FaceBoxesSettings = {
@@ -13,19 +13,26 @@ export type FaceBoxesSettings = {
    * Network input sizes, as the longest side in pixels; 0 is the image's own size. The network
    * only finds heads of about 130–550 px in its input, so several sizes widen the range. The first
    * is the base pass, trusted with every head size; the others only with heads up to `maxHead`.
+   * Only the base pass may enlarge an image (a thumbnail); the others shrink it or keep its size.
    */
   scales: number[];
-  /** Passes that do not enlarge are at most this longest side (bounds the cost of huge images). */
+  /** These passes are at most this longest side (bounds the cost of huge images). */
   maxSide: number;
-  /** Passes that enlarge the image run only for images whose longest side is below this... */
+  /**
+   * The fine pass, for small heads, enlarges the image to this longest side (null: no fine pass);
+   * images whose longest side is at least `upscaleBelow` to `largeFineSide`. It runs only when
+   * needed (`enlargeBelowHead`).
+   */
+  fineSide: number | null;
   upscaleBelow: number;
-  /** ...and enlarge at most by this factor. */
+  largeFineSide: number;
+  /** No pass enlarges by more than this factor. */
   maxUpscale: number;
   /**
-   * Enlarging passes run only when the other passes found no head, or a candidate (score at least
+   * Fine passes run only when the other passes found no head, or a candidate (score at least
    * `enlargeTriggerScore`, which may be below `threshold`) smaller than this share of the image's
-   * longest side: small heads are what the enlarged pass is for, and they come in groups. A
-   * close-up (one big head) skips it, which is most of a screenshot's cost. null: always enlarge.
+   * longest side: small heads are what the fine pass is for, and they come in groups. A close-up
+   * (one big head) skips it, which is most of a screenshot's cost. null: always run it.
    */
   enlargeBelowHead: number | null;
   enlargeTriggerScore: number;
@@ -46,8 +53,9 @@ export type FaceBoxesSettings = {
 
 /**
  * Two passes (640, own size) cover heads of about 130–1100 px in a 1280×720 screenshot for about
- * the cost of 1.25 passes. Small images (illustrations, thumbnails) are cheap, so they also get an
- * enlarged pass for their small faces.
+ * the cost of 1.25 passes. A fine pass finds smaller heads when the first two saw small ones or
+ * none: group illustrations (enlarged to 2400 px) and group shots in 720p/1080p frames (to 3072 px,
+ * where heads of about 100 px otherwise go unseen). It costs 200–400 ms, so close-ups skip it.
  *
  * The face box matches the lbpcascade_animeface box (median over 53 faces both found: side 0.87
  * of the head box, centre 0.16 of its height lower), so that faces from either detector are framed
@@ -55,9 +63,11 @@ export type FaceBoxesSettings = {
  * screenshots_syncopika are tighter (0.6×, centre 0.10·h lower).
  */
 export const FACEBOXES_DEFAULTS: FaceBoxesSettings = {
-  scales: [640, 0, 2400],
+  scales: [640, 0],
   maxSide: 1920,
+  fineSide: 2400,
   upscaleBelow: 1024,
+  largeFineSide: 3072,
   maxUpscale: 3,
   enlargeBelowHead: 0.3,
   enlargeTriggerScore: 0.1,
@@ -92,27 +102,35 @@ export function toFaceBoxesInput(image: RgbImage, into?: Float32Array): Float32A
 export interface Pass {
   factor: number;
   base: boolean;
+  /** Runs only when the other passes saw small heads or none. */
+  fine: boolean;
 }
 
-/** The distinct passes over an image (resize factor, whether it is the base pass), largest first. */
+/** The distinct passes over an image (resize factor, base pass or not, fine or not), largest first. */
 export function planPasses(
   width: number,
   height: number,
-  s: Pick<FaceBoxesSettings, 'scales' | 'maxSide' | 'upscaleBelow' | 'maxUpscale'>,
+  s: Pick<FaceBoxesSettings, 'scales' | 'maxSide' | 'fineSide' | 'upscaleBelow' | 'largeFineSide' | 'maxUpscale'>,
 ): Pass[] {
   const longest = Math.max(width, height);
   const passes: Pass[] = [];
   for (const [i, target] of s.scales.entries()) {
     let factor = target > 0 ? target / longest : 1;
     if (factor > 1) {
-      if (longest >= s.upscaleBelow) continue;
+      if (i > 0 || longest >= s.upscaleBelow) continue;
       factor = Math.min(factor, s.maxUpscale);
     } else {
       factor = Math.min(factor, s.maxSide / longest);
     }
     const same = passes.find((p) => Math.abs(Math.log(factor / p.factor)) < Math.log(1.1));
     if (same) same.base ||= i === 0;
-    else passes.push({ factor, base: i === 0 });
+    else passes.push({ factor, base: i === 0, fine: false });
+  }
+  if (s.fineSide !== null && passes.length > 0) {
+    const side = longest < s.upscaleBelow ? s.fineSide : Math.max(s.fineSide, s.largeFineSide);
+    const factor = Math.min(side / longest, s.maxUpscale);
+    // It must look closer than the passes it adds to.
+    if (factor >= 1.1 * Math.max(...passes.map((p) => p.factor))) passes.push({ factor, base: false, fine: true });
   }
   return passes.sort((a, b) => b.factor - a.factor);
 }
@@ -124,10 +142,13 @@ export function headToFace<T extends RawBox>(head: T, conv: { scale: number; shi
   return { ...head, x: cx - side / 2, y: cy - side / 2, w: side, h: side };
 }
 
-function needsEnlargedPass(heads: RawBox[], weak: RawBox[], image: RgbImage, belowHead: number | null): boolean {
+function needsFinePass(heads: RawBox[], weak: RawBox[], image: RgbImage, belowHead: number | null): boolean {
   if (belowHead === null || heads.length === 0) return true;
   const limit = belowHead * Math.max(image.width, image.height);
-  return heads.some((h) => Math.sqrt(h.w * h.h) < limit) || weak.some((h) => Math.sqrt(h.w * h.h) < limit);
+  const side = (b: RawBox) => Math.sqrt(b.w * b.h);
+  // The network also fires on parts of a big face (an eye, a cheek): those are no small heads.
+  const partOfBigger = (b: RawBox) => heads.some((h) => side(h) > 1.5 * side(b) && intersection(b, h) > 0.5 * b.w * b.h);
+  return [...heads, ...weak].some((b) => side(b) < limit && !partOfBigger(b));
 }
 
 const sessions = new Map<number, Promise<ort.InferenceSession>>();
@@ -221,11 +242,11 @@ export class FaceBoxesDetector implements FaceDetector {
         else weak.push(b);
       }
     };
-    const enlarged = passes.filter((p) => p.factor > 1);
-    const triggerScore = enlarged.length && s.enlargeBelowHead !== null ? Math.min(s.threshold, s.enlargeTriggerScore) : s.threshold;
-    for (const p of passes.filter((p) => p.factor <= 1)) await run(p, triggerScore);
-    if (enlarged.length && needsEnlargedPass(heads, weak, image, s.enlargeBelowHead)) {
-      for (const p of enlarged) await run(p, s.threshold);
+    const fine = passes.filter((p) => p.fine);
+    const triggerScore = fine.length && s.enlargeBelowHead !== null ? Math.min(s.threshold, s.enlargeTriggerScore) : s.threshold;
+    for (const p of passes.filter((p) => !p.fine)) await run(p, triggerScore);
+    if (fine.length && needsFinePass(heads, weak, image, s.enlargeBelowHead)) {
+      for (const p of fine) await run(p, s.threshold);
     }
     const kept = votingNms(heads, s.nms);
     return s.faceBox ? kept.map((b) => headToFace(b, s.faceBox!)) : kept;
