@@ -2,7 +2,8 @@
 import csv
 import os
 
-SHARED_ROOT = "/work/shared/data"
+# Elsewhere (a lent GPU machine, a user's box) point IDOLTAG_SHARED_DATA at a copy of that folder.
+SHARED_ROOT = os.environ.get("IDOLTAG_SHARED_DATA", "/work/shared/data")
 SETS = ("nagadomi10", "newgame8", "keima3")
 LABEL_ALIASES = {"lijima_yun": "iijima_yun"}  # the newgame8 source misspells iijima_yun
 
