@@ -31,12 +31,17 @@ export async function embeddingsFor(store: Store, items: TrainingItem[], version
     if (stored) out[i] = stored;
     else missing.push(i);
   });
-  for (let k = 0; k < missing.length; k += 32) {
-    const batch = missing.slice(k, k + 32);
+  await embedCrops(items, missing, embedder, out);
+  return out;
+}
+
+/** Embeds the crops of items[indices] in batches into `out` (same indices). */
+export async function embedCrops(items: TrainingItem[], indices: number[], embedder: Embedder, out: Float32Array[]): Promise<void> {
+  for (let k = 0; k < indices.length; k += 32) {
+    const batch = indices.slice(k, k + 32);
     const vectors = await embedder.embed(await Promise.all(batch.map((i) => readCrop(items[i].path))));
     batch.forEach((i, j) => (out[i] = vectors[j]));
   }
-  return out;
 }
 
 /**

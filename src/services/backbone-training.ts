@@ -1,10 +1,10 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
-import { heldOutMetrics, embeddingsFor, isNotWorse, type HeldOutMetrics } from './backbone-evaluation.ts';
+import { embedCrops, heldOutMetrics, embeddingsFor, isNotWorse, type HeldOutMetrics } from './backbone-evaluation.ts';
 import type { Services } from './index.ts';
 import { readTrainedSpec } from './model-registry.ts';
-import { activateModel, readCrop, type SwapProgress } from './model-swap.ts';
+import { activateModel, type SwapProgress } from './model-swap.ts';
 import { OnnxEmbedder } from '../core/embed/onnx-embedder.ts';
 import { acquireTrainingLock } from './training-lock.ts';
 import { buildTrainingSet, type TrainingItem } from './training-set.ts';
@@ -62,14 +62,10 @@ async function selectionEmbeddings(items: TrainingItem[], modelDir: string, vers
   if (!existsSync(path.join(dir, 'model.json'))) return undefined;
   const embedder = await OnnxEmbedder.load(path.join(dir, 'model.onnx'), readTrainedSpec(dir), `${version}/selection`);
   try {
-    // Only the held-out characters are judged with it.
-    const wanted = items.map((it, i) => (it.split === 'val' || it.split === 'train' ? i : -1)).filter((i) => i >= 0);
+    // Held-out characters, and the trained ones they are taught among; test faces are not needed.
+    const wanted = items.map((it, i) => (it.split === 'test' ? -1 : i)).filter((i) => i >= 0);
     const out: Float32Array[] = new Array(items.length);
-    for (let k = 0; k < wanted.length; k += 32) {
-      const batch = wanted.slice(k, k + 32);
-      const vectors = await embedder.embed(await Promise.all(batch.map((i) => readCrop(items[i].path))));
-      batch.forEach((i, j) => (out[i] = vectors[j]));
-    }
+    await embedCrops(items, wanted, embedder, out);
     return out;
   } finally {
     await embedder.dispose();
