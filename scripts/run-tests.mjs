@@ -1,13 +1,35 @@
 #!/usr/bin/env node
-// Runs every test/**/*.test.ts with node's own test runner (through tsx), one file at a time:
-// the machine has 2 cores and several suites load ONNX models.
+// Runs the test tiers with node's own test runner (through tsx):
+//   node scripts/run-tests.mjs [--tier unit|integration|e2e] [substring ...]
+// unit: test/unit, pure (no models, no data sets), all files in one process to stay under 5 s.
+// integration: test/integration and test/trainer, real models and ../shared/data.
+// e2e: test/e2e and test/reliability, real bot and CLI processes (the fake Discord on loopback).
+// Integration and e2e files run one at a time: the machine has 2 cores and several suites load ONNX models.
 import { readdirSync, statSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const filter = process.argv.slice(2);
+const TIERS = {
+  unit: ['unit'],
+  integration: ['integration', 'trainer'],
+  e2e: ['e2e', 'reliability'],
+};
+
+const args = process.argv.slice(2);
+const tierAt = args.findIndex((a) => a === '--tier' || a.startsWith('--tier='));
+let tiers = Object.keys(TIERS);
+if (tierAt >= 0) {
+  const [flag] = args.splice(tierAt, 1);
+  const name = flag.includes('=') ? flag.slice('--tier='.length) : args.splice(tierAt, 1)[0];
+  if (!(name in TIERS)) {
+    console.error(`Unknown test tier "${name}"; the tiers are ${Object.keys(TIERS).join(', ')}.`);
+    process.exit(2);
+  }
+  tiers = [name];
+}
+const filter = args;
 
 function walk(dir) {
   return readdirSync(dir).flatMap((name) => {
@@ -17,9 +39,14 @@ function walk(dir) {
   });
 }
 
-const files = walk(path.join(root, 'test'))
-  .sort()
-  .filter((f) => filter.length === 0 || filter.some((s) => f.includes(s)));
+const testRoot = path.join(root, 'test');
+const allFiles = walk(testRoot).sort();
+const tierOf = (file) => Object.keys(TIERS).find((t) => TIERS[t].includes(path.relative(testRoot, file).split(path.sep)[0]));
+const untiered = allFiles.filter((f) => !tierOf(f));
+if (untiered.length > 0) {
+  console.error(`These test files are in no tier (see scripts/run-tests.mjs): ${untiered.map((f) => path.relative(root, f)).join(', ')}`);
+  process.exit(2);
+}
 
 const env = { ...process.env };
 const sharedModels = path.resolve(root, '..', 'shared', 'data', 'models');
@@ -28,9 +55,23 @@ env.IDOLTAG_LOG_LEVEL ??= 'warn';
 env.IDOLTAG_OFFLINE ??= '1';
 env.OMP_WAIT_POLICY ??= 'PASSIVE';
 
-const r = spawnSync(
-  process.execPath,
-  ['--import', 'tsx', '--test', '--test-concurrency=1', '--test-reporter=spec', ...files],
-  { cwd: root, stdio: 'inherit', env },
-);
-process.exit(r.status ?? 1);
+function run(nodeArgs) {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', ...nodeArgs], { cwd: root, stdio: 'inherit', env });
+  return r.status ?? 1;
+}
+
+let status = 0;
+for (const tier of tiers) {
+  const files = allFiles.filter((f) => tierOf(f) === tier && (filter.length === 0 || filter.some((s) => f.includes(s))));
+  if (files.length === 0) continue;
+  console.log(`\n# ${tier} tier: ${files.length} file(s)`);
+  if (tier === 'unit') {
+    // One process for all of them: starting tsx per file would cost more than the tests.
+    const imports = files.map((f) => `await import(${JSON.stringify(pathToFileURL(f).href)});`).join('\n');
+    status ||= run(['--test-reporter=spec', '--input-type=module', '-e', imports]);
+  } else {
+    status ||= run(['--test', '--test-concurrency=1', '--test-reporter=spec', ...files]);
+  }
+  if (status !== 0) break;
+}
+process.exit(status);

@@ -1,7 +1,7 @@
 /**
  * The reduced head fit used for large guilds (src/core/head/reduced-fit.ts): its basis is
  * orthonormal and it classifies about as well as the exact fit.
- *   node --import tsx --test test/unit/eval-head-reduced.test.ts
+ *   node --import tsx --test test/integration/eval-head-reduced.test.ts
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';

@@ -1,0 +1,85 @@
+// The dependency rule, checked by `npm run lint` (CONTRIBUTING.md explains it):
+//   commands/ → src/discord → src/services → src/store → src/core
+// src/cli and src/jobs are adapters beside src/discord: they drive services and never each other.
+// src/config.ts (settings) is for adapters; src/log.ts (the pino singleton) for adapters and services.
+// bench/, test/ and scripts/ sit outside the layers and may import anything; nothing imports them.
+/** @type {import('dependency-cruiser').IConfiguration} */
+module.exports = {
+  forbidden: [
+    {
+      name: 'no-circular',
+      severity: 'error',
+      comment: 'Modules that import each other (types included) cannot be read or tested one at a time.',
+      from: {},
+      to: { circular: true },
+    },
+    {
+      name: 'core-is-pure',
+      severity: 'error',
+      comment:
+        'src/core knows nothing of Discord, SQLite, services, adapters, settings or the logger singleton; ' +
+        'pass what it needs (a log function, a path) in.',
+      from: { path: '^src/core/' },
+      to: { path: '^(src/(discord|cli|jobs|services|store|config\\.ts|log\\.ts)|commands|bench|test|scripts)' },
+    },
+    {
+      name: 'core-without-sqlite-or-discord',
+      severity: 'error',
+      from: { path: '^src/core/' },
+      to: { dependencyTypes: ['npm'], path: '(^|/)node_modules/(better-sqlite3|discord\\.js|@discordjs|pino|commander)/' },
+    },
+    {
+      name: 'store-below-services',
+      severity: 'error',
+      comment: 'src/store holds repositories over SQLite; it may use src/core types, nothing above it.',
+      from: { path: '^src/store/' },
+      to: { path: '^(src/(discord|cli|jobs|services|config\\.ts|log\\.ts)|commands|bench|test|scripts)' },
+    },
+    {
+      name: 'services-below-adapters',
+      severity: 'error',
+      comment: 'src/services must not know who calls it (Discord, the CLI, cron) nor read adapter settings.',
+      from: { path: '^src/services/' },
+      to: { path: '^(src/(discord|cli|jobs|config\\.ts)|commands|bench|test|scripts)' },
+    },
+    {
+      name: 'adapters-through-services',
+      severity: 'error',
+      comment: 'Adapters (src/discord, src/cli, src/jobs) reach the database only through services.',
+      from: { path: '^src/(discord|cli|jobs)/' },
+      to: { path: '^src/store/' },
+    },
+    {
+      name: 'adapters-apart',
+      severity: 'error',
+      comment:
+        'The Discord bot, the CLI and the schedules are separate adapters; only the bot’s entry point ' +
+        '(src/discord/main.ts) starts the schedules.',
+      from: { path: '^src/(discord|cli|jobs)/', pathNot: '^src/discord/main\\.ts$' },
+      to: { path: '^(src/(discord|cli|jobs)/|commands/)', pathNot: '^src/$1/' },
+    },
+    {
+      name: 'commands-through-discord-and-services',
+      severity: 'error',
+      comment:
+        'A slash command is a thin handler: it uses src/discord helpers and the `Services` object it is ' +
+        'handed, never a service module, the store or core directly.',
+      from: { path: '^commands/' },
+      to: { path: '^(src/(services|store|core|cli|jobs)/|bench|test|scripts)' },
+    },
+    {
+      name: 'nothing-imports-tests-or-benches',
+      severity: 'error',
+      from: { path: '^(src|commands)/' },
+      to: { path: '^(test|bench|scripts)/' },
+    },
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    // Type-only imports count: a cycle through types still ties two modules together.
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: 'tsconfig.json' },
+    enhancedResolveOptions: { exportsFields: ['exports'], conditionNames: ['import', 'require', 'node', 'default'] },
+    exclude: { path: '(^|/)node_modules/' },
+  },
+};
