@@ -25,7 +25,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseCsv } from '../src/cli/inputs.ts';
+import { parseCsv } from '../src/core/labelled-files.ts';
 import { tagFile } from '../src/cli/tag.ts';
 import { decodeImage } from '../src/core/decode.ts';
 import { OnnxEmbedder, type EmbedderSpec } from '../src/core/embed/onnx-embedder.ts';

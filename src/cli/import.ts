@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { guildOf, progress, withServices, type GlobalOptions } from './context.ts';
-import { labelledFiles } from './inputs.ts';
+import { labelledFiles } from '../core/labelled-files.ts';
 import { gracefulStop, stoppedNote } from './shutdown.ts';
 
 export function registerImport(program: Command): void {

@@ -2,7 +2,7 @@ import { copyFile, link, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { guildOf, progress, withServices, type GlobalOptions } from './context.ts';
-import { imageFiles } from './inputs.ts';
+import { imageFiles } from '../core/labelled-files.ts';
 import { gracefulStop, stoppedNote } from './shutdown.ts';
 import { tagFile } from './tag.ts';
 

@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import type { Services, TagResult } from '../services/index.ts';
 import { ImageInputError } from '../services/index.ts';
 import { guildOf, progress, withServices, type GlobalOptions } from './context.ts';
-import { filesToTag } from './inputs.ts';
+import { filesToTag } from '../core/labelled-files.ts';
 import { gracefulStop, stoppedNote } from './shutdown.ts';
 
 export interface TagLine {

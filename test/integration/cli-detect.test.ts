@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { parseCsv } from '../../src/cli/inputs.ts';
+import { parseCsv } from '../../src/core/labelled-files.ts';
 import { sha256 } from '../../src/services/files.ts';
 import { jsonLines, runCli } from '../helpers/cli.ts';
 import { DATA, tempDir } from '../helpers/paths.ts';

@@ -5,7 +5,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseCsv } from '../../src/cli/inputs.ts';
+import { parseCsv } from '../../src/core/labelled-files.ts';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const SHARED_DATA = path.resolve(process.env.IDOLTAG_SHARED_DATA ?? path.join(REPO_ROOT, '..', 'shared', 'data'));

@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { imageFiles, parseCsv } from '../../cli/inputs.ts';
+import { imageFiles, parseCsv } from '../../core/labelled-files.ts';
 
 /** One labelled picture to evaluate on. */
 export interface EvalItem {

@@ -1,3 +1,4 @@
+// Image lists for the CLI, the evaluation and the benches: ImageFolder trees and labels CSVs.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 
