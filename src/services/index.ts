@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import type { RecognitionOptions } from '../core/pipeline.ts';
 import type { FaceDetector } from '../core/types.ts';
-import { JobQueue } from '../jobs/queue.ts';
+import { JobQueue } from './queue.ts';
 import { logger as rootLogger, type Logger } from '../log.ts';
 import { openStore, type Store } from '../store/index.ts';
 import { CharacterService } from './characters.ts';
@@ -15,7 +15,7 @@ import { RecognitionService } from './recognition.ts';
 import { TaggingService, type TagResult } from './tagging.ts';
 import { TeachingService } from './teaching.ts';
 
-export { QueueFullError } from '../jobs/queue.ts';
+export { QueueFullError } from './queue.ts';
 export { UserInputError } from './teaching.ts';
 export { ImageInputError } from '../core/decode.ts';
 export type { TagResult } from './tagging.ts';

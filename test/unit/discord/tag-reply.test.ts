@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { QueueFullError } from '../../../src/jobs/queue.ts';
+import { QueueFullError } from '../../../src/services/queue.ts';
 import { BUSY_MESSAGE, describeError, GENERIC_FAILURE, UserFacingError } from '../../../src/discord/errors.ts';
 import { tagReplyComponents, tagReplyContent, type FaceSummary } from '../../../src/discord/views/tag-reply.ts';
 
