@@ -8,53 +8,12 @@ import {
   closedProtocol, dlcProtocol, fewShotProtocol, planDlc,
   type ClosedReport, type DlcReport, type FewShotReport, type OpenSetReport, type Sample,
 } from './protocols.ts';
+import type { EvaluationOptions, EvaluationReport } from './types.ts';
 
 export { formatReport } from './report.ts';
+export type { EvaluationOptions, EvaluationReport, Protocol } from './types.ts';
 export { loadEvalItems } from './dataset.ts';
 export { renderEmbeddingMap, type EmbeddingMap, type EmbeddingMapOptions } from './map.ts';
-
-export type Protocol = 'closed' | 'fewshot' | 'dlc';
-
-export interface EvaluationOptions {
-  sources: string[];
-  protocol: Protocol;
-  /** The pictures are face crops: no detection. */
-  crops?: boolean;
-  /** Few-shot and DLC: faces taught per character (default 5). */
-  shots?: number;
-  /** Few-shot and DLC: repetitions with different shots (default 5). */
-  seeds?: number;
-  seed?: number;
-  /** Share of each character's pictures queried when the data has no split column (default 0.3). */
-  testFraction?: number;
-  aliases?: Map<string, string>;
-  /** Faces of characters that are never taught, for the open-set numbers. */
-  unknownSources?: string[];
-  /** DLC: the characters that arrive later (default: a seeded quarter of them). */
-  newLabels?: string[];
-  /** DLC: train the backbone on the old characters first (needs src/services/backbone-training.ts). */
-  trainBackbone?: boolean;
-  onProgress?: (done: number, total: number) => void;
-  log?: (line: string) => void;
-}
-
-export interface EvaluationReport {
-  protocol: Protocol;
-  sources: string[];
-  embedder: string;
-  input: 'crops' | 'detected faces';
-  items: number;
-  embedded: number;
-  skipped: Array<{ path: string; error: string }>;
-  /** Items per character. */
-  characters: Record<string, number>;
-  closed?: ClosedReport;
-  fewShot?: FewShotReport;
-  dlc?: DlcReport;
-  openSet?: OpenSetReport;
-  options: { shots: number; seeds: number; seed: number; testFraction: number };
-  timings: { embedMs: number; evaluateMs: number; totalMs: number };
-}
 
 const EVAL_GUILD = 'eval';
 

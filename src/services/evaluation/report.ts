@@ -1,4 +1,4 @@
-import type { EvaluationReport } from './index.ts';
+import type { EvaluationReport } from './types.ts';
 import type { Accuracy, OpenSetReport, RunSummary } from './protocols.ts';
 
 const pct = (x: number) => (Number.isFinite(x) ? `${(x * 100).toFixed(1)} %` : '–');
