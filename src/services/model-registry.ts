@@ -97,7 +97,11 @@ export class ModelRegistry {
         // The base model's file lives in the model cache and may need fetching again.
         const file = versionId.startsWith(`${BASE_EMBEDDER_ID}@`) ? await resolveModelFile(BASE_EMBEDDER_ID) : this.modelFile(versionId);
         const spec = JSON.parse(row.spec_json) as EmbedderSpec;
-        return OnnxEmbedder.load(file, spec, versionId, { device: this.options.device, intraOpThreads: this.options.threads });
+        return OnnxEmbedder.load(file, spec, versionId, {
+          device: this.options.device,
+          intraOpThreads: this.options.threads,
+          log: (message, fields) => this.logger.info(fields, message),
+        });
       })();
       pending.catch(() => this.loaded.delete(versionId));
       this.loaded.set(versionId, pending);

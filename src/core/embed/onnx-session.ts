@@ -2,7 +2,6 @@ import { existsSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
-import { logger } from '../../log.ts';
 
 /**
  * The CUDA provider ships as a separate library that only a CUDA install of onnxruntime-node
@@ -30,6 +29,8 @@ export interface SessionOptions {
   /** 'auto' tries CUDA first and falls back to the CPU. */
   device?: 'auto' | 'cuda' | 'cpu';
   intraOpThreads?: number;
+  /** Told once per process which provider serves (core has no logger of its own). */
+  log?: (message: string, fields: Record<string, unknown>) => void;
 }
 
 let providerLogged = false;
@@ -53,8 +54,8 @@ export async function createSession(
   for (const provider of attempts) {
     try {
       const session = await ort.InferenceSession.create(modelPath, { ...base, executionProviders: [provider] });
-      if (!providerLogged) {
-        logger.info({ provider, threads: threads ?? 'default' }, 'onnxruntime execution provider');
+      if (!providerLogged && options.log) {
+        options.log('onnxruntime execution provider', { provider, threads: threads ?? 'default' });
         providerLogged = true;
       }
       return { session, provider };
