@@ -36,6 +36,13 @@ module.exports = {
       to: { path: '^(src/(discord|cli|jobs|services|config\\.ts|log\\.ts)|commands|bench|test|scripts)' },
     },
     {
+      name: 'store-uses-core-types-only',
+      severity: 'error',
+      comment: 'Repositories store plain data: from src/core they need its types, not models, detectors or the manifest.',
+      from: { path: '^src/store/' },
+      to: { path: '^src/core/', pathNot: '^src/core/types\\.ts$' },
+    },
+    {
       name: 'services-below-adapters',
       severity: 'error',
       comment: 'src/services must not know who calls it (Discord, the CLI, cron) nor read adapter settings.',

@@ -1,11 +1,12 @@
 import Database from 'better-sqlite3';
 import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { PROJECT_ROOT } from '../core/models/manifest.ts';
+import { fileURLToPath } from 'node:url';
 
 export type Db = Database.Database;
 
-const MIGRATIONS_DIR = path.join(PROJECT_ROOT, 'migrations');
+// src/store/database.ts → <project>/migrations
+const MIGRATIONS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'migrations');
 
 export function openDatabase(dataDir: string): Db {
   mkdirSync(dataDir, { recursive: true });
