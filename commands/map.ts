@@ -1,6 +1,5 @@
 import { AttachmentBuilder, InteractionContextType, SlashCommandBuilder } from 'discord.js';
 import type { Command } from '../src/discord/command-loader.ts';
-import { renderEmbeddingMap } from '../src/services/evaluation/map.ts';
 
 export default {
   data: new SlashCommandBuilder()
@@ -17,7 +16,7 @@ export default {
     }
     await interaction.deferReply();
     const highlight = (interaction.options.getString('highlight') ?? '').split(',').map((s) => s.trim()).filter(Boolean);
-    const map = await services.queue.run(() => renderEmbeddingMap(services, guildId, { highlight }));
+    const map = await services.embeddingMap.render(guildId, { highlight });
     await interaction.editReply({
       content: `🗺️ ${map.faces} faces of ${map.characters} characters. Close dots look alike to me; a lonely cluster is a face I can tell apart easily.`,
       files: [new AttachmentBuilder(map.png, { name: 'idoltag-map.png' })],

@@ -95,14 +95,12 @@ export default {
       return;
     }
 
-    const taught = await ctx.services.queue.run(() =>
-      ctx.services.teaching.teach({
-        guildId,
-        character,
-        images: downloads.map(({ bytes, name, source }) => ({ bytes, name, source })),
-        by: interaction.user.id,
-      }),
-    );
+    const taught = await ctx.services.teaching.teach({
+      guildId,
+      character,
+      images: downloads.map(({ bytes, name, source }) => ({ bytes, name, source })),
+      by: interaction.user.id,
+    });
     taught.results.forEach((result, i) => {
       const entry = report[downloads[i].index];
       Object.assign(entry, {

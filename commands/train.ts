@@ -1,9 +1,6 @@
 import { InteractionContextType, PermissionFlagsBits, SlashCommandBuilder } from 'discord.js';
 import type { Command } from '../src/discord/command-loader.ts';
-import { UserFacingError } from '../src/discord/errors.ts';
-import { TrainingBusyError } from '../src/services/training-lock.ts';
-
-let backboneRunning = false;
+import { TrainingBusyError } from '../src/services/index.ts';
 
 export default {
   data: new SlashCommandBuilder()
@@ -29,10 +26,7 @@ export default {
       );
       return;
     }
-    if (backboneRunning) throw new UserFacingError('A face-model training is already running. I will post here when it is done.');
-    backboneRunning = true;
     await interaction.reply('🏋️ Starting a face-model training on every label. Tagging keeps working meanwhile; I will update this message.');
-    const { trainBackbone } = await import('../src/services/backbone-training.ts');
     let lastEdit = 0;
     const say = async (text: string) => {
       try {
@@ -44,7 +38,7 @@ export default {
       }
     };
     // Runs in the background: the command returns at once and the gateway stays responsive.
-    void trainBackbone(services, {
+    void services.training.backbone({
       force: true,
       epochs: interaction.options.getInteger('epochs') ?? undefined,
       onProgress: (e) => {
@@ -69,7 +63,6 @@ export default {
       .catch((err) => {
         logger.error({ err }, 'backbone training from /train failed');
         return say(err instanceof TrainingBusyError ? '⏳ Another training is already running.' : '⚠️ Training failed; the old face model is still in service.');
-      })
-      .finally(() => (backboneRunning = false));
+      });
   },
 } satisfies Command;

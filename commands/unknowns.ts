@@ -2,7 +2,6 @@ import { AttachmentBuilder, EmbedBuilder, InteractionContextType, SlashCommandBu
 import { cleanCharacterName } from '../src/discord/character-names.ts';
 import type { Command } from '../src/discord/command-loader.ts';
 import { MAX_CHARACTER_NAME_LENGTH } from '../src/discord/custom-ids.ts';
-import { unknowns } from '../src/services/unknowns.ts';
 
 const SHOWN = 3;
 
@@ -23,10 +22,10 @@ export default {
 
   async execute(interaction, { services }) {
     const guildId = interaction.guildId!;
-    const service = unknowns(services);
+    const service = services.unknowns;
     await interaction.deferReply();
     if (interaction.options.getSubcommand() === 'list') {
-      const listing = await services.queue.run(() => service.listClusters(guildId));
+      const listing = await service.listClusters(guildId);
       if (listing.clusters.length === 0) {
         await interaction.editReply(
           listing.unknownFaces === 0

@@ -85,15 +85,8 @@ export function registerAdmin(program: Command): void {
     .action(async (_opts, cmd: Command) => {
       const global = cmd.optsWithGlobals<GlobalOptions>();
       await withServices(global, async (services) => {
-        const run = services.store.trainingRuns.start('head', guildOf(global));
-        try {
-          const refit = await services.heads.refit(guildOf(global));
-          services.store.trainingRuns.finish(run, 'succeeded', { modelVersion: services.models.activeVersion(), metrics: refit });
-          console.log(`Head v${refit.headVersion}: ${refit.characters} characters, ${refit.faces} faces, ${refit.fitMs.toFixed(0)} ms.`);
-        } catch (err) {
-          services.store.trainingRuns.finish(run, 'failed', { error: (err as Error).message });
-          throw err;
-        }
+        const refit = await services.heads.refitAsTrainingRun(guildOf(global));
+        console.log(`Head v${refit.headVersion}: ${refit.characters} characters, ${refit.faces} faces, ${refit.fitMs.toFixed(0)} ms.`);
       });
     });
 
@@ -106,8 +99,7 @@ export function registerAdmin(program: Command): void {
     .option('--max-steps <n>', 'stop after this many steps (smoke tests)', (v) => Number(v))
     .action(async (opts: { epochs?: number; device?: 'auto' | 'cpu' | 'cuda'; force?: boolean; maxSteps?: number }, cmd: Command) => {
       await withServices(cmd.optsWithGlobals<GlobalOptions>(), async (services) => {
-        const { trainBackbone } = await import('../services/backbone-training.ts');
-        const outcome = await trainBackbone(services, {
+        const outcome = await services.training.backbone({
           epochs: opts.epochs,
           device: opts.device,
           force: opts.force,
@@ -126,7 +118,7 @@ export function registerAdmin(program: Command): void {
     .command('backup <file>')
     .description('write a consistent copy of the database (safe while the bot runs; see docs/backup.md)')
     .action(async (file: string, _opts, cmd: Command) => {
-      const { backupDatabase } = await import('../store/backup.ts');
+      const { backupDatabase } = await import('../services/backup.ts');
       const target = path.resolve(file);
       const pages = await backupDatabase(dataDir(cmd.optsWithGlobals<GlobalOptions>()), target);
       console.log(`Backed up the database (${pages} pages) to ${target}.`);

@@ -1,6 +1,5 @@
 import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { renderEmbeddingMap } from '../services/evaluation/map.ts';
 import { guildOf, withServices, type GlobalOptions } from './context.ts';
 
 export function registerMap(program: Command): void {
@@ -14,7 +13,7 @@ export function registerMap(program: Command): void {
     .action(async (opts: { out: string; html?: string; highlight?: string; maxPoints: string }, cmd: Command) => {
       const global = cmd.optsWithGlobals<GlobalOptions>();
       await withServices(global, async (services) => {
-        const map = await renderEmbeddingMap(services, guildOf(global), {
+        const map = await services.embeddingMap.render(guildOf(global), {
           highlight: opts.highlight?.split(',').map((s) => s.trim()).filter(Boolean),
           maxPoints: Number(opts.maxPoints) || 2500,
           thumbnails: !!opts.html,

@@ -1,7 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { unknowns } from '../services/unknowns.ts';
 import { guildOf, withServices, type GlobalOptions } from './context.ts';
 
 export function registerUnknowns(program: Command): void {
@@ -13,7 +12,7 @@ export function registerUnknowns(program: Command): void {
     .action(async (opts: { out?: string; json?: boolean }, cmd: Command) => {
       const global = cmd.optsWithGlobals<GlobalOptions>();
       await withServices(global, async (services) => {
-        const service = unknowns(services);
+        const service = services.unknowns;
         const listing = await service.listClusters(guildOf(global));
         if (opts.out) mkdirSync(opts.out, { recursive: true });
         const files: string[] = [];
@@ -48,7 +47,7 @@ export function registerUnknowns(program: Command): void {
       const exclude = (opts.exclude ?? '').split(',').map((s) => s.trim().replace(/^#/, '')).filter(Boolean).map(Number);
       if (exclude.some((n) => !Number.isInteger(n))) throw new Error('--exclude takes face ids such as 12,15');
       await withServices(global, async (services) => {
-        const result = await unknowns(services).nameCluster(guildOf(global), clusterId, character, 'cli', exclude);
+        const result = await services.unknowns.nameCluster(guildOf(global), clusterId, character, 'cli', exclude);
         console.log(
           `Named ${result.taught} faces ${result.character}${result.created ? ' (a new character)' : ''}` +
             `${result.excluded.length ? `, left out ${result.excluded.length}` : ''}; head v${result.headVersion}.`,

@@ -29,9 +29,12 @@ export async function tagAttachment(
     timeoutMs: ctx.settings.attachmentTimeoutMs,
     testOrigin: ctx.settings.testAttachmentOrigin,
   });
-  const result = await ctx.services.queue.run(() =>
-    ctx.services.tagging.tagImage({ guildId: req.guildId, bytes, fileName: req.ref.name, source: req.source }),
-  );
+  const result = await ctx.services.tagging.tagImage({
+    guildId: req.guildId,
+    bytes,
+    fileName: req.ref.name,
+    source: req.source,
+  });
   if (result.faces.length === 0) return { faces: [], hiddenFaces: 0 };
   const shown = facesToShow(result.faces);
   // The preview numbers its boxes in the order given: the same order as the list in the reply.

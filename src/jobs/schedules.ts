@@ -36,12 +36,9 @@ export function scheduleConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Sch
 
 export async function refitAllHeads(services: Services, logger: Logger): Promise<void> {
   for (const guild of services.store.heads.guilds()) {
-    const run = services.store.trainingRuns.start('head', guild);
     try {
-      const refit = await services.heads.refit(guild);
-      services.store.trainingRuns.finish(run, 'succeeded', { modelVersion: services.models.activeVersion(), metrics: refit });
+      await services.heads.refitAsTrainingRun(guild);
     } catch (err) {
-      services.store.trainingRuns.finish(run, 'failed', { error: (err as Error).message });
       logger.error({ err, guild }, 'nightly head refit failed');
     }
   }
@@ -59,8 +56,7 @@ export function startSchedules(services: Services, config: ScheduleConfig, logge
       cron.schedule(
         config.backboneCron,
         async () => {
-          const { trainBackbone } = await import('../services/backbone-training.ts');
-          const outcome = await trainBackbone(services, {
+          const outcome = await services.training.backbone({
             minNewLabels: config.backboneMinNewLabels,
             epochs: config.backboneEpochs,
             device: config.device,

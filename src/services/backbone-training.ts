@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from '
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { embedCrops, heldOutMetrics, embeddingsFor, isNotWorse, type HeldOutMetrics } from './backbone-evaluation.ts';
-import type { Services } from './index.ts';
+import type { ServiceBlocks } from './service-blocks.ts';
 import { readTrainedSpec } from './model-registry.ts';
 import { activateModel, type SwapProgress } from './model-swap.ts';
 import { OnnxEmbedder } from '../core/embed/onnx-embedder.ts';
@@ -77,7 +77,7 @@ async function selectionEmbeddings(items: TrainingItem[], modelDir: string, vers
  * result only if held-out figures did not drop. Until the final switch (one transaction) the old
  * model keeps serving, so a crash or kill at any step leaves it in place.
  */
-export async function trainBackbone(services: Services, options: BackboneTrainingOptions = {}): Promise<BackboneOutcome> {
+export async function trainBackbone(services: ServiceBlocks, options: BackboneTrainingOptions = {}): Promise<BackboneOutcome> {
   const { store } = services;
   const labelsNow = store.labels.countHuman(null);
   const last = store.trainingRuns.lastSucceeded('backbone');

@@ -2,19 +2,34 @@ import { validateCharacterName } from '../store/characters.ts';
 import type { Store } from '../store/index.ts';
 import type { HeadService } from './heads.ts';
 import { UserInputError } from './teaching.ts';
+import type { JobQueue } from './queue.ts';
 
 /** Listing and housekeeping of a guild's characters; every change refits the head. */
 export class CharacterService {
   constructor(
     private readonly store: Store,
     private readonly heads: HeadService,
+    private readonly queue: JobQueue,
   ) {}
 
   list(guildId: string): Array<{ name: string; faces: number }> {
     return this.store.characters.listWithCounts(guildId).map((c) => ({ name: c.display_name, faces: c.faces }));
   }
 
-  async rename(guildId: string, from: string, to: string): Promise<void> {
+  /** Through the queue, like every change that refits the head. */
+  rename(guildId: string, from: string, to: string): Promise<void> {
+    return this.queue.run(() => this.renameNow(guildId, from, to));
+  }
+
+  merge(guildId: string, from: string, into: string): Promise<void> {
+    return this.queue.run(() => this.mergeNow(guildId, from, into));
+  }
+
+  remove(guildId: string, name: string): Promise<void> {
+    return this.queue.run(() => this.removeNow(guildId, name));
+  }
+
+  private async renameNow(guildId: string, from: string, to: string): Promise<void> {
     const character = this.require(guildId, from);
     const invalid = validateCharacterName(to);
     if (invalid) throw new UserInputError(invalid);
@@ -26,7 +41,7 @@ export class CharacterService {
     await this.heads.refit(guildId);
   }
 
-  async merge(guildId: string, from: string, into: string): Promise<void> {
+  private async mergeNow(guildId: string, from: string, into: string): Promise<void> {
     const source = this.require(guildId, from);
     const target = this.require(guildId, into);
     if (source.id === target.id) throw new UserInputError('Those are the same character.');
@@ -34,7 +49,7 @@ export class CharacterService {
     await this.heads.refit(guildId);
   }
 
-  async remove(guildId: string, name: string): Promise<void> {
+  private async removeNow(guildId: string, name: string): Promise<void> {
     const character = this.require(guildId, name);
     this.store.transaction(() => this.store.characters.remove(guildId, character.id));
     await this.heads.refit(guildId);

@@ -4,6 +4,7 @@ import type { Store } from '../store/index.ts';
 import type { LabelSource } from '../store/labels.ts';
 import type { HeadService } from './heads.ts';
 import { UserInputError } from './teaching.ts';
+import type { JobQueue } from './queue.ts';
 
 export interface FaceView {
   faceId: number;
@@ -20,6 +21,7 @@ export class CorrectionService {
   constructor(
     private readonly store: Store,
     private readonly heads: HeadService,
+    private readonly queue: JobQueue,
   ) {}
 
   faceView(guildId: string, faceId: number): FaceView | undefined {
@@ -41,13 +43,26 @@ export class CorrectionService {
     };
   }
 
-  async confirm(guildId: string, faceId: number, by: string): Promise<FaceView> {
+  // Each correction runs through the queue, so it and its refit land between two recognitions.
+  confirm(guildId: string, faceId: number, by: string): Promise<FaceView> {
+    return this.queue.run(() => this.confirmNow(guildId, faceId, by));
+  }
+
+  relabel(guildId: string, faceId: number, characterName: string, by: string): Promise<FaceView> {
+    return this.queue.run(() => this.relabelNow(guildId, faceId, characterName, by));
+  }
+
+  notACharacter(guildId: string, faceId: number, by: string): Promise<FaceView> {
+    return this.queue.run(() => this.notACharacterNow(guildId, faceId, by));
+  }
+
+  private async confirmNow(guildId: string, faceId: number, by: string): Promise<FaceView> {
     const current = this.requireFace(guildId, faceId);
     if (!current.character_id) throw new UserInputError('There is no name on this face to confirm yet; pick one instead.');
     return this.record(guildId, faceId, current.character_id, 'confirmed', by);
   }
 
-  async relabel(guildId: string, faceId: number, characterName: string, by: string): Promise<FaceView> {
+  private async relabelNow(guildId: string, faceId: number, characterName: string, by: string): Promise<FaceView> {
     this.requireFace(guildId, faceId);
     const invalid = validateCharacterName(characterName);
     if (invalid) throw new UserInputError(invalid);
@@ -55,7 +70,7 @@ export class CorrectionService {
     return this.record(guildId, faceId, character.id, 'corrected', by);
   }
 
-  async notACharacter(guildId: string, faceId: number, by: string): Promise<FaceView> {
+  private async notACharacterNow(guildId: string, faceId: number, by: string): Promise<FaceView> {
     this.requireFace(guildId, faceId);
     return this.record(guildId, faceId, null, 'not_character', by);
   }

@@ -3,6 +3,7 @@ import type { FacePrediction } from '../core/types.ts';
 import { blobToVector } from '../store/database.ts';
 import type { Store } from '../store/index.ts';
 import type { ModelRegistry } from './model-registry.ts';
+import type { JobQueue } from './queue.ts';
 
 export interface HeadRefit {
   headVersion: number;
@@ -19,6 +20,7 @@ export class HeadService {
   constructor(
     private readonly store: Store,
     private readonly models: ModelRegistry,
+    private readonly queue: JobQueue,
   ) {}
 
   modelVersion(): string {
@@ -63,8 +65,28 @@ export class HeadService {
     return stale;
   }
 
-  /** Refits from all human labels. Concurrent calls for a guild share one fit that starts after them. */
-  async refit(guildId: string, modelVersion = this.models.activeVersion()): Promise<HeadRefit> {
+  /**
+   * Refits from all human labels, through the queue (a refit runs onnxruntime); it waits rather
+   * than being refused when the queue is full. Concurrent calls for a guild share one fit that starts after them.
+   */
+  refit(guildId: string, modelVersion = this.models.activeVersion()): Promise<HeadRefit> {
+    return this.queue.run(() => this.refitInTurn(guildId, modelVersion), { whenFull: 'wait' });
+  }
+
+  /** A refit that a person or the schedule asked for, recorded as a head training run. */
+  async refitAsTrainingRun(guildId: string): Promise<HeadRefit> {
+    const run = this.store.trainingRuns.start('head', guildId);
+    try {
+      const refit = await this.refit(guildId);
+      this.store.trainingRuns.finish(run, 'succeeded', { modelVersion: this.models.activeVersion(), metrics: refit });
+      return refit;
+    } catch (err) {
+      this.store.trainingRuns.finish(run, 'failed', { error: (err as Error).message });
+      throw err;
+    }
+  }
+
+  private async refitInTurn(guildId: string, modelVersion: string): Promise<HeadRefit> {
     const previous = this.refitting.get(guildId) ?? Promise.resolve(undefined);
     const next = previous.catch(() => undefined).then(() => this.fit(guildId, modelVersion));
     this.refitting.set(guildId, next);

@@ -14,9 +14,14 @@ import { renderPreview } from './preview.ts';
 import { RecognitionService } from './recognition.ts';
 import { TaggingService, type TagResult } from './tagging.ts';
 import { TeachingService } from './teaching.ts';
+import type { BackboneOutcome, BackboneTrainingOptions } from './backbone-training.ts';
+import { renderEmbeddingMap, type EmbeddingMap, type EmbeddingMapOptions } from './embedding-map.ts';
+import type { ServiceBlocks } from './service-blocks.ts';
+import { UnknownsService } from './unknowns.ts';
 
 export { QueueFullError } from './queue.ts';
 export { UserInputError } from './teaching.ts';
+export { TrainingBusyError } from './training-lock.ts';
 export { ImageInputError } from '../core/decode.ts';
 export type { TagResult } from './tagging.ts';
 export type { FaceView } from './corrections.ts';
@@ -50,14 +55,9 @@ export interface Stats {
   provider: string;
 }
 
-export interface Services {
-  store: Store;
-  files: DataFiles;
-  models: ModelRegistry;
-  heads: HeadService;
-  recognition: RecognitionService;
+/** Everything the adapters (the bot, the CLI, the schedules) use; each service applies the queue itself. */
+export interface Services extends ServiceBlocks {
   tagging: TaggingService;
-  teaching: TeachingService;
   corrections: CorrectionService;
   gallery: GalleryService;
   characters: CharacterService;
@@ -68,7 +68,12 @@ export interface Services {
     isWatched(guildId: string, channelId: string): boolean;
   };
   preview: { render(bytes: Buffer, faces: TagResult['faces']): Promise<Buffer> };
-  queue: JobQueue;
+  unknowns: UnknownsService;
+  embeddingMap: { render(guildId: string, options?: EmbeddingMapOptions): Promise<EmbeddingMap> };
+  training: {
+    /** Fine-tunes the face model in a trainer process; the training lock makes it one at a time. */
+    backbone(options?: BackboneTrainingOptions): Promise<BackboneOutcome>;
+  };
   stats(guildId: string): Promise<Stats>;
   close(): Promise<void>;
 }
@@ -94,7 +99,8 @@ export async function openServices(options: ServiceOptions): Promise<Services> {
   }
   const detectorFactory = () =>
     options.detectorInstance ? Promise.resolve(options.detectorInstance) : loadDetector(options.detector);
-  const heads = new HeadService(store, models);
+  const queue = new JobQueue(options.queueLimit ?? Number(process.env.IDOLTAG_QUEUE_LIMIT ?? 50));
+  const heads = new HeadService(store, models, queue);
   if (options.refitStaleHeads !== false) {
     try {
       const refitted = await heads.refitStale();
@@ -104,18 +110,21 @@ export async function openServices(options: ServiceOptions): Promise<Services> {
     }
   }
   const recognition = new RecognitionService(store, files, models, detectorFactory, options.recognition);
-  const queue = new JobQueue(options.queueLimit ?? Number(process.env.IDOLTAG_QUEUE_LIMIT ?? 50));
-  return {
+  const blocks: ServiceBlocks = {
     store,
     files,
     models,
     heads,
     recognition,
-    tagging: new TaggingService(store, recognition, heads),
-    teaching: new TeachingService(store, recognition, heads),
-    corrections: new CorrectionService(store, heads),
+    teaching: new TeachingService(store, recognition, heads, queue),
+    queue,
+  };
+  return {
+    ...blocks,
+    tagging: new TaggingService(store, recognition, heads, queue),
+    corrections: new CorrectionService(store, heads, queue),
     gallery: new GalleryService(store, files),
-    characters: new CharacterService(store, heads),
+    characters: new CharacterService(store, heads, queue),
     watch: {
       add: (g, c, by) => store.watched.add(g, c, by),
       remove: (g, c) => store.watched.remove(g, c),
@@ -123,7 +132,12 @@ export async function openServices(options: ServiceOptions): Promise<Services> {
       isWatched: (g, c) => store.watched.isWatched(g, c),
     },
     preview: { render: (bytes, faces) => renderPreview(bytes, faces) },
-    queue,
+    unknowns: new UnknownsService(blocks),
+    embeddingMap: { render: (guildId, mapOptions) => renderEmbeddingMap(blocks, guildId, mapOptions) },
+    training: {
+      // Loaded on first use: most processes never train.
+      backbone: async (trainingOptions) => (await import('./backbone-training.ts')).trainBackbone(blocks, trainingOptions),
+    },
     async stats(guildId) {
       const counts = store.images.counts(guildId);
       const last = store.trainingRuns.last();

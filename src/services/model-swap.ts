@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import sharp from 'sharp';
 import type { RgbImage } from '../core/types.ts';
-import type { Services } from './index.ts';
+import type { ServiceBlocks } from './service-blocks.ts';
 
 export interface SwapProgress {
   phase: 're-embed' | 'refit' | 'activate';
@@ -19,13 +19,14 @@ export async function readCrop(file: string): Promise<RgbImage> {
  * Embeds every stored face crop that has no embedding under `version` yet. Each batch is one
  * transaction, and the serving model is untouched, so this can be stopped at any point and resumed.
  */
-export async function reembedAll(services: Services, version: string, onProgress?: (p: SwapProgress) => void, batchSize = 32): Promise<number> {
+export async function reembedAll(services: ServiceBlocks, version: string, onProgress?: (p: SwapProgress) => void, batchSize = 32): Promise<number> {
   const embedder = await services.models.embedder(version);
   const missing = services.store.embeddings.missingFor(version);
   for (let i = 0; i < missing.length; i += batchSize) {
     const batch = missing.slice(i, i + batchSize);
     const crops = await Promise.all(batch.map((f) => readCrop(services.files.absolute(f.crop_path))));
-    const vectors = await embedder.embed(crops);
+    // Batch by batch through the queue, so tagging goes on between batches.
+    const vectors = await services.queue.run(() => embedder.embed(crops), { whenFull: 'wait' });
     services.store.transaction(() => batch.forEach((f, k) => services.store.embeddings.put(f.id, version, vectors[k])));
     onProgress?.({ phase: 're-embed', done: Math.min(i + batchSize, missing.length), total: missing.length });
   }
@@ -33,7 +34,7 @@ export async function reembedAll(services: Services, version: string, onProgress
 }
 
 /** Re-embeds, refits every guild's head under `version`, then switches to it in one transaction. */
-export async function activateModel(services: Services, version: string, onProgress?: (p: SwapProgress) => void): Promise<void> {
+export async function activateModel(services: ServiceBlocks, version: string, onProgress?: (p: SwapProgress) => void): Promise<void> {
   if (!services.store.models.get(version)) throw new Error(`There is no model version ${version} (see: idoltag model list)`);
   await services.models.embedder(version); // fails early if the file is missing or broken
   await reembedAll(services, version, onProgress);

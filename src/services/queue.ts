@@ -1,3 +1,5 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+
 /** Thrown when the queue already holds its maximum; callers answer "busy, try again". */
 export class QueueFullError extends Error {
   constructor(readonly limit: number) {
@@ -9,9 +11,12 @@ export class QueueFullError extends Error {
 /**
  * A bounded FIFO that runs at most `concurrency` jobs at once. Heavy work (decode, ONNX) runs off
  * the event loop inside sharp and onnxruntime; the queue keeps bursts from piling up memory.
+ * Services apply it themselves, so no caller can forget it. A job that calls another queued
+ * service method runs that one inline: it already holds its place (waiting would deadlock).
  */
 export class JobQueue {
   private running = 0;
+  private readonly insideJob = new AsyncLocalStorage<JobQueue>();
   private readonly waiting: Array<() => void> = [];
   private idleWaiters: Array<() => void> = [];
 
@@ -24,15 +29,20 @@ export class JobQueue {
     return this.waiting.length + this.running;
   }
 
-  async run<T>(job: () => Promise<T>): Promise<T> {
+  /**
+   * Runs job when its turn comes. People's requests are refused when the queue is full
+   * (QueueFullError); background work (`whenFull: 'wait'`: head refits, a model swap) waits instead.
+   */
+  async run<T>(job: () => Promise<T> | T, options: { whenFull?: 'refuse' | 'wait' } = {}): Promise<T> {
+    if (this.insideJob.getStore() === this) return job();
     if (this.running >= this.concurrency) {
-      if (this.waiting.length >= this.maxWaiting) throw new QueueFullError(this.maxWaiting);
+      if (options.whenFull !== 'wait' && this.waiting.length >= this.maxWaiting) throw new QueueFullError(this.maxWaiting);
       await new Promise<void>((resolve) => this.waiting.push(resolve));
     } else {
       this.running++;
     }
     try {
-      return await job();
+      return await this.insideJob.run(this, job);
     } finally {
       const next = this.waiting.shift();
       if (next) next();

@@ -2,6 +2,7 @@ import type { Box, LabelCandidate } from '../core/types.ts';
 import type { Store } from '../store/index.ts';
 import type { HeadService } from './heads.ts';
 import type { ImageSource, RecognitionService } from './recognition.ts';
+import type { JobQueue } from './queue.ts';
 
 export interface TaggedFace {
   faceId: number;
@@ -34,9 +35,15 @@ export class TaggingService {
     private readonly store: Store,
     private readonly recognition: RecognitionService,
     private readonly heads: HeadService,
+    private readonly queue: JobQueue,
   ) {}
 
-  async tagImage(req: TagRequest): Promise<TagResult> {
+  /** Through the queue: recognition runs one picture at a time. */
+  tagImage(req: TagRequest): Promise<TagResult> {
+    return this.queue.run(() => this.recogniseAndRemember(req));
+  }
+
+  private async recogniseAndRemember(req: TagRequest): Promise<TagResult> {
     const result = await this.recognition.recognise(req.bytes, { crops: req.crops, wholeImageFallback: true });
     const t0 = performance.now();
     const predictions = result.faces.map((f) => this.heads.predict(req.guildId, f.embedding));

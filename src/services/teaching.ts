@@ -6,6 +6,7 @@ import type { Store } from '../store/index.ts';
 import type { HeadService } from './heads.ts';
 import { sha256 } from './files.ts';
 import type { ImageSource, RecognitionService } from './recognition.ts';
+import type { JobQueue } from './queue.ts';
 
 export class UserInputError extends Error {
   constructor(message: string) {
@@ -40,23 +41,31 @@ export interface TeachResult {
   headVersion: number | null;
 }
 
+export interface TeachRequest {
+  guildId: string;
+  character: string;
+  images: TeachImage[];
+  by: string;
+  crops?: boolean;
+  refit?: boolean;
+  previews?: boolean;
+}
+
 /** Turns examples a person gave into taught faces and refits the head. */
 export class TeachingService {
   constructor(
     private readonly store: Store,
     private readonly recognition: RecognitionService,
     private readonly heads: HeadService,
+    private readonly queue: JobQueue,
   ) {}
 
-  async teach(req: {
-    guildId: string;
-    character: string;
-    images: TeachImage[];
-    by: string;
-    crops?: boolean;
-    refit?: boolean;
-    previews?: boolean;
-  }): Promise<TeachResult> {
+  /** Through the queue: detection, embedding and the refit run one request at a time. */
+  teach(req: TeachRequest): Promise<TeachResult> {
+    return this.queue.run(() => this.learn(req));
+  }
+
+  private async learn(req: TeachRequest): Promise<TeachResult> {
     const invalid = validateCharacterName(req.character);
     if (invalid) throw new UserInputError(invalid);
     let created = false;

@@ -5,7 +5,7 @@ import { centroidSimilarity } from '../core/head/softmax-head.ts';
 import { cosineDistances, hdbscan } from '../core/map/hdbscan.ts';
 import { blobToVector } from '../store/database.ts';
 import { validateCharacterName } from '../store/characters.ts';
-import type { Services } from './index.ts';
+import type { ServiceBlocks } from './service-blocks.ts';
 import { UserInputError } from './teaching.ts';
 
 /**
@@ -53,7 +53,7 @@ export interface NameResult {
 }
 
 export class UnknownsService {
-  constructor(private readonly services: Services) {}
+  constructor(private readonly services: ServiceBlocks) {}
 
   private unknownFaces(guildId: string): { ids: number[]; vectors: Float32Array[]; truncated: boolean } {
     const rows = this.services.store.db
@@ -69,8 +69,16 @@ export class UnknownsService {
     return { ids: kept.map((r) => r.id), vectors: kept.map((r) => blobToVector(r.vector)), truncated };
   }
 
-  /** The clusters of never-named faces, largest first. */
-  async listClusters(guildId: string): Promise<ClusterListing> {
+  /** The clusters of never-named faces, largest first (through the queue: distances run onnxruntime). */
+  listClusters(guildId: string): Promise<ClusterListing> {
+    return this.services.queue.run(() => this.clusters(guildId));
+  }
+
+  cluster(guildId: string, clusterIdOrPrefix: string): Promise<UnknownCluster> {
+    return this.services.queue.run(() => this.findCluster(guildId, clusterIdOrPrefix));
+  }
+
+  private async clusters(guildId: string): Promise<ClusterListing> {
     const { ids, vectors, truncated } = this.unknownFaces(guildId);
     if (ids.length < CLUSTER_SETTINGS.minClusterSize) {
       return { clusters: [], unknownFaces: ids.length, noise: ids.length, truncated };
@@ -98,8 +106,8 @@ export class UnknownsService {
     return { clusters, unknownFaces: ids.length, noise: result.labels.filter((l) => l < 0).length, truncated };
   }
 
-  async cluster(guildId: string, clusterIdOrPrefix: string): Promise<UnknownCluster> {
-    const { clusters } = await this.listClusters(guildId);
+  private async findCluster(guildId: string, clusterIdOrPrefix: string): Promise<UnknownCluster> {
+    const { clusters } = await this.clusters(guildId);
     const wanted = clusterIdOrPrefix.trim().toLowerCase();
     const found = clusters.filter((c) => c.id.startsWith(wanted));
     if (found.length === 0 || wanted.length < 4) {
@@ -152,12 +160,16 @@ ${texts.join('\n')}</svg>`;
 
   /**
    * Names every face of a cluster (but `exclude`) as `character`: labels with source 'corrected'
-   * by `by`, in one transaction, then one head refit.
+   * by `by`, in one transaction, then one head refit; all of it through the queue.
    */
-  async nameCluster(guildId: string, clusterId: string, character: string, by: string, exclude: number[] = []): Promise<NameResult> {
+  nameCluster(guildId: string, clusterId: string, character: string, by: string, exclude: number[] = []): Promise<NameResult> {
+    return this.services.queue.run(() => this.name(guildId, clusterId, character, by, exclude));
+  }
+
+  private async name(guildId: string, clusterId: string, character: string, by: string, exclude: number[]): Promise<NameResult> {
     const invalid = validateCharacterName(character);
     if (invalid) throw new UserInputError(invalid);
-    const cluster = await this.cluster(guildId, clusterId);
+    const cluster = await this.findCluster(guildId, clusterId);
     const unknownExcludes = exclude.filter((id) => !cluster.faceIds.includes(id));
     if (unknownExcludes.length) throw new UserInputError(`Faces ${unknownExcludes.join(', ')} are not in cluster ${cluster.id}.`);
     const faces = cluster.faceIds.filter((id) => !exclude.includes(id));
@@ -207,12 +219,12 @@ function escapeXml(text: string): string {
 }
 
 /** For the Discord /unknowns command and the CLI: `unknowns(services).listClusters(guild)`. */
-export function unknowns(services: Services): UnknownsService {
+export function unknowns(services: ServiceBlocks): UnknownsService {
   return new UnknownsService(services);
 }
 
 /** Function forms, as the issue names them. */
-export const listClusters = (services: Services, guildId: string) => unknowns(services).listClusters(guildId);
-export const contactSheet = (services: Services, guildId: string, clusterId: string) => unknowns(services).contactSheet(guildId, clusterId);
-export const nameCluster = (services: Services, guildId: string, clusterId: string, character: string, by: string, exclude: number[] = []) =>
+export const listClusters = (services: ServiceBlocks, guildId: string) => unknowns(services).listClusters(guildId);
+export const contactSheet = (services: ServiceBlocks, guildId: string, clusterId: string) => unknowns(services).contactSheet(guildId, clusterId);
+export const nameCluster = (services: ServiceBlocks, guildId: string, clusterId: string, character: string, by: string, exclude: number[] = []) =>
   unknowns(services).nameCluster(guildId, clusterId, character, by, exclude);

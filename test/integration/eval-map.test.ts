@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import sharp from 'sharp';
-import { renderEmbeddingMap } from '../../src/services/evaluation/map.ts';
+import { renderEmbeddingMap } from '../../src/services/embedding-map.ts';
 import { openServices, type Services } from '../../src/services/index.ts';
 import { idoltag, pick, rows, sharedDataPresent } from './eval-fixture.ts';
 

@@ -90,11 +90,12 @@ async function applyCorrection(
   if (!corrections.faceView(guildId, faceId)) {
     throw new UserFacingError("I can't find that face anymore. Maybe its character was deleted?");
   }
-  const view = await ctx.services.queue.run(() => {
-    if (correction.kind === 'confirm') return corrections.confirm(guildId, faceId, by);
-    if (correction.kind === 'none') return corrections.notACharacter(guildId, faceId, by);
-    return corrections.relabel(guildId, faceId, correction.character, by);
-  });
+  const view =
+    correction.kind === 'confirm'
+      ? await corrections.confirm(guildId, faceId, by)
+      : correction.kind === 'none'
+        ? await corrections.notACharacter(guildId, faceId, by)
+        : await corrections.relabel(guildId, faceId, correction.character, by);
   const thanks =
     correction.kind === 'none'
       ? `-# Got it, <@${by}>: that one isn't a character. Thanks!`

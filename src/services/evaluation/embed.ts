@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { ImageInputError } from '../../core/decode.ts';
 import { recognise, wholeImageFace } from '../../core/pipeline.ts';
 import type { FaceDetector } from '../../core/types.ts';
-import type { Services } from '../index.ts';
+import type { ServiceBlocks } from '../service-blocks.ts';
 
 export interface EmbeddedFile {
   embedding?: Float32Array;
@@ -24,7 +24,7 @@ export class EmbeddingCache {
   embedded = 0;
 
   constructor(
-    private readonly services: Services,
+    private readonly services: ServiceBlocks,
     private readonly crops: boolean,
   ) {}
 

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import type { Services } from '../index.ts';
+import type { ServiceBlocks } from '../service-blocks.ts';
 import { loadEvalItems, type EvalItem } from './dataset.ts';
 import { EmbeddingCache } from './embed.ts';
 import {
@@ -13,7 +13,6 @@ import type { EvaluationOptions, EvaluationReport } from './types.ts';
 export { formatReport } from './report.ts';
 export type { EvaluationOptions, EvaluationReport, Protocol } from './types.ts';
 export { loadEvalItems } from './dataset.ts';
-export { renderEmbeddingMap, type EmbeddingMap, type EmbeddingMapOptions } from './map.ts';
 
 const EVAL_GUILD = 'eval';
 
@@ -22,7 +21,7 @@ const EVAL_GUILD = 'eval';
  * bot's own `trainHead`, and measure. Nothing is written to the database unless the DLC protocol
  * trains a backbone (which teaches the old characters into the guild "eval" first).
  */
-export async function runEvaluation(services: Services, options: EvaluationOptions): Promise<EvaluationReport> {
+export async function runEvaluation(services: ServiceBlocks, options: EvaluationOptions): Promise<EvaluationReport> {
   const started = performance.now();
   const shots = options.shots ?? 5;
   const seeds = options.seeds ?? 5;
@@ -110,7 +109,7 @@ function countBy(values: string[]): Record<string, number> {
  * serve.
  */
 async function trainBackboneOn(
-  services: Services, oldTrain: Sample[], options: EvaluationOptions,
+  services: ServiceBlocks, oldTrain: Sample[], options: EvaluationOptions,
 ): Promise<{ version?: string; note: string }> {
   const modulePath = new URL('../backbone-training.ts', import.meta.url);
   if (!existsSync(fileURLToPath(modulePath))) return { note: 'src/services/backbone-training.ts is not there' };

@@ -1,10 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import sharp from 'sharp';
-import { seededRandom, shuffled } from '../../core/eval/random.ts';
-import { project2d } from '../../core/map/projection.ts';
-import { renderMapHtml, renderMapSvg, type MapPoint } from '../../core/map/render.ts';
-import { blobToVector } from '../../store/database.ts';
-import type { Services } from '../index.ts';
+import { seededRandom, shuffled } from '../core/eval/random.ts';
+import { project2d } from '../core/map/projection.ts';
+import { renderMapHtml, renderMapSvg, type MapPoint } from '../core/map/render.ts';
+import { blobToVector } from '../store/database.ts';
+import type { ServiceBlocks } from './service-blocks.ts';
 
 export interface EmbeddingMapOptions {
   /** Characters to ring and bold as newly taught (display names or keys). */
@@ -43,7 +43,12 @@ interface FaceRow {
  * current human label, predictions faded, unknown faces grey, `highlight` characters ringed.
  * Faces a person marked "not a character" are left out. For the CLI `map` and Discord `/map`.
  */
-export async function renderEmbeddingMap(services: Services, guildId: string, options: EmbeddingMapOptions = {}): Promise<EmbeddingMap> {
+/** Through the queue: the projection and the drawing are heavy. */
+export function renderEmbeddingMap(services: ServiceBlocks, guildId: string, options: EmbeddingMapOptions = {}): Promise<EmbeddingMap> {
+  return services.queue.run(() => drawEmbeddingMap(services, guildId, options));
+}
+
+async function drawEmbeddingMap(services: ServiceBlocks, guildId: string, options: EmbeddingMapOptions): Promise<EmbeddingMap> {
   const rows = services.store.db
     .prepare(
       `SELECT f.id, e.vector, cl.source, c.display_name, cl.confidence, f.crop_path, i.source_path
