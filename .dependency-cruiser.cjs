@@ -29,6 +29,13 @@ module.exports = {
       to: { dependencyTypes: ['npm'], path: '(^|/)node_modules/(better-sqlite3|discord\\.js|@discordjs|pino|commander)/' },
     },
     {
+      name: 'sqlite-only-in-store',
+      severity: 'error',
+      comment: 'SQL lives in the repositories of src/store; services call their methods (Store has no raw connection).',
+      from: { path: '^(src|commands)/', pathNot: '^src/store/' },
+      to: { dependencyTypes: ['npm'], path: '(^|/)node_modules/better-sqlite3/' },
+    },
+    {
       name: 'store-below-services',
       severity: 'error',
       comment: 'src/store holds repositories over SQLite; it may use src/core types, nothing above it.',

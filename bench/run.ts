@@ -302,7 +302,7 @@ await section('refit', async () => {
         }
       });
       const warm = await timedRefit();
-      const headBytes = (store.db.prepare('SELECT length(head_json) + ifnull(length(head_arrays), 0) AS n FROM head_versions WHERE id = ?').get(cold.refit.headVersion) as { n: number }).n;
+      const headBytes = store.heads.storedBytes(cold.refit.headVersion);
       for (const [kind, r] of [['cold', cold], ['warm', warm]] as const) {
         runs.push({ kind, faces: r.refit.faces, characters: r.refit.characters, insertMs: round(insertMs, 0), refitWallMs: round(r.wall, 0), refitCpuMs: round(r.cpuMs, 0), fitMs: round(r.refit.fitMs, 0), otherMs: round(r.wall - r.refit.fitMs, 0), headStoredMB: round(headBytes / 2 ** 20, 1) });
       }

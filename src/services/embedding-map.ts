@@ -28,16 +28,6 @@ export interface EmbeddingMap {
   omitted: number;
 }
 
-interface FaceRow {
-  id: number;
-  vector: Buffer;
-  source: string | null;
-  display_name: string | null;
-  confidence: number | null;
-  crop_path: string;
-  source_path: string | null;
-}
-
 /**
  * A guild's stored face embeddings (active embedder) in 2-D: one colour per character by the
  * current human label, predictions faded, unknown faces grey, `highlight` characters ringed.
@@ -49,18 +39,7 @@ export function renderEmbeddingMap(services: ServiceBlocks, guildId: string, opt
 }
 
 async function drawEmbeddingMap(services: ServiceBlocks, guildId: string, options: EmbeddingMapOptions): Promise<EmbeddingMap> {
-  const rows = services.store.db
-    .prepare(
-      `SELECT f.id, e.vector, cl.source, c.display_name, cl.confidence, f.crop_path, i.source_path
-       FROM faces f
-       JOIN embeddings e ON e.face_id = f.id AND e.model_version = ?
-       JOIN images i ON i.id = f.image_id
-       LEFT JOIN current_labels cl ON cl.face_id = f.id
-       LEFT JOIN characters c ON c.id = cl.character_id
-       WHERE f.guild_id = ? AND (cl.source IS NULL OR cl.source != 'not_character')
-       ORDER BY f.id`,
-    )
-    .all(services.models.activeVersion(), guildId) as FaceRow[];
+  const rows = services.store.embeddings.mapFaces(guildId, services.models.activeVersion());
   const maxPoints = options.maxPoints ?? 2500;
   let kept = rows;
   if (rows.length > maxPoints) {

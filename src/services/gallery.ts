@@ -33,16 +33,7 @@ export class GalleryService {
   page(req: { guildId: string; character: string; page: number; pageSize: number }): GalleryPage {
     const character = this.store.characters.find(req.guildId, req.character);
     if (!character) return { character: null, total: 0, page: 0, pages: 0, items: [] };
-    const rows = this.store.db
-      .prepare(
-        `SELECT i.id AS imageId, i.channel_id AS channelId, i.message_id AS messageId, i.url, i.source_path AS sourcePath,
-                MAX(cl.source != 'predicted') AS confirmed, MAX(COALESCE(cl.confidence, 1)) AS confidence, i.created_at AS createdAt
-         FROM current_labels cl JOIN faces f ON f.id = cl.face_id JOIN images i ON i.id = f.image_id
-         WHERE cl.guild_id = ? AND cl.character_id = ? AND i.source_kind != 'import'
-           AND (cl.source != 'predicted' OR cl.confidence >= ?)
-         GROUP BY i.id ORDER BY confirmed DESC, i.id DESC`,
-      )
-      .all(req.guildId, character.id, this.minConfidence) as Array<Omit<GalleryItem, 'confirmed'> & { confirmed: number }>;
+    const rows = this.store.images.appearances(req.guildId, character.id, this.minConfidence);
     const pages = Math.max(1, Math.ceil(rows.length / req.pageSize));
     const page = Math.min(Math.max(0, req.page), pages - 1);
     const items = rows.slice(page * req.pageSize, (page + 1) * req.pageSize).map((r): GalleryItem => ({

@@ -18,14 +18,7 @@ export interface TrainingItem {
  * Groups are source images, so crops of one screenshot never sit on both sides.
  */
 export function buildTrainingSet(store: Store, files: DataFiles, options: { valFraction?: number; testFraction?: number; seed?: string } = {}): TrainingItem[] {
-  const rows = store.db
-    .prepare(
-      `SELECT f.id AS faceId, f.crop_path AS crop, c.guild_id AS guild, c.name AS name, i.sha256 AS sha
-       FROM current_labels cl JOIN faces f ON f.id = cl.face_id JOIN images i ON i.id = f.image_id
-       JOIN characters c ON c.id = cl.character_id
-       WHERE cl.source IN ('taught', 'corrected', 'confirmed') ORDER BY f.id`,
-    )
-    .all() as Array<{ faceId: number; crop: string; guild: string; name: string; sha: string }>;
+  const rows = store.labels.humanLabelledCrops();
   const seed = options.seed ?? 'idoltag';
   const rank = (s: string) => createHash('sha256').update(`${seed}:${s}`).digest('hex');
   const byLabel = new Map<string, typeof rows>();

@@ -56,14 +56,7 @@ export class UnknownsService {
   constructor(private readonly services: ServiceBlocks) {}
 
   private unknownFaces(guildId: string): { ids: number[]; vectors: Float32Array[]; truncated: boolean } {
-    const rows = this.services.store.db
-      .prepare(
-        `SELECT cl.face_id AS id, e.vector FROM current_labels cl
-         JOIN embeddings e ON e.face_id = cl.face_id AND e.model_version = ?
-         WHERE cl.guild_id = ? AND cl.source = 'predicted' AND cl.character_id IS NULL
-         ORDER BY cl.face_id DESC LIMIT ?`,
-      )
-      .all(this.services.models.activeVersion(), guildId, MAX_FACES + 1) as Array<{ id: number; vector: Buffer }>;
+    const rows = this.services.store.embeddings.unnamedFaces(guildId, this.services.models.activeVersion(), MAX_FACES + 1);
     const truncated = rows.length > MAX_FACES;
     const kept = rows.slice(0, MAX_FACES).reverse();
     return { ids: kept.map((r) => r.id), vectors: kept.map((r) => blobToVector(r.vector)), truncated };

@@ -43,6 +43,14 @@ export class HeadRepository {
     return row ? { ...row, labels: JSON.parse(row.labels ?? '[]') as string[] } : undefined;
   }
 
+  /** How many bytes a stored head takes (its JSON and its arrays). */
+  storedBytes(id: number): number {
+    const row = this.db
+      .prepare('SELECT length(head_json) + ifnull(length(head_arrays), 0) AS n FROM head_versions WHERE id = ?')
+      .get(id) as { n: number } | undefined;
+    return row?.n ?? 0;
+  }
+
   guilds(): string[] {
     return (this.db.prepare('SELECT DISTINCT guild_id FROM characters').all() as Array<{ guild_id: string }>).map((r) => r.guild_id);
   }

@@ -27,6 +27,18 @@ export interface FaceRow extends Box {
   crop_path: string;
 }
 
+export interface CharacterAppearance {
+  imageId: number;
+  channelId: string | null;
+  messageId: string | null;
+  url: string | null;
+  sourcePath: string | null;
+  /** 1 when a person confirmed, corrected or taught the character on this image. */
+  confirmed: number;
+  confidence: number;
+  createdAt: string;
+}
+
 export type NewImage = Omit<ImageRow, 'id' | 'created_at'>;
 export type NewFace = Omit<FaceRow, 'id'>;
 
@@ -82,6 +94,24 @@ export class ImageRepository {
     yield* this.db.prepare('SELECT id, crop_path FROM faces ORDER BY id').iterate() as IterableIterator<
       Pick<FaceRow, 'id' | 'crop_path'>
     >;
+  }
+
+  /**
+   * The screenshots a character is in (not imported examples): per image, whether a person
+   * confirmed the character there and the best confidence; confirmed first, then newest.
+   * Predictions below `minConfidence` do not count.
+   */
+  appearances(guildId: string, characterId: number, minConfidence: number): CharacterAppearance[] {
+    return this.db
+      .prepare(
+        `SELECT i.id AS imageId, i.channel_id AS channelId, i.message_id AS messageId, i.url, i.source_path AS sourcePath,
+                MAX(cl.source != 'predicted') AS confirmed, MAX(COALESCE(cl.confidence, 1)) AS confidence, i.created_at AS createdAt
+         FROM current_labels cl JOIN faces f ON f.id = cl.face_id JOIN images i ON i.id = f.image_id
+         WHERE cl.guild_id = ? AND cl.character_id = ? AND i.source_kind != 'import'
+           AND (cl.source != 'predicted' OR cl.confidence >= ?)
+         GROUP BY i.id ORDER BY confirmed DESC, i.id DESC`,
+      )
+      .all(guildId, characterId, minConfidence) as CharacterAppearance[];
   }
 
   counts(guildId: string): { images: number; faces: number } {

@@ -8,8 +8,8 @@ import { ModelVersionRepository } from './model-versions.ts';
 import { TrainingRunRepository } from './training-runs.ts';
 import { WatchedChannelRepository } from './watched-channels.ts';
 
+/** The repositories over one SQLite connection. The connection itself stays in src/store: SQL lives in the repositories. */
 export interface Store {
-  db: Db;
   characters: CharacterRepository;
   images: ImageRepository;
   labels: LabelRepository;
@@ -23,10 +23,9 @@ export interface Store {
   close(): void;
 }
 
-export function openStore(dataDir: string): Store {
-  const db = openDatabase(dataDir);
+/** Opens the data folder's database (or uses `db`, already open on it: tests check its pragmas). */
+export function openStore(dataDir: string, db: Db = openDatabase(dataDir)): Store {
   return {
-    db,
     characters: new CharacterRepository(db),
     images: new ImageRepository(db),
     labels: new LabelRepository(db),

@@ -54,6 +54,18 @@ export class LabelRepository {
       .all(modelVersion, guildId) as Array<{ face_id: number; name: string; vector: Buffer }>;
   }
 
+  /** Every face a person named, in every guild, with its crop and its source image's hash (the backbone's training set). */
+  humanLabelledCrops(): Array<{ faceId: number; crop: string; guild: string; name: string; sha: string }> {
+    return this.db
+      .prepare(
+        `SELECT f.id AS faceId, f.crop_path AS crop, c.guild_id AS guild, c.name AS name, i.sha256 AS sha
+         FROM current_labels cl JOIN faces f ON f.id = cl.face_id JOIN images i ON i.id = f.image_id
+         JOIN characters c ON c.id = cl.character_id
+         WHERE cl.source IN ('taught', 'corrected', 'confirmed') ORDER BY f.id`,
+      )
+      .all() as Array<{ faceId: number; crop: string; guild: string; name: string; sha: string }>;
+  }
+
   /** What the head of a guild should be fit on now: how many faces, the newest label, which names. */
   humanSummary(guildId: string, modelVersion: string): { faces: number; newest: string | null; names: string[] } {
     const row = this.db

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { openServices, UserInputError, type Services } from '../../src/services/index.ts';
 import { DATA, tempDir } from '../helpers/paths.ts';
-import { assertConsistent } from './helpers.ts';
+import { assertConsistent, openDb } from './helpers.ts';
 
 const A = '100000000000000001';
 const B = '200000000000000002';
@@ -27,6 +27,15 @@ const discord = (guild: string, n: number) => ({
 
 describe('guild isolation (services)', { timeout: 3 * 60_000 }, () => {
   const data = tempDir('idoltag-isolation-');
+  // Reads the database from outside, as another process would.
+  const readDb = <T>(read: (db: ReturnType<typeof openDb>) => T): T => {
+    const db = openDb(data);
+    try {
+      return read(db);
+    } finally {
+      db.close();
+    }
+  };
   let s: Services;
   const mio = crops('akiyama_mio');
   const reimu = crops('hakurei_reimu');
@@ -76,11 +85,12 @@ describe('guild isolation (services)', { timeout: 3 * 60_000 }, () => {
   });
 
   it("corrections of guild A's face from guild B are refused and change nothing", async () => {
-    const before = s.store.db.prepare('SELECT COUNT(*) AS n FROM labels WHERE face_id = ?').get(faceA);
+    const labelCount = () => readDb((db) => db.prepare('SELECT COUNT(*) AS n FROM labels WHERE face_id = ?').get(faceA));
+    const before = labelCount();
     await assert.rejects(s.corrections.relabel(B, faceA, 'Hakurei Reimu', 'b-user'), UserInputError);
     await assert.rejects(s.corrections.confirm(B, faceA, 'b-user'), UserInputError);
     await assert.rejects(s.corrections.notACharacter(B, faceA, 'b-user'), UserInputError);
-    assert.deepEqual(s.store.db.prepare('SELECT COUNT(*) AS n FROM labels WHERE face_id = ?').get(faceA), before);
+    assert.deepEqual(labelCount(), before);
     assert.equal(s.corrections.faceView(A, faceA)?.label, MIO);
     assert.equal(s.characters.list(B).length, 1, 'no character was created in B by the refused relabel');
   });
@@ -117,7 +127,7 @@ describe('guild isolation (services)', { timeout: 3 * 60_000 }, () => {
     await s.characters.remove(B, 'Not Mio');
     assert.deepEqual(s.characters.list(A), [{ name: MIO, faces: 25 }]);
     // Crops are filed per guild.
-    const paths = s.store.db.prepare('SELECT guild_id, crop_path FROM faces').all() as Array<{ guild_id: string; crop_path: string }>;
+    const paths = readDb((db) => db.prepare('SELECT guild_id, crop_path FROM faces').all()) as Array<{ guild_id: string; crop_path: string }>;
     for (const p of paths) assert.ok(p.crop_path.startsWith(path.join('crops', p.guild_id) + path.sep), p.crop_path);
     assertConsistent(data);
   });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { migrate } from '../../src/store/database.ts';
+import { migrate, openDatabase } from '../../src/store/database.ts';
 import { characterKey } from '../../src/store/characters.ts';
 import { openStore } from '../../src/store/index.ts';
 import { tempDir } from '../helpers/paths.ts';
@@ -17,11 +17,13 @@ function seedFace(store: ReturnType<typeof openStore>, guild: string) {
 
 describe('SQLite store', () => {
   it('applies migrations once, in WAL mode with foreign keys', () => {
-    const store = openStore(tempDir());
-    assert.equal(store.db.pragma('journal_mode', { simple: true }), 'wal');
-    assert.equal(store.db.pragma('foreign_keys', { simple: true }), 1);
-    const version = store.db.pragma('user_version', { simple: true });
-    assert.equal(migrate(store.db), version, 'a second run changes nothing');
+    const dir = tempDir();
+    const db = openDatabase(dir);
+    const store = openStore(dir, db);
+    assert.equal(db.pragma('journal_mode', { simple: true }), 'wal');
+    assert.equal(db.pragma('foreign_keys', { simple: true }), 1);
+    const version = db.pragma('user_version', { simple: true });
+    assert.equal(migrate(db), version, 'a second run changes nothing');
     store.close();
   });
 
