@@ -43,6 +43,12 @@ export class CorrectionService {
     };
   }
 
+  /** How many faces were found on an image (a tag reply shows at most a few of them). */
+  faceCountOfImage(guildId: string, imageId: number): number {
+    if (!this.store.images.image(guildId, imageId)) return 0;
+    return this.store.images.facesOfImage(imageId).length;
+  }
+
   // Each correction runs through the queue, so it and its refit land between two recognitions.
   confirm(guildId: string, faceId: number, by: string): Promise<FaceView> {
     return this.queue.run(() => this.confirmNow(guildId, faceId, by));

@@ -16,7 +16,8 @@ import type { BotContext } from '../context.ts';
 import { faceCustomId, faceIdsInComponents, MAX_CHARACTER_NAME_LENGTH, type ComponentState } from '../custom-ids.ts';
 import { cleanCharacterName } from '../character-names.ts';
 import { UserFacingError } from '../errors.ts';
-import { SELECT_VALUE, tagReplyComponents, tagReplyContent, type FaceSummary } from '../views/tag-reply.ts';
+import type { FaceView } from '../../services/index.ts';
+import { SELECT_VALUE, tagReplyComponents, tagReplyContent } from '../views/tag-reply.ts';
 
 type FaceState = Extract<ComponentState, { kind: 'face' }>;
 type Correction = { kind: 'confirm' } | { kind: 'none' } | { kind: 'relabel'; character: string };
@@ -102,7 +103,7 @@ async function applyCorrection(
       : `-# Thanks, <@${by}>! I'll remember that this is **${view.label}**.`;
   const faces = facesOfReply(message, guildId, ctx);
   await interaction.editReply({
-    content: tagReplyContent(faces, hiddenFacesOf(message), thanks),
+    content: tagReplyContent(faces, hiddenFaces(faces, guildId, ctx), thanks),
     components: tagReplyComponents(faces),
     allowedMentions: { parse: [] },
   });
@@ -110,7 +111,7 @@ async function applyCorrection(
 }
 
 /** The faces a tag reply is about, as they are stored now, in the order the reply lists them. */
-function facesOfReply(message: Message, guildId: string, ctx: BotContext): FaceSummary[] {
+function facesOfReply(message: Message, guildId: string, ctx: BotContext): FaceView[] {
   const faceIds = faceIdsInComponents(customIdsOf(message.components));
   return faceIds.flatMap((id) => {
     const view = ctx.services.corrections.faceView(guildId, id);
@@ -128,6 +129,8 @@ function customIdsOf(components: readonly unknown[]): string[] {
   return ids;
 }
 
-function hiddenFacesOf(message: Message): number {
-  return Number(message.content.match(/…and (\d+) more face/)?.[1] ?? 0);
+/** The faces of the screenshot that the reply leaves out, counted from the store. */
+function hiddenFaces(shown: FaceView[], guildId: string, ctx: BotContext): number {
+  if (shown.length === 0) return 0;
+  return Math.max(0, ctx.services.corrections.faceCountOfImage(guildId, shown[0].imageId) - shown.length);
 }
