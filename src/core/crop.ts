@@ -25,8 +25,8 @@ export function cropRgb(image: RgbImage, box: Box): RgbImage {
   return { data: out, width: box.w, height: box.h };
 }
 
-/** Resizes RGB pixels with sharp (bilinear-ish, as the trainer resizes). */
-export async function resizeRgb(image: RgbImage, width: number, height: number): Promise<RgbImage> {
+/** Resizes RGB pixels with sharp's linear kernel, as the trainer resizes (the embedder's input). */
+export async function resizeRgbLinear(image: RgbImage, width: number, height: number): Promise<RgbImage> {
   const data = await sharp(image.data, { raw: { width: image.width, height: image.height, channels: 3 } })
     .resize(width, height, { fit: 'fill', kernel: 'linear' })
     .raw()

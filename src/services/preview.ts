@@ -1,11 +1,8 @@
 import sharp from 'sharp';
 import type { Box } from '../core/types.ts';
+import { escapeXml } from '../core/xml.ts';
 
 const PALETTE = ['#ff4f9a', '#4fc3ff', '#ffd24f', '#7dff4f', '#c44fff', '#ff8a4f', '#4fffd2', '#ff4f4f'];
-
-function escapeXml(text: string): string {
-  return text.replace(/[<>&'"]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', "'": '&apos;', '"': '&quot;' })[c]!);
-}
 
 /** The screenshot, scaled to at most `maxWidth`, with a numbered box and a name on every face. */
 export async function renderPreview(

@@ -7,6 +7,8 @@ import { blobToVector } from '../store/database.ts';
 import { validateCharacterName } from '../store/characters.ts';
 import type { ServiceBlocks } from './service-blocks.ts';
 import { UserInputError } from './teaching.ts';
+import { centredUnitVectors, dot, l2normalise, sumOf } from '../core/vector.ts';
+import { escapeXml } from '../core/xml.ts';
 
 /**
  * Faces the bot could not name (their current label is a prediction of "unknown"), grouped by
@@ -76,7 +78,7 @@ export class UnknownsService {
     if (ids.length < CLUSTER_SETTINGS.minClusterSize) {
       return { clusters: [], unknownFaces: ids.length, noise: ids.length, truncated };
     }
-    const centred = centre(vectors);
+    const centred = centredUnitVectors(vectors);
     const result = hdbscan(await cosineDistances(centred), ids.length, CLUSTER_SETTINGS);
     const head = this.services.heads.current(guildId)?.head;
     const names = new Map(this.services.store.characters.listWithCounts(guildId).map((c) => [c.name, c.display_name]));
@@ -84,7 +86,7 @@ export class UnknownsService {
     for (let c = 0; c < result.clusters; c++) {
       const members = [...result.labels.keys()].filter((i) => result.labels[i] === c);
       const faceIds = members.map((i) => ids[i]).sort((a, b) => a - b);
-      const centroid = normalised(sum(members.map((i) => vectors[i])));
+      const centroid = l2normalise(sumOf(members.map((i) => vectors[i])));
       const cohesion = members.reduce((s, i) => s + dot(vectors[i], centroid), 0) / members.length;
       let nearest: UnknownCluster['nearest'];
       if (head && head.labels.length > 0) {
@@ -180,35 +182,6 @@ ${texts.join('\n')}</svg>`;
 
 export function clusterId(faceIds: number[]): string {
   return createHash('sha1').update([...faceIds].sort((a, b) => a - b).join(',')).digest('hex').slice(0, 10);
-}
-
-function centre(vectors: Float32Array[]): Float32Array[] {
-  const D = vectors[0].length;
-  const mean = new Float64Array(D);
-  for (const v of vectors) for (let d = 0; d < D; d++) mean[d] += v[d] / vectors.length;
-  return vectors.map((v) => normalised(Float32Array.from(v, (x, d) => x - mean[d])));
-}
-
-function sum(vectors: Float32Array[]): Float32Array {
-  const out = new Float32Array(vectors[0].length);
-  for (const v of vectors) for (let d = 0; d < v.length; d++) out[d] += v[d];
-  return out;
-}
-
-function normalised(v: Float32Array): Float32Array {
-  const n = Math.sqrt(dot(v, v)) || 1;
-  for (let d = 0; d < v.length; d++) v[d] /= n;
-  return v;
-}
-
-function dot(a: Float32Array, b: Float32Array): number {
-  let s = 0;
-  for (let d = 0; d < a.length; d++) s += a[d] * b[d];
-  return s;
-}
-
-function escapeXml(text: string): string {
-  return text.replace(/[<>&'"]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', "'": '&apos;', '"': '&quot;' })[c]!);
 }
 
 /** For the Discord /unknowns command and the CLI: `unknowns(services).listClusters(guild)`. */

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import '../../src/core/embed/derive-pooled.ts';
-import { resizeRgb } from '../../src/core/crop.ts';
+import { resizeRgbLinear } from '../../src/core/crop.ts';
 import { decodeImage } from '../../src/core/decode.ts';
 import { OnnxEmbedder, type EmbedderSpec } from '../../src/core/embed/onnx-embedder.ts';
 import { resolveModelFile } from '../../src/core/models/cache.ts';
@@ -37,7 +37,7 @@ describe('flip-averaged embeddings', () => {
     const row = readFileSync(path.join(DATA, 'nagadomi10', 'labels.csv'), 'utf8').split('\n')[1];
     const decoded = await decodeImage(readFileSync(path.join(DATA, 'nagadomi10', row.split(',')[0])));
     // At the network's input size already: resizing is not exactly mirror-symmetric.
-    crop = await resizeRgb(decoded, spec.input.size, spec.input.size);
+    crop = await resizeRgbLinear(decoded, spec.input.size, spec.input.size);
   });
 
   after(async () => {

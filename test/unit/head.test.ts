@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { deserialiseHead, predict, serialiseHead, trainHead, warmStartWeights } from '../../src/core/head/softmax-head.ts';
-import { l2normalise } from '../../src/core/embed/onnx-embedder.ts';
+import { l2normalise } from '../../src/core/vector.ts';
 
 /** Deterministic clustered unit vectors: each class around its own random centre. */
 function clusters(classes: number, perClass: number[], dim: number, spread: number, seed = 1) {

@@ -4,7 +4,7 @@ import type { DetectedFace, FaceDetector, RgbImage } from '../types.ts';
 import { finishFaces, scaleBox } from './boxes.ts';
 import { decodeBoxes, generatePriors, type RawBox } from './faceboxes-priors.ts';
 import { resolveFaceBoxesModel } from './faceboxes-model.ts';
-import { resizeRgb } from './image.ts';
+import { resizeRgbLanczos } from './image.ts';
 import { intersection, votingNms } from './nms.ts';
 
 /** A type alias, not an interface, so that it fits the seam's Record<string, unknown>. */
@@ -211,7 +211,7 @@ export class FaceBoxesDetector implements FaceDetector {
   async detectHeads(image: RgbImage, factor: number, threshold = this.settings.threshold): Promise<RawBox[]> {
     const w = Math.max(1, Math.round(image.width * factor));
     const h = Math.max(1, Math.round(image.height * factor));
-    const input = await resizeRgb(image, w, h);
+    const input = await resizeRgbLanczos(image, w, h);
     const sess = await session(this.settings.threads);
     const buffer = takeInput(3 * w * h);
     let out: ort.InferenceSession.OnnxValueMapType;

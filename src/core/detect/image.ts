@@ -13,8 +13,8 @@ export async function decodeRgb(input: string | Buffer): Promise<RgbImage> {
   return { data: new Uint8Array(data.buffer, data.byteOffset, data.length), width: info.width, height: info.height };
 }
 
-/** Resizes with libvips (its kernels widen when shrinking, so small copies do not alias). */
-export async function resizeRgb(image: RgbImage, width: number, height: number): Promise<RgbImage> {
+/** Resizes with libvips' default Lanczos-3 kernel (it widens when shrinking, so small copies do not alias). */
+export async function resizeRgbLanczos(image: RgbImage, width: number, height: number): Promise<RgbImage> {
   if (width === image.width && height === image.height) return image;
   const data = await sharp(image.data, { raw: { width: image.width, height: image.height, channels: 3 } })
     .resize(width, height, { fit: 'fill' })

@@ -1,7 +1,8 @@
 import type * as ort from 'onnxruntime-node';
 import * as ortRuntime from 'onnxruntime-node';
-import { resizeRgb } from '../crop.ts';
+import { resizeRgbLinear } from '../crop.ts';
 import type { Embedder, RgbImage } from '../types.ts';
+import { l2normalise } from '../vector.ts';
 import { createSession, type SessionOptions } from './onnx-session.ts';
 
 /** What an embedder ONNX file expects and produces (the manifest's and the trainer's model.json). */
@@ -15,13 +16,6 @@ export interface EmbedderSpec {
   flipAverage?: boolean;
 }
 
-export function l2normalise(v: Float32Array): Float32Array {
-  let sum = 0;
-  for (let i = 0; i < v.length; i++) sum += v[i] * v[i];
-  const inv = sum > 0 ? 1 / Math.sqrt(sum) : 0;
-  for (let i = 0; i < v.length; i++) v[i] *= inv;
-  return v;
-}
 
 export class OnnxEmbedder implements Embedder {
   private constructor(
@@ -66,7 +60,7 @@ export class OnnxEmbedder implements Embedder {
     const count = crops.length * views;
     const input = new Float32Array(count * 3 * plane);
     for (let n = 0; n < crops.length; n++) {
-      const { data } = await resizeRgb(crops[n], size, size);
+      const { data } = await resizeRgbLinear(crops[n], size, size);
       for (let v = 0; v < views; v++) {
         const base = (n * views + v) * 3 * plane;
         for (let c = 0; c < 3; c++) {

@@ -1,3 +1,5 @@
+import { dot } from '../vector.ts';
+
 /**
  * Retrieval metrics on L2-normalised embeddings, as metric-learning papers report them:
  * Recall@1 (is the nearest other face the same character?) and MAP@R (Musgrave et al. 2020).
@@ -39,10 +41,4 @@ export function retrievalMetrics(items: RetrievalItem[]): { recallAt1: number; m
     mapSum += precisionSum / R;
   }
   return { recallAt1: queries ? recall / queries : 0, mapAtR: queries ? mapSum / queries : 0, queries };
-}
-
-function dot(a: Float32Array, b: Float32Array): number {
-  let s = 0;
-  for (let i = 0; i < a.length; i++) s += a[i] * b[i];
-  return s;
 }

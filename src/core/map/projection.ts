@@ -1,6 +1,7 @@
 import { UMAP } from 'umap-js';
 import { seededRandom } from '../eval/random.ts';
 import { gemm, orthonormalColumns } from '../head/reduced-fit.ts';
+import { centredUnitVectors } from '../vector.ts';
 
 /**
  * 2-D layout of embeddings for people to look at. The vectors are centred on their mean (every
@@ -23,7 +24,7 @@ export async function project2d(vectors: Float32Array[], options: ProjectionOpti
   if (n === 0) return [];
   if (n === 1) return [[0, 0]];
   if (n === 2) return [[-1, 0], [1, 0]];
-  const reduced = await principalComponents(centred(vectors), Math.min(options.pcaDims ?? 50, n - 1));
+  const reduced = await principalComponents(centredUnitVectors(vectors), Math.min(options.pcaDims ?? 50, n - 1));
   if (n < 5) return reduced.map((v) => [v[0] ?? 0, v[1] ?? 0]);
   const umap = new UMAP({
     nComponents: 2,
@@ -35,19 +36,6 @@ export async function project2d(vectors: Float32Array[], options: ProjectionOpti
   return umap.fit(reduced.map((v) => Array.from(v))) as Array<[number, number]>;
 }
 
-function centred(vectors: Float32Array[]): Float32Array[] {
-  const D = vectors[0].length;
-  const mean = new Float64Array(D);
-  for (const v of vectors) for (let d = 0; d < D; d++) mean[d] += v[d] / vectors.length;
-  return vectors.map((v) => {
-    const out = Float32Array.from(v, (x, d) => x - mean[d]);
-    let s = 0;
-    for (let d = 0; d < D; d++) s += out[d] * out[d];
-    const inv = s > 0 ? 1 / Math.sqrt(s) : 0;
-    for (let d = 0; d < D; d++) out[d] *= inv;
-    return out;
-  });
-}
 
 /** Coordinates of the rows on their top `k` principal directions (randomised subspace iteration). */
 export async function principalComponents(vectors: Float32Array[], k: number): Promise<Float32Array[]> {

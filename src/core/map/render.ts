@@ -1,3 +1,5 @@
+import { escapeXml } from '../xml.ts';
+
 /**
  * Draws an embedding map: one colour per character, taught (human-labelled) faces solid,
  * predictions faded in their character's colour, unknown faces grey, highlighted ("new")
@@ -44,9 +46,6 @@ export function characterColours(characters: string[]): Map<string, string> {
   );
 }
 
-export function escapeXml(text: string): string {
-  return text.replace(/[<>&'"]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', "'": '&apos;', '"': '&quot;' })[c]!);
-}
 
 interface Layout {
   width: number;
