@@ -60,7 +60,7 @@ const trainSeconds = (Date.now() - trainStart) / 1000;
 const [verdictLine, metricsLine] = out.trim().split('\n');
 const heldOut = metricsLine ? JSON.parse(metricsLine) : undefined;
 const version = /\((backbone-[^)]+)\)/.exec(verdictLine)?.[1];
-if (version && verdictLine.startsWith('rejected')) cli('model', 'activate', version); // measure it anyway, in the scratch folder
+if (version && verdictLine.startsWith('rejected')) cli('embedder', 'activate', version); // measure it anyway, in the scratch folder
 const after = version ? closedSetTop1() : undefined;
 
 const result = {

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import type { Command } from 'commander';
+import { Command } from 'commander';
 import '../core/embed/derive-pooled.ts';
 import { resolveModelFile } from '../core/models/cache.ts';
 import { loadManifest } from '../core/models/manifest.ts';
@@ -53,30 +53,9 @@ export function registerAdmin(program: Command): void {
       }
     });
 
-  const model = program.command('model').description('embedder versions');
-  model
-    .command('list')
-    .description('list embedder versions; * marks the one in service')
-    .action(async (_opts, cmd: Command) => {
-      await withServices(cmd.optsWithGlobals<GlobalOptions>(), async (services) => {
-        for (const row of services.store.models.list()) {
-          const val = row.metrics_json ? JSON.parse(row.metrics_json).trainer?.val : undefined;
-          const layer = val ? (val.pooled ?? val.projection) : undefined;
-          const metrics = layer ? `\theld-out MAP@R ${layer.map_at_r.toFixed(3)}, recall@1 ${layer.recall_at_1.toFixed(3)}` : '';
-          console.log(`${row.active ? '*' : ' '} ${row.id}\t${row.created_at}${metrics}`);
-        }
-      }, { refitStaleHeads: false });
-    });
-  model
-    .command('activate <version>')
-    .description('serve another embedder version (re-embeds faces that lack it, refits heads)')
-    .action(async (version: string, _opts, cmd: Command) => {
-      await withServices(cmd.optsWithGlobals<GlobalOptions>(), async (services) => {
-        const { activateModel } = await import('../services/model-swap.ts');
-        await activateModel(services, version);
-        console.log(`Now serving ${version}.`);
-      });
-    });
+  program.addCommand(embedderVersionsCommand('embedder'));
+  // `model` was this group's name, one letter from `models` (the files); kept for scripts, out of the help.
+  program.addCommand(embedderVersionsCommand('model'), { hidden: true });
 
   const train = program.command('train').description('retrain the head or the backbone');
   train
@@ -124,4 +103,33 @@ export function registerAdmin(program: Command): void {
       console.log(`Backed up the database (${pages} pages) to ${target}.`);
       console.log('Now copy crops/, images/ and models/ from the data folder too (docs/backup.md); they only ever grow.');
     });
+}
+
+/** `idoltag embedder list|activate`: the embedder versions (not the model files of `idoltag models`). */
+function embedderVersionsCommand(name: string): Command {
+  const group = new Command(name).description('embedder versions: list them, choose the one in service');
+  group
+    .command('list')
+    .description('list embedder versions; * marks the one in service')
+    .action(async (_opts, cmd: Command) => {
+      await withServices(cmd.optsWithGlobals<GlobalOptions>(), async (services) => {
+        for (const row of services.store.models.list()) {
+          const val = row.metrics_json ? JSON.parse(row.metrics_json).trainer?.val : undefined;
+          const layer = val ? (val.pooled ?? val.projection) : undefined;
+          const metrics = layer ? `\theld-out MAP@R ${layer.map_at_r.toFixed(3)}, recall@1 ${layer.recall_at_1.toFixed(3)}` : '';
+          console.log(`${row.active ? '*' : ' '} ${row.id}\t${row.created_at}${metrics}`);
+        }
+      }, { refitStaleHeads: false });
+    });
+  group
+    .command('activate <version>')
+    .description('serve another embedder version (re-embeds faces that lack it, refits heads)')
+    .action(async (version: string, _opts, cmd: Command) => {
+      await withServices(cmd.optsWithGlobals<GlobalOptions>(), async (services) => {
+        const { activateModel } = await import('../services/model-swap.ts');
+        await activateModel(services, version);
+        console.log(`Now serving ${version}.`);
+      });
+    });
+  return group;
 }

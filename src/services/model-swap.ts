@@ -35,7 +35,7 @@ export async function reembedAll(services: ServiceBlocks, version: string, onPro
 
 /** Re-embeds, refits every guild's head under `version`, then switches to it in one transaction. */
 export async function activateModel(services: ServiceBlocks, version: string, onProgress?: (p: SwapProgress) => void): Promise<void> {
-  if (!services.store.models.get(version)) throw new Error(`There is no model version ${version} (see: idoltag model list)`);
+  if (!services.store.models.get(version)) throw new Error(`There is no model version ${version} (see: idoltag embedder list)`);
   await services.models.embedder(version); // fails early if the file is missing or broken
   await reembedAll(services, version, onProgress);
   const guilds = services.store.heads.guilds();
