@@ -31,7 +31,7 @@ export class CorrectionService {
     const character = current?.character_id ? this.store.characters.byId(guildId, current.character_id) : undefined;
     const embedding = this.store.embeddings.get(faceId, this.heads.modelVersion());
     const prediction = embedding ? this.heads.predict(guildId, embedding) : undefined;
-    const names = new Map(this.store.characters.listWithCounts(guildId).map((c) => [c.name, c.display_name]));
+    const names = new Map(this.store.characters.listWithCounts(guildId).map((c) => [c.name_key, c.display_name]));
     return {
       faceId,
       imageId: face.image_id,

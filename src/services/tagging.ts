@@ -89,6 +89,6 @@ export class TaggingService {
   }
 
   private displayNames(guildId: string): Map<string, string> {
-    return new Map(this.store.characters.listWithCounts(guildId).map((c) => [c.name, c.display_name]));
+    return new Map(this.store.characters.listWithCounts(guildId).map((c) => [c.name_key, c.display_name]));
   }
 }

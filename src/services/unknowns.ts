@@ -81,7 +81,7 @@ export class UnknownsService {
     const centred = centredUnitVectors(vectors);
     const result = hdbscan(await cosineDistances(centred), ids.length, CLUSTER_SETTINGS);
     const head = this.services.heads.current(guildId)?.head;
-    const names = new Map(this.services.store.characters.listWithCounts(guildId).map((c) => [c.name, c.display_name]));
+    const names = new Map(this.services.store.characters.listWithCounts(guildId).map((c) => [c.name_key, c.display_name]));
     const clusters: UnknownCluster[] = [];
     for (let c = 0; c < result.clusters; c++) {
       const members = [...result.labels.keys()].filter((i) => result.labels[i] === c);

@@ -3,7 +3,8 @@ import type { Db } from './database.ts';
 export interface CharacterRow {
   id: number;
   guild_id: string;
-  name: string;
+  /** characterKey(display_name): what names are matched by. */
+  name_key: string;
   display_name: string;
 }
 
@@ -25,7 +26,7 @@ export class CharacterRepository {
 
   find(guildId: string, name: string): CharacterRow | undefined {
     return this.db
-      .prepare('SELECT * FROM characters WHERE guild_id = ? AND name = ?')
+      .prepare('SELECT * FROM characters WHERE guild_id = ? AND name_key = ?')
       .get(guildId, characterKey(name)) as CharacterRow | undefined;
   }
 
@@ -40,7 +41,7 @@ export class CharacterRepository {
     if (existing) return { character: existing, created: false };
     const display = name.normalize('NFKC').trim().replace(/\s+/g, ' ');
     const info = this.db
-      .prepare('INSERT INTO characters (guild_id, name, display_name, created_by) VALUES (?, ?, ?, ?)')
+      .prepare('INSERT INTO characters (guild_id, name_key, display_name, created_by) VALUES (?, ?, ?, ?)')
       .run(guildId, characterKey(name), display, by ?? null);
     return { character: this.byId(guildId, Number(info.lastInsertRowid))!, created: true };
   }
@@ -59,7 +60,7 @@ export class CharacterRepository {
   rename(guildId: string, id: number, newName: string): void {
     const display = newName.normalize('NFKC').trim().replace(/\s+/g, ' ');
     this.db
-      .prepare('UPDATE characters SET name = ?, display_name = ? WHERE guild_id = ? AND id = ?')
+      .prepare('UPDATE characters SET name_key = ?, display_name = ? WHERE guild_id = ? AND id = ?')
       .run(characterKey(newName), display, guildId, id);
   }
 

@@ -45,7 +45,7 @@ export class LabelRepository {
   humanLabelled(guildId: string, modelVersion: string): Array<{ face_id: number; name: string; vector: Buffer }> {
     return this.db
       .prepare(
-        `SELECT cl.face_id, c.name, e.vector FROM current_labels cl
+        `SELECT cl.face_id, c.name_key AS name, e.vector FROM current_labels cl
          JOIN characters c ON c.id = cl.character_id
          JOIN embeddings e ON e.face_id = cl.face_id AND e.model_version = ?
          WHERE cl.guild_id = ? AND cl.source IN ('taught', 'corrected', 'confirmed')
@@ -58,7 +58,7 @@ export class LabelRepository {
   humanLabelledCrops(): Array<{ faceId: number; crop: string; guild: string; name: string; sha: string }> {
     return this.db
       .prepare(
-        `SELECT f.id AS faceId, f.crop_path AS crop, c.guild_id AS guild, c.name AS name, i.sha256 AS sha
+        `SELECT f.id AS faceId, f.crop_path AS crop, c.guild_id AS guild, c.name_key AS name, i.sha256 AS sha
          FROM current_labels cl JOIN faces f ON f.id = cl.face_id JOIN images i ON i.id = f.image_id
          JOIN characters c ON c.id = cl.character_id
          WHERE cl.source IN ('taught', 'corrected', 'confirmed') ORDER BY f.id`,
@@ -70,7 +70,7 @@ export class LabelRepository {
   humanSummary(guildId: string, modelVersion: string): { faces: number; newest: string | null; names: string[] } {
     const row = this.db
       .prepare(
-        `SELECT COUNT(*) AS n, MAX(cl.created_at) AS newest, json_group_array(DISTINCT c.name) AS names FROM current_labels cl
+        `SELECT COUNT(*) AS n, MAX(cl.created_at) AS newest, json_group_array(DISTINCT c.name_key) AS names FROM current_labels cl
          JOIN characters c ON c.id = cl.character_id
          JOIN embeddings e ON e.face_id = cl.face_id AND e.model_version = ?
          WHERE cl.guild_id = ? AND cl.source IN ('taught', 'corrected', 'confirmed')`,

@@ -79,7 +79,7 @@ describe('unknown-face clusters', { skip, timeout: 240_000 }, () => {
       else {
         assert.equal(current.source, 'corrected');
         assert.equal(current.by_user, 'cli');
-        assert.equal(services.store.characters.byId('g', current.character_id!)!.name, label);
+        assert.equal(services.store.characters.byId('g', current.character_id!)!.name_key, label);
       }
     }
     assert.deepEqual(services.heads.current('g')!.head.labels, [label]);
