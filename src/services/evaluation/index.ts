@@ -1,6 +1,4 @@
-import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
 import type { ServiceBlocks } from '../service-blocks.ts';
 import { loadEvalItems, type EvalItem } from './dataset.ts';
 import { EmbeddingCache } from './embed.ts';
@@ -111,9 +109,7 @@ function countBy(values: string[]): Record<string, number> {
 async function trainBackboneOn(
   services: ServiceBlocks, oldTrain: Sample[], options: EvaluationOptions,
 ): Promise<{ version?: string; note: string }> {
-  const modulePath = new URL('../backbone-training.ts', import.meta.url);
-  if (!existsSync(fileURLToPath(modulePath))) return { note: 'src/services/backbone-training.ts is not there' };
-  const { trainBackbone } = (await import(modulePath.href)) as typeof import('../backbone-training.ts');
+  const { trainBackbone } = await import('../backbone-training.ts');
   const byLabel = new Map<string, EvalItem[]>();
   for (const s of oldTrain) byLabel.set(s.item.label, [...(byLabel.get(s.item.label) ?? []), s.item]);
   for (const [character, list] of byLabel) {
