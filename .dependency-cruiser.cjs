@@ -82,6 +82,19 @@ module.exports = {
       to: { path: '^(src/(services|store|core|cli|jobs)/|bench|test|scripts)', pathNot: '^src/services/index\\.ts$' },
     },
     {
+      name: 'unit-tests-are-pure',
+      severity: 'error',
+      comment:
+        'test/unit runs in a few seconds with no model files and no data sets: tests that open services, ' +
+        'load an embedder, a detector model or the shared data belong in test/integration.',
+      from: { path: '^test/unit/' },
+      to: {
+        path:
+          '^(test/(e2e|integration|reliability)/|src/services/index\\.ts$|src/core/models/|src/core/embed/onnx-embedder\\.ts$|' +
+          'src/core/detect/(lbp|faceapi|opencv)\\.ts$|bench/)',
+      },
+    },
+    {
       name: 'nothing-imports-tests-or-benches',
       severity: 'error',
       from: { path: '^(src|commands)/' },
