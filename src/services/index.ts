@@ -3,7 +3,7 @@ import type { RecognitionOptions } from '../core/pipeline.ts';
 import type { FaceDetector } from '../core/types.ts';
 import { JobQueue } from './queue.ts';
 import { logger as rootLogger, type Logger } from '../log.ts';
-import { openStore, type Store } from '../store/index.ts';
+import { openStore } from '../store/index.ts';
 import { CharacterService } from './characters.ts';
 import { CorrectionService } from './corrections.ts';
 import { DataFiles } from './files.ts';

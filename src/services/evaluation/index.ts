@@ -4,7 +4,7 @@ import { loadEvalItems, type EvalItem } from './dataset.ts';
 import { EmbeddingCache } from './embed.ts';
 import {
   closedProtocol, dlcProtocol, fewShotProtocol, planDlc,
-  type ClosedReport, type DlcReport, type FewShotReport, type OpenSetReport, type Sample,
+  type Sample,
 } from './protocols.ts';
 import type { EvaluationOptions, EvaluationReport } from './types.ts';
 
