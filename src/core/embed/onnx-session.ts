@@ -1,7 +1,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import * as ort from 'onnxruntime-node';
+import { ort } from '../onnx-runtime.ts';
 import { logger } from '../../log.ts';
 
 /**
