@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { pythonExecutable } from '../../src/services/trainer-process.ts';
@@ -63,6 +63,7 @@ describe('missing test prerequisites', () => {
       ].join('\n'),
     );
     const r = spawnSync(pythonExecutable(), ['-m', 'unittest', 'discover', '-v', '-s', dir], { encoding: 'utf8' });
+    rmSync(dir, { recursive: true, force: true });
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stderr, /OK \(skipped=2\)/);
     const skips = pythonSkips(r.stderr);

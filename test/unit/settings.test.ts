@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { loadRuntimeSettings, loadScheduleSettings, serviceOptions, SettingsError } from '../../src/config.ts';
@@ -118,7 +118,9 @@ describe('.env.example', () => {
 
 describe('a bad setting on the command line', () => {
   it('stops the CLI with one message naming the variable, before any work', async () => {
-    const r = await runCli(['--data', tempDir('idoltag-settings-'), 'characters'], { IDOLTAG_DEVICE: 'gpu' });
+    const data = tempDir('idoltag-settings-');
+    const r = await runCli(['--data', data, 'characters'], { IDOLTAG_DEVICE: 'gpu' });
+    rmSync(data, { recursive: true, force: true });
     assert.equal(r.code, 1, r.stderr);
     assert.match(r.stderr, /idoltag: Some settings need a look/);
     assert.match(r.stderr, /IDOLTAG_DEVICE must be auto, cpu or cuda/);
