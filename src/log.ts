@@ -1,4 +1,5 @@
 import pino from 'pino';
+import { logLevelSetting } from './config.ts';
 
 const SECRET_KEYS = ['token', 'DISCORD_TOKEN', 'authorization', 'headers.authorization', '*.token', '*.authorization'];
 
@@ -11,7 +12,7 @@ function secretValues(): string[] {
 /** Logs go to stderr so that the CLI's stdout (e.g. `tag --json`) stays machine-readable. */
 export const logger = pino(
   {
-    level: process.env.IDOLTAG_LOG_LEVEL ?? 'info',
+    level: logLevelSetting(),
     redact: { paths: SECRET_KEYS, censor: '[redacted]' },
     base: undefined,
     hooks: {

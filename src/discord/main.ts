@@ -3,9 +3,18 @@
  * services (database, models), loads commands/ and logs in. Ctrl-C or SIGTERM shut it down cleanly.
  */
 // config.ts first: it loads .env before the logger reads its level.
-import { loadBotSettings, SettingsError, type BotSettings } from '../config.ts';
+import {
+  loadBotSettings,
+  loadRuntimeSettings,
+  loadScheduleSettings,
+  serviceOptions,
+  SettingsError,
+  type BotSettings,
+  type RuntimeSettings,
+  type ScheduleSettings,
+} from '../config.ts';
 import { logger } from '../log.ts';
-import { scheduleConfigFromEnv, startSchedules, type ScheduleConfig } from '../jobs/schedules.ts';
+import { startSchedules } from '../jobs/schedules.ts';
 import { openServices } from '../services/index.ts';
 import { createClient, wireEvents } from './client.ts';
 import { loadCommands } from './command-loader.ts';
@@ -16,18 +25,19 @@ function fail(message: string): never {
 }
 
 let settings: BotSettings;
-let schedules: ScheduleConfig;
+let runtime: RuntimeSettings;
+let schedules: ScheduleSettings;
 try {
   settings = loadBotSettings();
-  schedules = scheduleConfigFromEnv();
+  runtime = loadRuntimeSettings();
+  schedules = loadScheduleSettings();
 } catch (error) {
   if (error instanceof SettingsError) fail(error.message);
-  if (error instanceof Error && /cron/.test(error.message)) fail(error.message);
   throw error;
 }
 
 const commands = await loadCommands();
-const services = await openServices({ dataDir: settings.dataDir, logger });
+const services = await openServices({ ...serviceOptions(runtime), dataDir: settings.dataDir, logger });
 const client = createClient(settings);
 const events = wireEvents(client, commands, { services, settings, logger });
 const stopSchedules = startSchedules(services, schedules, logger);

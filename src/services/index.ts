@@ -80,7 +80,7 @@ export interface Services extends ServiceBlocks {
 
 export async function loadDetector(name?: string): Promise<FaceDetector> {
   const detect = await import('../core/detect/chain.ts');
-  return detect.createDetector(name ?? process.env.IDOLTAG_DETECTOR ?? detect.DEFAULT_DETECTOR);
+  return detect.createDetector(name ?? detect.DEFAULT_DETECTOR);
 }
 
 export async function openServices(options: ServiceOptions): Promise<Services> {
@@ -99,7 +99,7 @@ export async function openServices(options: ServiceOptions): Promise<Services> {
   }
   const detectorFactory = () =>
     options.detectorInstance ? Promise.resolve(options.detectorInstance) : loadDetector(options.detector);
-  const queue = new JobQueue(options.queueLimit ?? Number(process.env.IDOLTAG_QUEUE_LIMIT ?? 50));
+  const queue = new JobQueue(options.queueLimit ?? 50);
   const heads = new HeadService(store, models, queue);
   if (options.refitStaleHeads !== false) {
     try {
