@@ -14,6 +14,7 @@ import { renderPreview } from './preview.ts';
 import { RecognitionService } from './recognition.ts';
 import { TaggingService, type TagResult } from './tagging.ts';
 import { TeachingService } from './teaching.ts';
+import { trainingInProgress } from './training-lock.ts';
 
 export { QueueFullError } from '../jobs/queue.ts';
 export { UserInputError } from './teaching.ts';
@@ -82,7 +83,8 @@ export async function openServices(options: ServiceOptions): Promise<Services> {
   const logger = options.logger ?? rootLogger;
   mkdirSync(options.dataDir, { recursive: true });
   const store = openStore(options.dataDir);
-  const abandoned = store.trainingRuns.failAbandoned();
+  // Another process sharing this folder may be training right now: its run is not abandoned.
+  const abandoned = trainingInProgress(store) ? 0 : store.trainingRuns.failAbandoned();
   if (abandoned > 0) logger.warn({ abandoned }, 'marked interrupted training runs as failed');
   const files = new DataFiles(options.dataDir);
   const models = new ModelRegistry(store, logger, options.embedder, options.dataDir);
