@@ -22,7 +22,8 @@ export const logger = pino(
     level: process.env.IDOLTAG_LOG_LEVEL ?? 'info',
     redact: { paths: SECRET_KEYS, censor: '[redacted]' },
     base: undefined,
-    mixin: () => processBindings,
+    // A fresh object each time: pino merges the line's own fields into what mixin returns.
+    mixin: () => ({ ...processBindings }),
     hooks: {
       streamWrite(line) {
         let out = line;
