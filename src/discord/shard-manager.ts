@@ -38,13 +38,17 @@ export async function startShardManager(settings: BotSettings, logger: Logger): 
     Object.assign(shard.env as Record<string, string>, { IDOLTAG_SHARD_IDS: shards.join(','), IDOLTAG_SHARD_COUNT: String(total) });
     // mode 'process': the shard is always a ChildProcess, never a worker thread.
     shard.on('spawn', (child) => logger.info({ process: shard.id, pid: (child as ChildProcess).pid, shards }, 'shard process started'));
-    shard.on('death', (child) =>
-      logger.warn({ process: shard.id, pid: (child as ChildProcess).pid, code: (child as ChildProcess).exitCode, signal: (child as ChildProcess).signalCode, shards }, 'shard process died; starting it again'),
-    );
+    shard.on('death', (dead) => {
+      const child = dead as ChildProcess;
+      const what = manager.respawn ? 'shard process died; starting it again' : 'shard process stopped';
+      logger.warn({ process: shard.id, pid: child.pid, code: child.exitCode, signal: child.signalCode, shards }, what);
+    });
   });
   logger.info({ processes: groups.length, shardCount: total, recommended, groups }, 'starting shard processes');
 
   const stop = async (graceMs: number) => {
+    // Read when a process exits: a child that stops on its own now (Ctrl-C reaches it too) stays stopped.
+    manager.respawn = false;
     await Promise.all(
       [...manager.shards.values()].map(async (shard) => {
         const child = shard.process;
