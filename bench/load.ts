@@ -225,6 +225,8 @@ async function runSetup(setup: Setup, fake: FakeDiscord, dataDir: string, screen
         outstandingPerGuild: OUTSTANDING_PER_GUILD,
         latency: latency(saturated),
         botCpuMsPerScreenshot: round(cpuMs / Math.max(1, completed), 0),
+        // Below the process count when other work on the machine took the rest of the CPUs.
+        botCoresUsed: round(cpuMs / (elapsedS * 1000), 2),
         // The fake Discord and this loop, on the same cores: what the bot competes with here.
         fakeDiscordCpuMsPerScreenshot: round((benchCpu.user + benchCpu.system) / 1000 / Math.max(1, completed), 0),
       },
