@@ -23,11 +23,6 @@ export function spreadShards(shardIds: number[], processes: number): number[][] 
   return groups;
 }
 
-/** The shard a guild's events arrive on (Discord's rule). */
-export function shardOfGuild(guildId: string, shardCount: number): number {
-  return Number((BigInt(guildId) >> 22n) % BigInt(shardCount));
-}
-
 /** Discord's recommended shard count (`GET /gateway/bot`); a 401 means the token is wrong. */
 export async function recommendedShardCount(token: string, apiUrl?: string): Promise<number> {
   const rest = new REST(apiUrl ? { api: apiUrl } : {}).setToken(token);
