@@ -1,7 +1,8 @@
 /**
  * Work that must run in exactly one process of those sharing a data folder (schedules, backbone
  * training) holds a lease row in SQLite. Its holder renews it well before it expires; when the
- * holder dies (kill -9, power cut) the row expires and another process takes the work over.
+ * holder dies (kill -9, power cut) another process takes the work over: at once on the same host,
+ * where a dead pid is plain to see, and once the row expired from another host.
  */
 import { randomBytes } from 'node:crypto';
 import os from 'node:os';
@@ -15,6 +16,30 @@ export function newLeaseHolder(): string {
   return `${os.hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
 }
 
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * The live holder of `name`, if any. A holder on this host whose process is gone (kill -9) is
+ * cleared at once rather than after its expiry; one on another host can only expire.
+ */
+export function liveLeaseHolder(store: Store, name: string): string | undefined {
+  const row = store.leases.holder(name);
+  if (!row) return undefined;
+  const [host, pid] = row.holder.split(':');
+  if (host === os.hostname() && Number(pid) !== process.pid && !processAlive(Number(pid))) {
+    store.leases.release(name, row.holder);
+    return undefined;
+  }
+  return row.holder;
+}
+
 export interface HeldLease {
   readonly holder: string;
   /** False once a renewal failed: another process has taken the lease over. */
@@ -25,6 +50,7 @@ export interface HeldLease {
 /** Takes `name` now and keeps renewing it until released; undefined while another process holds it. */
 export function tryHoldLease(store: Store, name: string, ttlMs = LEASE_TTL_MS): HeldLease | undefined {
   const holder = newLeaseHolder();
+  liveLeaseHolder(store, name);
   if (!store.leases.acquire(name, holder, ttlMs)) return undefined;
   let held = true;
   const timer = setInterval(() => {
@@ -70,6 +96,7 @@ export function followLeadership(
   const tick = () => {
     let won = false;
     try {
+      if (!stopWork) liveLeaseHolder(store, name);
       won = store.leases.acquire(name, holder, ttlMs);
     } catch (err) {
       options.logger?.warn({ err, lease: name }, 'could not renew a lease; trying again shortly');

@@ -1,5 +1,5 @@
 import type { Store } from '../store/index.ts';
-import { tryHoldLease } from './leases.ts';
+import { liveLeaseHolder, tryHoldLease } from './leases.ts';
 
 export const TRAINING_LEASE = 'backbone-training';
 
@@ -12,7 +12,7 @@ export class TrainingBusyError extends Error {
 
 /**
  * One backbone training at a time across every process sharing the database (bot shards, CLI,
- * cron): a lease in SQLite, renewed while the training runs and taken over once its holder died.
+ * cron): a lease in SQLite, renewed while the training runs and free again once its holder died.
  * Returns the release function.
  */
 export function acquireTrainingLock(store: Store): () => void {
@@ -23,5 +23,5 @@ export function acquireTrainingLock(store: Store): () => void {
 
 /** Whether a live process is training now (its runs marked "running" are not abandoned). */
 export function trainingInProgress(store: Store): boolean {
-  return store.leases.holder(TRAINING_LEASE) !== undefined;
+  return liveLeaseHolder(store, TRAINING_LEASE) !== undefined;
 }

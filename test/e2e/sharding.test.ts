@@ -74,6 +74,7 @@ describe('one process runs every shard Discord recommends', { skip, timeout: 420
     assert.equal(online?.guilds, 2);
     const records = bot.logRecords();
     assert.ok(records.length > 5 && records.every((r) => 'shards' in r), 'every line carries the shard ids');
+    assert.ok(!bot.output().includes(TOKEN), 'the token is never logged');
   });
 
   test("each shard answers its own guild's screenshot", async () => {
@@ -210,5 +211,7 @@ describe('two shard processes under the ShardingManager on one data folder', { s
     const listed = await fake.reply(fake.slash('characters', {}, { channelId: second.channels.general.id }), 60_000);
     assert.match(listed.content + JSON.stringify(listed.embeds), /Hatsune Miku[\s\S]*konata|konata[\s\S]*Hatsune Miku/i);
     assert.ok(manager.running, 'the manager is still running');
+    assert.ok(!manager.output().includes(TOKEN), 'the token is never logged, by the manager or a shard process');
+    assert.ok(!fake.everythingTheBotSent().includes(TOKEN), 'nor sent anywhere but the Authorization header');
   });
 });

@@ -3,10 +3,11 @@
  * The takeover test kills the holder, a real second process, with SIGKILL.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { hostname } from 'node:os';
 import { describe, it } from 'node:test';
-import { followLeadership } from '../../src/services/leases.ts';
-import { acquireTrainingLock, trainingInProgress, TrainingBusyError } from '../../src/services/training-lock.ts';
+import { followLeadership, liveLeaseHolder } from '../../src/services/leases.ts';
+import { acquireTrainingLock, TRAINING_LEASE, trainingInProgress, TrainingBusyError } from '../../src/services/training-lock.ts';
 import { openStore } from '../../src/store/index.ts';
 import { ROOT, tempDir } from '../helpers/paths.ts';
 
@@ -54,6 +55,21 @@ describe('SQLite leases', () => {
     } finally {
       a.close();
       b.close();
+    }
+  });
+
+  it('a lease whose holder on this host is dead is free at once, without waiting for its expiry', () => {
+    const dir = tempDir();
+    const store = openStore(dir);
+    try {
+      const gone = spawnSync(process.execPath, ['-e', '']).pid;
+      store.leases.acquire(TRAINING_LEASE, `${hostname()}:${gone}:dead`, 60_000);
+      store.leases.acquire('schedules', `another-host:${process.pid}:x`, 60_000);
+      assert.equal(trainingInProgress(store), false, 'the dead holder is cleared');
+      acquireTrainingLock(store)();
+      assert.equal(liveLeaseHolder(store, 'schedules'), `another-host:${process.pid}:x`, "another host's holder can only expire");
+    } finally {
+      store.close();
     }
   });
 
