@@ -24,7 +24,8 @@ export async function startShardManager(settings: BotSettings, logger: Logger): 
   const { sharding } = settings;
   // Also checks the token before any process starts (a wrong one would make them die and respawn in a loop).
   const recommended = await recommendedShardCount(settings.token, settings.apiUrl);
-  const total = sharding.slice?.count ?? (sharding.shards === 'auto' ? recommended : sharding.shards);
+  // 'auto' gives each process at least one shard: Discord accepts more shards than it recommends.
+  const total = sharding.slice?.count ?? (sharding.shards === 'auto' ? Math.max(recommended, sharding.processes) : sharding.shards);
   const groups = spreadShards(sharding.slice?.ids ?? range(total), sharding.processes);
   const manager = new ShardingManager(BOT_ENTRY, {
     totalShards: groups.length,
