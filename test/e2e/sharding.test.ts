@@ -85,7 +85,11 @@ describe('one process runs every shard Discord recommends', { skip, timeout: 420
     assert.match((await teach(second, 'Suzumiya Haruhi', crops('suzumiya_haruhi', 'train', 5))).content, /Nice to meet you/);
     assert.match((await postAndWaitForReply(first, crops('hatsune_miku', 'test', 1))).content, /Hatsune Miku/);
     assert.match((await postAndWaitForReply(second, crops('suzumiya_haruhi', 'test', 1))).content, /Suzumiya Haruhi/);
-    const tagged = bot.logRecords().filter((r) => r.msg === 'tagged a watched screenshot');
+    // The line is written once the reply is sent, which can be a moment after the fake saw it.
+    const tagged = await fake.waitFor(() => {
+      const lines = bot.logRecords().filter((r) => r.msg === 'tagged a watched screenshot');
+      return lines.length >= 2 && lines;
+    }, 10_000, 'both tagging log lines');
     assert.deepEqual(
       tagged.map((r) => [r.guildId, r.shardId]),
       fake.guilds.map((g) => [g.id, shardOf(g.id, 2)]),
@@ -129,6 +133,8 @@ describe('two shard processes under the ShardingManager on one data folder', { s
     );
     assert.ok(manager.running, `the manager exited while starting:\n${manager.output()}`);
     await fake.waitFor(() => fake.guilds.every((g) => fake.isServed(g.id)), 60_000, 'both guilds to be served');
+    // A process reports ready to the manager on its first shard; "online" follows a moment later.
+    await fake.waitFor(() => manager.logRecords().filter((r) => r.msg === 'idoltag is online').length >= 2, 30_000, 'both processes online');
   });
 
   after(async () => {
