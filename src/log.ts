@@ -1,4 +1,5 @@
 import pino from 'pino';
+import { logLevelSetting } from './config.ts';
 
 const SECRET_KEYS = ['token', 'DISCORD_TOKEN', 'authorization', 'headers.authorization', '*.token', '*.authorization'];
 
@@ -19,7 +20,7 @@ export function setProcessBindings(bindings: Record<string, unknown>): void {
 /** Logs go to stderr so that the CLI's stdout (e.g. `tag --json`) stays machine-readable. */
 export const logger = pino(
   {
-    level: process.env.IDOLTAG_LOG_LEVEL ?? 'info',
+    level: logLevelSetting(),
     redact: { paths: SECRET_KEYS, censor: '[redacted]' },
     base: undefined,
     // A fresh object each time: pino merges the line's own fields into what mixin returns.

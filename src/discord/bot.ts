@@ -4,8 +4,8 @@
  * Schedules run in whichever process of the data folder holds the "schedules" lease.
  */
 import { Events } from 'discord.js';
-import type { BotSettings } from '../config.ts';
-import { startSchedules, type ScheduleConfig } from '../jobs/schedules.ts';
+import { serviceOptions, type BotSettings, type RuntimeSettings, type ScheduleSettings } from '../config.ts';
+import { startSchedules } from '../jobs/schedules.ts';
 import { logger, setProcessBindings } from '../log.ts';
 import { followLeadership } from '../services/leases.ts';
 import { openServices } from '../services/index.ts';
@@ -19,10 +19,13 @@ function bindShards(shards: number[] | 'auto'): void {
   setProcessBindings({ ...managed, shards });
 }
 
-export async function runBot(settings: BotSettings, schedules: ScheduleConfig, fail: (message: string) => never): Promise<void> {
+export async function runBot(
+  { settings, runtime, schedules }: { settings: BotSettings; runtime: RuntimeSettings; schedules: ScheduleSettings },
+  fail: (message: string) => never,
+): Promise<void> {
   bindShards(settings.sharding.slice?.ids ?? 'auto');
   const commands = await loadCommands();
-  const services = await openServices({ dataDir: settings.dataDir, logger });
+  const services = await openServices({ ...serviceOptions(runtime), dataDir: settings.dataDir, logger });
   const client = createClient(settings);
   publishQueueLength(client, services.queue);
   client.once(Events.ClientReady, () => bindShards([...client.ws.shards.keys()].sort((a, b) => a - b)));

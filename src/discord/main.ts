@@ -4,9 +4,16 @@
  * Ctrl-C or SIGTERM shut it down cleanly.
  */
 // config.ts first: it loads .env before the logger reads its level.
-import { loadBotSettings, SettingsError, type BotSettings } from '../config.ts';
+import {
+  loadBotSettings,
+  loadRuntimeSettings,
+  loadScheduleSettings,
+  SettingsError,
+  type BotSettings,
+  type RuntimeSettings,
+  type ScheduleSettings,
+} from '../config.ts';
 import { logger, setProcessBindings } from '../log.ts';
-import { scheduleConfigFromEnv, type ScheduleConfig } from '../jobs/schedules.ts';
 
 function fail(message: string): never {
   process.stderr.write(`idoltag: ${message}\n`);
@@ -14,13 +21,14 @@ function fail(message: string): never {
 }
 
 let settings: BotSettings;
-let schedules: ScheduleConfig;
+let runtime: RuntimeSettings;
+let schedules: ScheduleSettings;
 try {
   settings = loadBotSettings();
-  schedules = scheduleConfigFromEnv();
+  runtime = loadRuntimeSettings();
+  schedules = loadScheduleSettings();
 } catch (error) {
   if (error instanceof SettingsError) fail(error.message);
-  if (error instanceof Error && /cron/.test(error.message)) fail(error.message);
   throw error;
 }
 
@@ -47,5 +55,5 @@ if (settings.sharding.processes > 1 && !process.env.SHARDING_MANAGER) {
   process.once('SIGTERM', () => void shutdown('SIGTERM'));
 } else {
   const { runBot } = await import('./bot.ts');
-  await runBot(settings, schedules, fail);
+  await runBot({ settings, runtime, schedules }, fail);
 }

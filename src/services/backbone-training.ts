@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import * as ort from 'onnxruntime-node';
+import { ort } from '../core/onnx-runtime.ts';
 import { embedCrops, heldOutMetrics, embeddingsFor, isNotWorse, type HeldOutMetrics } from './backbone-evaluation.ts';
 import type { Services } from './index.ts';
 import { readTrainedSpec } from './model-registry.ts';

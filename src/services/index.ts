@@ -76,7 +76,7 @@ export interface Services {
 
 export async function loadDetector(name?: string): Promise<FaceDetector> {
   const detect = await import('../core/detect/chain.ts');
-  return detect.createDetector(name ?? process.env.IDOLTAG_DETECTOR ?? detect.DEFAULT_DETECTOR);
+  return detect.createDetector(name ?? detect.DEFAULT_DETECTOR);
 }
 
 export async function openServices(options: ServiceOptions): Promise<Services> {
@@ -106,7 +106,7 @@ export async function openServices(options: ServiceOptions): Promise<Services> {
     }
   }
   const recognition = new RecognitionService(store, files, models, detectorFactory, options.recognition);
-  const queue = new JobQueue(options.queueLimit ?? Number(process.env.IDOLTAG_QUEUE_LIMIT ?? 50));
+  const queue = new JobQueue(options.queueLimit ?? 50);
   return {
     store,
     files,

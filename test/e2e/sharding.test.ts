@@ -15,10 +15,11 @@ import { runCli } from '../helpers/cli.ts';
 import { BotProcess, botEnv, runScript } from './fake-discord/bot-process.ts';
 import { FakeDiscord, type AttachmentInput, type FakeGuild } from './fake-discord/server.ts';
 import type { ApiMessage } from './fake-discord/payloads.ts';
-import { crops, MODEL_MIRROR, sharedDataPresent } from './data.ts';
+import { mirroredModel, sharedData, skipUnless } from '../helpers/prerequisites.ts';
+import { crops, MODEL_MIRROR } from './data.ts';
 
 const TOKEN = 'e2e-shards-token-c2hhcmRzLnRlc3Q-SHOULD-NEVER-LEAK';
-const skip = sharedDataPresent() ? false : 'needs ../shared/data (test pictures and models)';
+const skip = skipUnless('the sharding e2e tests', sharedData('nagadomi10'), mirroredModel('mobilenetv2_12_int8'));
 
 /** What both scenarios do to talk to the bot. */
 function fans(fake: FakeDiscord) {

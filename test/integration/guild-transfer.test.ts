@@ -10,11 +10,12 @@ import { after, before, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import { runCli } from '../helpers/cli.ts';
 import { DATA, tempDir } from '../helpers/paths.ts';
+import { mirroredModel, sharedData, skipUnless } from '../helpers/prerequisites.ts';
 import { openServices, type Services } from '../../src/services/index.ts';
 
 const GUILD = '1100000000000000001';
 const OTHER = '1100000000000000002';
-const skip = existsSync(path.join(DATA, 'nagadomi10', 'labels.csv')) ? false : 'needs ../shared/data';
+const skip = skipUnless('guild export / import', sharedData('nagadomi10'), mirroredModel('mobilenetv2_12_int8'));
 
 function cropFiles(label: string, split: string, count: number): string[] {
   const rows = readFileSync(path.join(DATA, 'nagadomi10', 'labels.csv'), 'utf8').trim().split('\n').slice(1).map((r) => r.split(','));
