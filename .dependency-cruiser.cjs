@@ -67,9 +67,9 @@ module.exports = {
       name: 'adapters-apart',
       severity: 'error',
       comment:
-        'The Discord bot, the CLI and the schedules are separate adapters; only the bot’s entry point ' +
-        '(src/discord/main.ts) starts the schedules.',
-      from: { path: '^src/(discord|cli|jobs)/', pathNot: '^src/discord/main\\.ts$' },
+        'The Discord bot, the CLI and the schedules are separate adapters; only the bot process ' +
+        '(src/discord/main.ts, src/discord/bot.ts) starts the schedules.',
+      from: { path: '^src/(discord|cli|jobs)/', pathNot: '^src/discord/(main|bot)\\.ts$' },
       to: { path: '^(src/(discord|cli|jobs)/|commands/)', pathNot: '^src/$1/' },
     },
     {

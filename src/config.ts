@@ -24,6 +24,54 @@ const dataSchema = z.object({
   IDOLTAG_DATA_DIR: optionalText.transform((dir) => path.resolve(dir ?? 'data')),
 });
 
+// --- Sharding (docs/scaling.md) ------------------------------------------------------------------
+const shardingSchema = z.object({
+  IDOLTAG_SHARDS: optionalText.pipe(
+    z.union([z.literal('auto'), z.coerce.number().int().positive()], { errorMap: () => ({ message: 'must be auto or a number of shards' }) }).default('auto'),
+  ),
+  IDOLTAG_PROCESSES: positiveInt(1),
+  IDOLTAG_SHARD_IDS: optional(
+    z
+      .string()
+      .regex(/^\d+(\s*,\s*\d+)*$/, 'must list shard ids separated by commas, such as 0,1,2')
+      .transform((ids) => [...new Set(ids.split(',').map(Number))].sort((a, b) => a - b)),
+  ),
+  IDOLTAG_SHARD_COUNT: optional(z.coerce.number().int().positive()),
+});
+
+/** A host's slice needs both its ids and the total, and every id below the total. */
+function checkShardSlice(env: z.infer<typeof shardingSchema>, ctx: z.RefinementCtx): void {
+  const { IDOLTAG_SHARD_IDS: ids, IDOLTAG_SHARD_COUNT: count } = env;
+  if (ids && count === undefined) {
+    ctx.addIssue({ code: 'custom', path: ['IDOLTAG_SHARD_COUNT'], message: 'is needed with IDOLTAG_SHARD_IDS: the total number of shards over every host' });
+  }
+  if (!ids && count !== undefined) {
+    ctx.addIssue({ code: 'custom', path: ['IDOLTAG_SHARD_IDS'], message: 'is needed with IDOLTAG_SHARD_COUNT: which of the shards this host runs' });
+  }
+  if (ids && count !== undefined && ids.some((id) => id >= count)) {
+    ctx.addIssue({ code: 'custom', path: ['IDOLTAG_SHARD_IDS'], message: `must be below IDOLTAG_SHARD_COUNT (${count}); shard ids start at 0` });
+  }
+}
+
+/**
+ * Which gateway shards this host runs: `shards` "auto" (Discord's recommendation) or a count; or a
+ * fixed slice (`ids` of `count`) when several hosts share the bot. `processes` > 1 runs them in
+ * that many processes under discord.js's ShardingManager.
+ */
+export interface ShardSettings {
+  shards: 'auto' | number;
+  processes: number;
+  slice?: { ids: number[]; count: number };
+}
+
+function shardSettings(raw: z.infer<typeof shardingSchema>): ShardSettings {
+  return {
+    shards: raw.IDOLTAG_SHARDS,
+    processes: raw.IDOLTAG_PROCESSES,
+    slice: raw.IDOLTAG_SHARD_IDS ? { ids: raw.IDOLTAG_SHARD_IDS, count: raw.IDOLTAG_SHARD_COUNT! } : undefined,
+  };
+}
+
 const botSchema = dataSchema.extend({
   DISCORD_TOKEN: z
     .string({ required_error: 'is missing: paste your bot token from the Discord developer portal' })
@@ -43,7 +91,7 @@ const botSchema = dataSchema.extend({
       .url()
       .refine((url) => /^http:\/\/(127\.0\.0\.1|localhost)(:\d+)?\/?$/.test(url), 'may only name a loopback origin'),
   ),
-});
+}).merge(shardingSchema).superRefine(checkShardSlice);
 
 export interface DataSettings {
   dataDir: string;
@@ -61,6 +109,7 @@ export interface BotSettings extends DataSettings {
   galleryPageSize: number;
   /** A loopback origin that may serve attachments besides Discord's CDN: tests only. */
   testAttachmentOrigin?: string;
+  sharding: ShardSettings;
 }
 
 /** Settings are wrong or missing; `message` names each problem and how to fix it. */
@@ -101,6 +150,7 @@ export function loadBotSettings(env?: NodeJS.ProcessEnv): BotSettings {
     maxImagesPerMessage: raw.IDOLTAG_MAX_IMAGES_PER_MESSAGE,
     galleryPageSize: raw.IDOLTAG_GALLERY_PAGE_SIZE,
     testAttachmentOrigin: raw.IDOLTAG_TEST_ALLOW_ATTACHMENT_ORIGIN?.replace(/\/+$/, ''),
+    sharding: shardSettings(raw),
   };
 }
 

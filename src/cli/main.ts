@@ -32,6 +32,7 @@ registerAdmin(program);
 (await import('./eval.ts')).registerEval(program);
 (await import('./unknowns.ts')).registerUnknowns(program);
 (await import('./map.ts')).registerMap(program);
+(await import('./guild.ts')).registerGuild(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -85,7 +85,7 @@ export async function trainBackbone(services: ServiceBlocks, options: BackboneTr
   if (!options.force && labelsNow - labelsThen < (options.minNewLabels ?? 200)) {
     return { status: 'skipped', reason: `only ${labelsNow - labelsThen} new labels since the last backbone training` };
   }
-  const release = acquireTrainingLock(services.files.dataDir);
+  const release = acquireTrainingLock(store);
   const runId = store.trainingRuns.start('backbone', null);
   const currentVersion = services.models.activeVersion();
   try {

@@ -18,6 +18,7 @@ import type { BackboneOutcome, BackboneTrainingOptions } from './backbone-traini
 import { renderEmbeddingMap, type EmbeddingMap, type EmbeddingMapOptions } from './embedding-map.ts';
 import type { ServiceBlocks } from './service-blocks.ts';
 import { UnknownsService } from './unknowns.ts';
+import { trainingInProgress } from './training-lock.ts';
 
 export { QueueFullError } from './queue.ts';
 export { UserInputError } from './teaching.ts';
@@ -87,7 +88,8 @@ export async function openServices(options: ServiceOptions): Promise<Services> {
   const logger = options.logger ?? rootLogger;
   mkdirSync(options.dataDir, { recursive: true });
   const store = openStore(options.dataDir);
-  const abandoned = store.trainingRuns.failAbandoned();
+  // Another process sharing this folder may be training right now: its run is not abandoned.
+  const abandoned = trainingInProgress(store) ? 0 : store.trainingRuns.failAbandoned();
   if (abandoned > 0) logger.warn({ abandoned }, 'marked interrupted training runs as failed');
   const files = new DataFiles(options.dataDir);
   const models = new ModelRegistry(store, logger, options.embedder, options.dataDir);

@@ -1,9 +1,11 @@
 import { CharacterRepository } from './characters.ts';
 import { openDatabase, type Db } from './database.ts';
 import { EmbeddingRepository } from './embeddings.ts';
+import { GuildArchiveRepository } from './guild-archive.ts';
 import { HeadRepository } from './heads.ts';
 import { ImageRepository } from './images.ts';
 import { LabelRepository } from './labels.ts';
+import { LeaseRepository } from './leases.ts';
 import { ModelVersionRepository } from './model-versions.ts';
 import { TrainingRunRepository } from './training-runs.ts';
 import { WatchedChannelRepository } from './watched-channels.ts';
@@ -18,6 +20,8 @@ export interface Store {
   heads: HeadRepository;
   trainingRuns: TrainingRunRepository;
   watched: WatchedChannelRepository;
+  leases: LeaseRepository;
+  guildArchives: GuildArchiveRepository;
   /** Runs fn in one SQLite transaction: all of it is written or none. */
   transaction<T>(fn: () => T): T;
   close(): void;
@@ -34,6 +38,8 @@ export function openStore(dataDir: string, db: Db = openDatabase(dataDir)): Stor
     heads: new HeadRepository(db),
     trainingRuns: new TrainingRunRepository(db),
     watched: new WatchedChannelRepository(db),
+    leases: new LeaseRepository(db),
+    guildArchives: new GuildArchiveRepository(db),
     transaction: <T>(fn: () => T) => db.transaction(fn)(),
     close: () => db.close(),
   };
