@@ -14,7 +14,7 @@ from PIL import Image
 from trainer.data import preprocess, synthetic_input
 from trainer.model import load_checkpoint
 from trainer.onnx_run import OnnxRunner
-from trainer.tests.helpers import HAVE_SHARED, small_shared_items
+from trainer.tests.helpers import HAVE_SHARED, MISSING_SHARED, small_shared_items
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 LABELS = ["hatsune_miku", "suzukaze_aoba", "nishikino_maki", "shana", "toyama_rin"]
@@ -66,7 +66,7 @@ def check_output_folder(test, out, layer_dims):
     return model, read_json(os.path.join(out, "metrics.json"))
 
 
-@unittest.skipUnless(HAVE_SHARED, "needs /work/shared/data")
+@unittest.skipUnless(HAVE_SHARED, MISSING_SHARED)
 class CliContractTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
