@@ -69,6 +69,16 @@ def _parser():
                    help="ImageFolder tree of the held-out idols (default: heldout/ beside --out)")
     d.add_argument("--holdout", default=None, help="split file (default: trainer/cgss_split.json)")
     d.add_argument("--input-size", type=int, default=160)
+    g = sub.add_parser("build-default", help="the shipped embedder: dataset cgss + train with the chosen recipe")
+    g.add_argument("--snapshot", action="append", required=True, help="an extracted repository snapshot (repeat)")
+    g.add_argument("--out", required=True, help="output folder (the trainer's staging-folder contract)")
+    g.add_argument("--work", required=True, help="folder for crops, the held-out tree and dataset.json")
+    g.add_argument("--source-onnx", default=None, help=SOURCE_HELP)
+    g.add_argument("--holdout", default=None, help="split file (default: trainer/cgss_split.json)")
+    g.add_argument("--device", choices=["auto", "cpu", "cuda"], default=None)
+    g.add_argument("--epochs", type=int, default=None, help="override the recipe (tests, probes)")
+    g.add_argument("--input-size", type=int, default=None, help="override the recipe (tests, probes)")
+    g.add_argument("--max-steps", type=int, default=None, help="override the recipe (tests, probes)")
     return ap
 
 
@@ -104,6 +114,14 @@ def _dataset(args):
     build(args.snapshot, args.out, args.crops_dir, args.heldout_dir, args.holdout or SPLIT_FILE, args.input_size)
 
 
+def _build_default(args):
+    from .build_default import build_default
+    from .cgss import SPLIT_FILE
+    overrides = {k: getattr(args, k) for k in ("device", "epochs", "input_size", "max_steps")
+                 if getattr(args, k) is not None}
+    build_default(args.snapshot, args.out, args.work, args.source_onnx, args.holdout or SPLIT_FILE, overrides)
+
+
 def main(argv=None):
     events.STREAM = sys.stdout
     sys.stdout = sys.stderr  # stray prints (torch.onnx, warnings) must not corrupt the JSON-lines stream
@@ -111,7 +129,7 @@ def main(argv=None):
     args = _parser().parse_args(argv)
     try:
         {"train": _train, "export-base": _export_base, "make-shared-dataset": _make_shared,
-         "dataset": _dataset}[args.command](args)
+         "dataset": _dataset, "build-default": _build_default}[args.command](args)
     except Exception as exc:  # report every failure on the protocol, then exit nonzero
         traceback.print_exc(file=sys.stderr)
         events.emit("error", message=f"{type(exc).__name__}: {exc}")

@@ -7,10 +7,12 @@ import tempfile
 import unittest
 
 import numpy as np
+import torch
 from PIL import Image
 
 from trainer.cgss import SPLIT_FILE, SnapshotError, build, detect_layout, load_split
 from trainer.data import load_dataset
+from trainer.tests.helpers import HAVE_SHARED, MISSING_SHARED
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -141,6 +143,47 @@ class CgssBuilderTest(unittest.TestCase):
         done = json.loads(proc.stdout.strip().splitlines()[-1])
         self.assertEqual((done["event"], done["items"], done["labels"]), ("done", 10, 3))
         self.assertTrue(os.path.isdir(os.path.join(os.path.dirname(out), "heldout", "高垣楓")))
+
+
+@unittest.skipUnless(HAVE_SHARED, MISSING_SHARED)
+class BuildDefaultTest(unittest.TestCase):
+    def setUp(self):
+        CgssBuilderTest.setUp(self)
+        make_card_icons(self.icons, [("N", 21, None, "星輝子", 20), ("R", 23, "y", "星輝子", 21)])
+        with open(self.split, "w", encoding="utf-8") as f:
+            json.dump({"heldout": ["高垣楓", "星輝子"], "val": ["本田未央"]}, f, ensure_ascii=False)
+
+    def tearDown(self):
+        self.tmp.cleanup()
+
+    def test_one_command_builds_a_portable_model_and_judges_it_on_the_held_out_idols(self):
+        env = dict(os.environ, OMP_WAIT_POLICY="PASSIVE")
+        out, work = os.path.join(self.out, "model"), os.path.join(self.out, "work")
+        proc = subprocess.run([sys.executable, "-m", "trainer", "build-default", "--snapshot", self.icons,
+                               "--snapshot", self.strips, "--out", out, "--work", work, "--holdout", self.split,
+                               "--epochs", "1", "--max-steps", "2", "--input-size", "64", "--device", "cpu"],
+                              cwd=ROOT, env=env, capture_output=True, text=True)
+        self.assertEqual(proc.returncode, 0, proc.stderr[-3000:])
+        built = json.loads(proc.stdout.strip().splitlines()[-1])
+        self.assertEqual(built["event"], "built")
+        self.assertEqual(built["heldout_idols"]["identities"], 2)
+        self.assertEqual(sorted(f for f in os.listdir(out) if not f.startswith(".")),
+                         ["checkpoint.pt", "metrics.json", "model.json", "model.onnx", "samples.json"])
+        with open(os.path.join(out, "metrics.json"), encoding="utf-8") as f:
+            metrics = json.load(f)
+        self.assertEqual((metrics["config"]["loss"], metrics["config"]["lr_schedule"]), ("triplet", "cosine"))
+        self.assertEqual(metrics["build"]["dataset"]["heldout_files"], 6)
+        self.assertIn("5_shot_top1", metrics["heldout_idols"]["pooled"])
+        for name in ("metrics.json", "model.json", "samples.json"):
+            with open(os.path.join(out, name), encoding="utf-8") as f:
+                text = f.read()
+            self.assertNotIn(self.tmp.name, text, name)
+            self.assertNotIn(ROOT, text, name)
+        with open(os.path.join(out, "samples.json"), encoding="utf-8") as f:
+            self.assertTrue(all(s["path"].startswith("crops/") for s in json.load(f)["samples"]))
+        ckpt = torch.load(os.path.join(out, "checkpoint.pt"), map_location="cpu")
+        self.assertEqual(ckpt["parent"]["path"], "mobilenetv2-12-int8.onnx")
+        self.assertIn("projection.weight", ckpt["state_dict"])
 
 
 class CommittedSplitTest(unittest.TestCase):
