@@ -83,7 +83,8 @@ def build_default(snapshots, out, work, source_onnx=None, split_file=SPLIT_FILE,
     with open(os.path.join(out, "metrics.json"), "w", encoding="utf-8") as f:
         json.dump(doc, f, indent=1, ensure_ascii=False)
     make_portable(out, work)
+    judged = heldout[metrics["layer"]]
     log(f"build-default: {doc['build']['seconds']} s; held-out idols {metrics['layer']} "
-        f"MAP@R {heldout[metrics['layer']]['map_at_r']:.3f}, 5-shot top-1 {heldout[metrics['layer']]['5_shot_top1']:.3f}")
+        f"MAP@R {judged['map_at_r']:.3f}, 5-shot top-1 {judged['5_shot_top1']:.3f}")
     emit("built", out=os.path.basename(os.path.abspath(out)), seconds=doc["build"]["seconds"], heldout_idols=heldout)
     return doc
