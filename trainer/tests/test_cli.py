@@ -185,5 +185,22 @@ class CliContractTest(unittest.TestCase):
         self.assertFalse(metrics["trained"])
 
 
+class SourceModelTest(unittest.TestCase):
+    def test_a_missing_source_model_is_named_in_the_error(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            dataset = os.path.join(tmp, "dataset.json")
+            items = [{"path": os.path.join(tmp, f"{label}{i}.jpg"), "label": label} for label in "abc" for i in (0, 1)]
+            with open(dataset, "w") as f:
+                json.dump({"version": 1, "items": items}, f)
+            missing = os.path.join(tmp, "missing.onnx")
+            out = os.path.join(tmp, "out")
+            proc, events = run_cli("train", "--dataset", dataset, "--out", out, "--source-onnx", missing)
+            self.assertEqual(proc.returncode, 1, proc.stderr[-2000:])
+            self.assertEqual(events[-1]["event"], "error")
+            self.assertIn(missing, events[-1]["message"])
+            self.assertIn("--source-onnx", events[-1]["message"])
+            self.assertFalse(os.path.exists(os.path.join(out, "model.onnx")))
+
+
 if __name__ == "__main__":
     unittest.main()
