@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import * as ort from 'onnxruntime-node';
+import { ort } from '../core/onnx-runtime.ts';
 import { embedCrops, heldOutMetrics, embeddingsFor, isNotWorse, type HeldOutMetrics } from './backbone-evaluation.ts';
 import type { Services } from './index.ts';
 import { readTrainedSpec } from './model-registry.ts';
@@ -85,7 +85,7 @@ export async function trainBackbone(services: Services, options: BackboneTrainin
   if (!options.force && labelsNow - labelsThen < (options.minNewLabels ?? 200)) {
     return { status: 'skipped', reason: `only ${labelsNow - labelsThen} new labels since the last backbone training` };
   }
-  const release = acquireTrainingLock(services.files.dataDir);
+  const release = acquireTrainingLock(store);
   const runId = store.trainingRuns.start('backbone', null);
   const currentVersion = services.models.activeVersion();
   try {

@@ -6,6 +6,7 @@ import { before, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import { runCli } from '../helpers/cli.ts';
 import { DATA, ROOT, tempDir } from '../helpers/paths.ts';
+import { mirroredModel, sharedData, skipUnless, torch } from '../helpers/prerequisites.ts';
 
 const tsxCli = createRequire(import.meta.url).resolve('tsx/cli');
 
@@ -13,7 +14,9 @@ function db(data: string) {
   return new Database(path.join(data, 'idoltag.sqlite'), { readonly: true });
 }
 
-describe('backbone training through the CLI', () => {
+const skip = skipUnless('backbone training', torch(), sharedData('newgame8'), mirroredModel('mobilenetv2_12_int8'));
+
+describe('backbone training through the CLI', { skip }, () => {
   const data = tempDir();
 
   before(async () => {

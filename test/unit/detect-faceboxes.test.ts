@@ -1,11 +1,10 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import * as ort from 'onnxruntime-node';
+import { ort } from '../../src/core/onnx-runtime.ts';
 import { DEFAULT_DETECTOR, createDetector } from '../../src/core/detect/chain.ts';
-import { exportPython, resolveFaceBoxesModel } from '../../src/core/detect/faceboxes-model.ts';
+import { resolveFaceBoxesModel } from '../../src/core/detect/faceboxes-model.ts';
 import { priorCount } from '../../src/core/detect/faceboxes-priors.ts';
 import { FaceBoxesDetector, planPasses } from '../../src/core/detect/faceboxes.ts';
 import sharp from 'sharp';
@@ -13,9 +12,10 @@ import { decodeRgb } from '../../src/core/detect/image.ts';
 import { iou } from '../../src/core/detect/nms.ts';
 import { ModelUnavailableError, resolveModelFile, sha256File } from '../../src/core/models/cache.ts';
 import { DATA, tempDir } from '../helpers/paths.ts';
+import { mirroredModel, skipUnless, torch } from '../helpers/prerequisites.ts';
 
 const MIRROR = path.join(DATA, 'models');
-const hasTorch = spawnSync(exportPython(), ['-c', 'import torch'], { env: { ...process.env, OMP_WAIT_POLICY: 'PASSIVE' } }).status === 0;
+const needsTorch = skipUnless('FaceBoxes export and detection', torch(), mirroredModel('animefaceboxes_pytorch'));
 const saved = { ...process.env };
 const made: string[] = [];
 function scratch(prefix: string): string {
@@ -40,7 +40,7 @@ describe('FaceBoxes ONNX model', () => {
     process.env = { ...saved };
   });
 
-  it('exports the ONNX graph with torch and caches it with its hash, then reuses it', { skip: !hasTorch && 'no torch' }, async () => {
+  it('exports the ONNX graph with torch and caches it with its hash, then reuses it', { skip: needsTorch }, async () => {
     const file = await resolveFaceBoxesModel();
     assert.ok(file.startsWith(cache));
     assert.equal(readFileSync(`${file}.sha256`, 'utf8').trim(), await sha256File(file));
@@ -51,7 +51,7 @@ describe('FaceBoxes ONNX model', () => {
     exported = file;
   });
 
-  it('gives as many outputs as TypeScript makes priors, for odd sizes too', { skip: !hasTorch && 'no torch' }, async () => {
+  it('gives as many outputs as TypeScript makes priors, for odd sizes too', { skip: needsTorch }, async () => {
     const session = await ort.InferenceSession.create(exported!, { executionProviders: ['cpu'], intraOpNumThreads: 1 });
     for (const [w, h] of [
       [300, 200],
@@ -63,7 +63,7 @@ describe('FaceBoxes ONNX model', () => {
     }
   });
 
-  it('takes a pre-exported file from the mirror without python', { skip: !hasTorch && 'no torch' }, async () => {
+  it('takes a pre-exported file from the mirror without python', { skip: needsTorch }, async () => {
     const mirror = scratch('idoltag-fb-mirror-');
     mkdirSync(path.join(mirror, 'animefaceboxes_onnx'));
     copyFileSync(exported!, path.join(mirror, 'animefaceboxes_onnx', 'faceboxes.onnx'));
@@ -101,7 +101,7 @@ describe('FaceBoxes ONNX model', () => {
   });
 });
 
-describe('FaceBoxes on real images', { skip: !hasTorch && 'no torch' }, () => {
+describe('FaceBoxes on real images', { skip: needsTorch }, () => {
   before(() => useEnv({}));
   after(() => {
     process.env = { ...saved };
