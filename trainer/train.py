@@ -254,9 +254,9 @@ def run(cfg, on_epoch=None):
         {"epoch": best["epoch"], "dim": cfg.dim, "val": best["eval"]}, metrics)
     shutil.rmtree(work, ignore_errors=True)
     metrics["id"] = model_id
-    emit("done", metrics={k: metrics[k] for k in ("id", "layer", "best_epoch", "val", "epochs_run", "steps",
-                                                   "stop_reason", "improved_over_parent", "seconds", "export",
-                                                   "final", "val_from")})
+    done_keys = ("id", "layer", "best_epoch", "val", "epochs_run", "steps", "stop_reason", "improved_over_parent",
+                 "seconds", "export", "final", "val_from")
+    emit("done", metrics={k: metrics[k] for k in done_keys})
     return metrics
 
 
