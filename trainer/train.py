@@ -44,7 +44,7 @@ class TrainConfig:
     seed: int = 0
     max_steps: int = None
     lr: float = 1e-4
-    # measured (trainer/README.md): full LR on the backbone with the stem + first 3 blocks frozen, stopped
+    # measured (docs/trainer-lab-notes.md): full LR on the backbone with the stem + first 3 blocks frozen, stopped
     # early on held-out characters, beat a 0.1x backbone LR on unseen-character 5-shot top-1 and MAP@R
     backbone_lr_scale: float = 1.0
     freeze_blocks: int = 4
