@@ -1,6 +1,5 @@
 import path from 'node:path';
 import type { Command } from 'commander';
-import '../core/embed/derive-pooled.ts';
 import { resolveModelFile } from '../core/models/cache.ts';
 import { loadManifest } from '../core/models/manifest.ts';
 import { dataDir, guildOf, withServices, type GlobalOptions } from './context.ts';

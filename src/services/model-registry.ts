@@ -1,4 +1,3 @@
-import '../core/embed/derive-pooled.ts';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { OnnxEmbedder, type EmbedderSpec } from '../core/embed/onnx-embedder.ts';
