@@ -19,6 +19,8 @@ const modelSchema = z.object({
   shipped: z.string().optional(),
   /** How a shipped file was made, for the record (it is never rebuilt at run time). */
   madeBy: z.string().optional(),
+  /** The embedder a new data folder starts on (at most one). */
+  default: z.boolean().optional(),
   /** Built at run time by the maker of src/core/models/makers.ts from this source model. */
   derivedFrom: z.string().optional(),
   derive: z.string().optional(),
