@@ -22,10 +22,12 @@ describe('running and tagging need Node alone', () => {
   };
   after(() => made.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
   const cache = scratch('idoltag-nopython-cache-');
-  // No Python at all, and a model cache that starts empty.
-  const env = { IDOLTAG_PYTHON: path.join(scratch('idoltag-nopython-'), 'missing', 'python3'), IDOLTAG_MODEL_CACHE: cache };
+  // No Python at all, a model cache that starts empty, and nothing to fetch models from: the shipped
+  // detector and embedder are all it has.
+  const nowhere = path.join(scratch('idoltag-nopython-'), 'missing');
+  const env = { IDOLTAG_PYTHON: path.join(nowhere, 'python3'), IDOLTAG_MODEL_CACHE: cache, IDOLTAG_MODEL_MIRROR: nowhere, IDOLTAG_OFFLINE: '1' };
 
-  it('finds and names the faces of screenshots with an empty model cache and no Python', { timeout: 10 * 60_000 }, async () => {
+  it('finds and names the faces of screenshots with an empty model cache, no model mirror and no Python', { timeout: 10 * 60_000 }, async () => {
     const data = scratch('idoltag-nopython-data-');
     const teach = scratch('idoltag-nopython-teach-');
     for (const [character, shots] of Object.entries(CHARACTERS)) {

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
+import type { HeadTrainingOptions } from '../../core/head/softmax-head.ts';
 import type { Services } from '../index.ts';
 import { loadEvalItems, type EvalItem } from './dataset.ts';
 import { EmbeddingCache } from './embed.ts';
@@ -11,6 +12,7 @@ import {
 
 export { formatReport } from './report.ts';
 export { loadEvalItems } from './dataset.ts';
+export { EmbeddingCache } from './embed.ts';
 export { renderEmbeddingMap, type EmbeddingMap, type EmbeddingMapOptions } from './map.ts';
 
 export type Protocol = 'closed' | 'fewshot' | 'dlc';
@@ -34,6 +36,10 @@ export interface EvaluationOptions {
   newLabels?: string[];
   /** DLC: train the backbone on the old characters first (needs src/services/backbone-training.ts). */
   trainBackbone?: boolean;
+  /** Head and gate settings other than the bot's defaults (measurements only). */
+  head?: HeadTrainingOptions;
+  /** Embeddings kept from an earlier run on the same files (several gates, one embedding pass). */
+  cache?: EmbeddingCache;
   onProgress?: (done: number, total: number) => void;
   log?: (line: string) => void;
 }
@@ -72,7 +78,7 @@ export async function runEvaluation(services: Services, options: EvaluationOptio
   const items = loadEvalItems(options.sources, { aliases: options.aliases });
   if (items.length === 0) throw new Error(`No labelled images found in ${options.sources.join(', ')}`);
   const unknownItems = options.unknownSources?.length ? loadEvalItems(options.unknownSources, { aliases: options.aliases }) : [];
-  const cache = new EmbeddingCache(services, options.crops ?? false);
+  const cache = options.cache ?? new EmbeddingCache(services, options.crops ?? false);
   const skipped: Array<{ path: string; error: string }> = [];
   const total = items.length + unknownItems.length;
   let done = 0;
@@ -113,9 +119,9 @@ export async function runEvaluation(services: Services, options: EvaluationOptio
   };
 
   if (options.protocol === 'closed') {
-    Object.assign(report, await closedProtocol(samples, { seed, testFraction, unknown }));
+    Object.assign(report, await closedProtocol(samples, { seed, testFraction, unknown, head: options.head }));
   } else if (options.protocol === 'fewshot') {
-    Object.assign(report, await fewShotProtocol(samples, { shots, seeds, seed, unknown }));
+    Object.assign(report, await fewShotProtocol(samples, { shots, seeds, seed, unknown, head: options.head }));
   } else {
     let plan = planDlc(samples, { newLabels: options.newLabels, seed, testFraction });
     let backbone = `${embedder} (not retrained: head-only DLC)`;
@@ -131,7 +137,7 @@ export async function runEvaluation(services: Services, options: EvaluationOptio
         backbone = `${embedder} (${trained.note}; head-only DLC)`;
       }
     }
-    Object.assign(report, await dlcProtocol(plan, { shots, seeds, seed, backbone }));
+    Object.assign(report, await dlcProtocol(plan, { shots, seeds, seed, backbone, head: options.head }));
     report.embedder = embedder;
   }
   report.timings = { embedMs, evaluateMs: performance.now() - evalStarted, totalMs: performance.now() - started };
