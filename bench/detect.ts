@@ -1,7 +1,7 @@
 /**
  * Face detector benchmark.
  *
- *   IDOLTAG_MODEL_MIRROR=/work/shared/data/models npx tsx bench/detect.ts [--only a,b] [--no-latency | --latency-only]
+ *   IDOLTAG_MODEL_MIRROR=../shared/data/models npx tsx bench/detect.ts [--only a,b] [--no-latency | --latency-only]
  *
  * - screenshots_syncopika: 63 screenshots, one hand box each (only the main face is boxed). A hit
  *   is IoU >= 0.3 or the hand box's centre inside a detection. "unmatched" counts detections that

@@ -1,5 +1,6 @@
 /**
  * The benchmark suite: `npm run bench` (or `npx tsx bench/run.ts [--only a,b] [--quick]`).
+ * `npm run bench -- --load` runs the load benchmark (bench/load.ts) instead.
  *
  * Sections (ids for --only):
  *  - tag:       screenshot → tags on screenshots_syncopika (63 screenshots): decode / detect / embed /
@@ -44,6 +45,11 @@ const args = process.argv.slice(2);
 const only = args.includes('--only') ? new Set(args[args.indexOf('--only') + 1].split(',')) : undefined;
 const quick = args.includes('--quick');
 const want = (section: string) => !only || only.has(section);
+// `npm run bench -- --load`: the load benchmark through the fake Discord (bench/load.ts) instead.
+if (args.includes('--load')) {
+  await import('./load.ts');
+  process.exit(0);
+}
 
 // ---------------------------------------------------------------- helpers
 

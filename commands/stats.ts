@@ -1,5 +1,6 @@
 import { EmbedBuilder, InteractionContextType, SlashCommandBuilder, time, TimestampStyles } from 'discord.js';
 import type { Command } from '../src/discord/command-loader.ts';
+import { fleetStats } from '../src/discord/fleet.ts';
 
 export default {
   data: new SlashCommandBuilder()
@@ -8,7 +9,8 @@ export default {
     .setContexts(InteractionContextType.Guild),
 
   async execute(interaction, { services }) {
-    const stats = await services.stats(interaction.guildId!);
+    const [stats, fleet] = await Promise.all([services.stats(interaction.guildId!), fleetStats(interaction.client)]);
+    const reach = fleet.unreachable > 0 ? ` (${fleet.unreachable} restarting)` : '';
     const embed = new EmbedBuilder()
       .setColor(0xff74b8)
       .setTitle('📊 idoltag stats')
@@ -18,7 +20,9 @@ export default {
         { name: 'Screenshots', value: String(stats.images), inline: true },
         { name: 'Face model', value: `\`${stats.modelVersion}\``, inline: true },
         { name: 'Recogniser version', value: stats.headVersion === null ? 'not trained yet' : `v${stats.headVersion}`, inline: true },
-        { name: 'Pictures waiting', value: String(stats.queueLength), inline: true },
+        { name: 'Pictures waiting', value: String(fleet.picturesWaiting), inline: true },
+        { name: 'Servers', value: String(fleet.servers), inline: true },
+        { name: 'Shards', value: `${fleet.shards} in ${fleet.processes} process${fleet.processes === 1 ? '' : 'es'}${reach}`, inline: true },
         { name: 'Face finder', value: `\`${stats.detector}\` on ${stats.provider}`, inline: true },
         { name: 'Last training', value: describeTraining(stats.lastTraining), inline: false },
       );

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
-// Makes a fresh clone runnable: installs npm dependencies when they are missing or stale.
+// Makes a fresh clone runnable: installs npm dependencies when they are missing or stale, and the
+// CUDA build of onnxruntime when ONNXRUNTIME_NODE_INSTALL asks for it.
 // Plain JavaScript on purpose: it runs before tsx exists.
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -10,13 +11,36 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const lock = path.join(root, 'package-lock.json');
 const marker = path.join(root, 'node_modules', '.package-lock.json');
 
+// onnxruntime-node's postinstall would download its CUDA libraries (hundreds of MB, online only).
+// package.json's allowScripts denies it on npm ≥ 11; the variable covers older npm too.
+const gpuFlavour = process.env.ONNXRUNTIME_NODE_INSTALL;
+const installEnv = { ...process.env, ONNXRUNTIME_NODE_INSTALL: gpuFlavour ?? 'skip' };
+
 const stale = !existsSync(marker) || (existsSync(lock) && statSync(lock).mtimeMs > statSync(marker).mtimeMs + 1000);
 if (stale) {
   console.error('[setup] installing npm dependencies…');
   const args = existsSync(lock) ? ['ci', '--no-audit', '--no-fund'] : ['install', '--no-audit', '--no-fund'];
-  const r = spawnSync('npm', args, { cwd: root, stdio: 'inherit' });
+  const r = spawnSync('npm', args, { cwd: root, stdio: 'inherit', env: installEnv });
   if (r.status !== 0) {
     console.error('[setup] npm install failed');
+    process.exit(r.status ?? 1);
+  }
+}
+
+function cudaLibraryPresent(dir) {
+  if (!existsSync(dir)) return false;
+  return readdirSync(dir, { withFileTypes: true }).some((entry) =>
+    entry.isDirectory() ? cudaLibraryPresent(path.join(dir, entry.name)) : entry.name.startsWith('libonnxruntime_providers_cuda'),
+  );
+}
+
+// GPU users opt in with ONNXRUNTIME_NODE_INSTALL=cuda12: run onnxruntime-node's own installer once.
+const ortDir = path.join(root, 'node_modules', 'onnxruntime-node');
+if (gpuFlavour && gpuFlavour !== 'skip' && existsSync(ortDir) && !cudaLibraryPresent(path.join(ortDir, 'bin'))) {
+  console.error(`[setup] installing onnxruntime-node's ${gpuFlavour} libraries…`);
+  const r = spawnSync(process.execPath, [path.join(ortDir, 'script', 'install.js')], { cwd: ortDir, stdio: 'inherit', env: installEnv });
+  if (r.status !== 0) {
+    console.error(`[setup] installing the ${gpuFlavour} libraries failed`);
     process.exit(r.status ?? 1);
   }
 }

@@ -1,4 +1,5 @@
 import pino from 'pino';
+import { logLevelSetting } from './config.ts';
 
 const SECRET_KEYS = ['token', 'DISCORD_TOKEN', 'authorization', 'headers.authorization', '*.token', '*.authorization'];
 
@@ -8,12 +9,22 @@ function secretValues(): string[] {
   return [process.env.DISCORD_TOKEN].filter((v): v is string => !!v && v.length >= 8);
 }
 
+/** What every line says about where it comes from: the gateway shards (or the manager) of this process. */
+let processBindings: Record<string, unknown> = {};
+
+/** Called once the process knows its shards; every later line carries them. */
+export function setProcessBindings(bindings: Record<string, unknown>): void {
+  processBindings = bindings;
+}
+
 /** Logs go to stderr so that the CLI's stdout (e.g. `tag --json`) stays machine-readable. */
 export const logger = pino(
   {
-    level: process.env.IDOLTAG_LOG_LEVEL ?? 'info',
+    level: logLevelSetting(),
     redact: { paths: SECRET_KEYS, censor: '[redacted]' },
     base: undefined,
+    // A fresh object each time: pino merges the line's own fields into what mixin returns.
+    mixin: () => ({ ...processBindings }),
     hooks: {
       streamWrite(line) {
         let out = line;

@@ -7,12 +7,16 @@ import traceback
 
 import torch
 
-from . import DEFAULT_SOURCE_ONNX, events
+from . import events
 
 
 def _threads():
     # 2-core CPU boxes: more threads (and busy-waiting OpenMP) make each step several times slower
     torch.set_num_threads(int(os.environ.get("TRAINER_THREADS", "2")))
+
+
+SOURCE_HELP = ("the INT8 ImageNet MobileNetV2 ONNX to start from (default: IDOLTAG_SOURCE_ONNX, else "
+               "mobilenetv2_12_int8/ in IDOLTAG_MODEL_MIRROR or ../shared/data/models)")
 
 
 def _parser():
@@ -39,16 +43,42 @@ def _parser():
     t.add_argument("--no-final-refit", dest="final_refit", action="store_false", default=None,
                    help="serve the selection run's model instead of retraining on every label")
     t.add_argument("--final-epochs", type=int, default=None, help="epochs of the final run (default: the best epoch)")
-    t.add_argument("--source-onnx", default=DEFAULT_SOURCE_ONNX)
+    t.add_argument("--source-onnx", default=None, help=SOURCE_HELP)
+    t.add_argument("--loss", choices=["triplet", "arcface"], default=None)
+    t.add_argument("--arcface-scale", type=float, default=None)
+    t.add_argument("--arcface-margin", type=float, default=None)
+    t.add_argument("--centre-lr-scale", type=float, default=None, help="ArcFace centres' LR as a multiple of --lr")
+    t.add_argument("--lr-schedule", choices=["constant", "cosine"], default=None)
+    t.add_argument("--warmup-epochs", type=float, default=None)
     b = sub.add_parser("export-base", help="write the de-quantised ImageNet backbone as a version-0 model")
     b.add_argument("--out", required=True)
     b.add_argument("--input-size", type=int, default=160)
     b.add_argument("--dataset", default=None, help="optional: take parity sample crops from here")
-    b.add_argument("--source-onnx", default=DEFAULT_SOURCE_ONNX)
-    m = sub.add_parser("make-shared-dataset", help="dataset.json from /work/shared/data face-crop sets")
+    b.add_argument("--source-onnx", default=None, help=SOURCE_HELP)
+    m = sub.add_parser("make-shared-dataset",
+                       help="dataset.json from the shared face-crop sets (IDOLTAG_SHARED_DATA, else ../shared/data)")
     m.add_argument("--out", required=True)
     m.add_argument("--exclude-labels", default="", help="comma-separated labels to leave out")
     m.add_argument("--input-size", type=int, default=160)
+    d = sub.add_parser("dataset", help="dataset.json from snapshots of public idol-icon repositories")
+    d.add_argument("kind", choices=["cgss"])
+    d.add_argument("--snapshot", action="append", required=True, help="an extracted repository snapshot (repeat)")
+    d.add_argument("--out", required=True, help="dataset.json to write")
+    d.add_argument("--crops-dir", default=None, help="default: crops/ beside --out")
+    d.add_argument("--heldout-dir", default=None,
+                   help="ImageFolder tree of the held-out idols (default: heldout/ beside --out)")
+    d.add_argument("--holdout", default=None, help="split file (default: trainer/cgss_split.json)")
+    d.add_argument("--input-size", type=int, default=160)
+    g = sub.add_parser("build-default", help="the shipped embedder: dataset cgss + train with the chosen recipe")
+    g.add_argument("--snapshot", action="append", required=True, help="an extracted repository snapshot (repeat)")
+    g.add_argument("--out", required=True, help="output folder (the trainer's staging-folder contract)")
+    g.add_argument("--work", required=True, help="folder for crops, the held-out tree and dataset.json")
+    g.add_argument("--source-onnx", default=None, help=SOURCE_HELP)
+    g.add_argument("--holdout", default=None, help="split file (default: trainer/cgss_split.json)")
+    g.add_argument("--device", choices=["auto", "cpu", "cuda"], default=None)
+    g.add_argument("--epochs", type=int, default=None, help="override the recipe (tests, probes)")
+    g.add_argument("--input-size", type=int, default=None, help="override the recipe (tests, probes)")
+    g.add_argument("--max-steps", type=int, default=None, help="override the recipe (tests, probes)")
     return ap
 
 
@@ -57,7 +87,8 @@ def _train(args):
     cfg = TrainConfig(dataset=args.dataset, out=args.out)
     for field in ("epochs", "device", "batch_p", "batch_k", "dim", "input_size", "init", "seed", "max_steps",
                   "lr", "backbone_lr_scale", "freeze_blocks", "proxy_weight", "pooled_loss_weight",
-                  "patience", "final_refit", "final_epochs", "source_onnx"):
+                  "patience", "final_refit", "final_epochs", "source_onnx", "loss", "arcface_scale",
+                  "arcface_margin", "centre_lr_scale", "lr_schedule", "warmup_epochs"):
         value = getattr(args, field)
         if value is not None:
             setattr(cfg, field, value)
@@ -78,17 +109,31 @@ def _make_shared(args):
     events.emit("done", items=len(items), labels=len({it["label"] for it in items}))
 
 
+def _dataset(args):
+    from .cgss import SPLIT_FILE, build
+    build(args.snapshot, args.out, args.crops_dir, args.heldout_dir, args.holdout or SPLIT_FILE, args.input_size)
+
+
+def _build_default(args):
+    from .build_default import build_default
+    from .cgss import SPLIT_FILE
+    overrides = {k: getattr(args, k) for k in ("device", "epochs", "input_size", "max_steps")
+                 if getattr(args, k) is not None}
+    build_default(args.snapshot, args.out, args.work, args.source_onnx, args.holdout or SPLIT_FILE, overrides)
+
+
 def main(argv=None):
     events.STREAM = sys.stdout
     sys.stdout = sys.stderr  # stray prints (torch.onnx, warnings) must not corrupt the JSON-lines stream
     _threads()
     args = _parser().parse_args(argv)
     try:
-        {"train": _train, "export-base": _export_base, "make-shared-dataset": _make_shared}[args.command](args)
+        {"train": _train, "export-base": _export_base, "make-shared-dataset": _make_shared,
+         "dataset": _dataset, "build-default": _build_default}[args.command](args)
     except Exception as exc:  # report every failure on the protocol, then exit nonzero
         traceback.print_exc(file=sys.stderr)
         events.emit("error", message=f"{type(exc).__name__}: {exc}")
-        return 2 if type(exc).__name__ == "DatasetError" else 1
+        return 2 if type(exc).__name__ in ("DatasetError", "SnapshotError") else 1
     finally:
         sys.stdout = events.STREAM
     return 0

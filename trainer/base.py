@@ -1,6 +1,7 @@
 """export-base: the de-quantised ImageNet backbone as a "version 0" float model (pooled layer)."""
 import os
 
+from . import resolve_source_onnx
 from .data import load_dataset, open_rgb, preprocess, synthetic_input
 from .dequantize import file_sha256
 from .events import emit
@@ -9,8 +10,7 @@ from .model import imagenet_embedding_net
 
 
 def export_base(out, input_size=160, dataset=None, source_onnx=None, dim=128):
-    from . import DEFAULT_SOURCE_ONNX
-    source_onnx = source_onnx or DEFAULT_SOURCE_ONNX
+    source_onnx = resolve_source_onnx(source_onnx)
     emit("start", command="export-base", input_size=input_size)
     net = imagenet_embedding_net(dim, source_onnx).eval()
     samples, inputs = [], []

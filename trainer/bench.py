@@ -1,5 +1,5 @@
-"""Benchmark on /work/shared/data: train with some characters held out entirely, and score the held-out
-characters each epoch (pretrained vs fine-tuned, pooled vs projection).
+"""Benchmark on the shared data sets (../shared/data): train with some characters held out entirely, and score
+the held-out characters each epoch (pretrained vs fine-tuned, pooled vs projection).
 
 python3 -m trainer.bench --out bench/results/trainer-cpu.json [--recipes issue,freeze4] [--folds A,B] [--epochs 6]
 """
@@ -115,7 +115,7 @@ def main():
 
 
 PROTOCOL = (
-    "Data: /work/shared/data nagadomi10 + newgame8 + keima3 (20 characters, 1354 crops; lijima_yun merged "
+    "Data: ../shared/data nagadomi10 + newgame8 + keima3 (20 characters, 1354 crops; lijima_yun merged "
     "into iijima_yun, takimoto_hifumi merged across sets). Two folds; each holds 5 test characters out "
     "entirely (never trained on, never used for early stopping). The trainer holds out a further ~20% of "
     "the remaining 15 characters (3, seed 0) as its validation set for early stopping, and trains on the "

@@ -13,7 +13,7 @@ import torch.nn as nn
 import torchvision
 from onnx import numpy_helper
 
-from . import DEFAULT_SOURCE_ONNX
+from . import resolve_source_onnx
 
 
 def folded_mobilenet_v2(num_classes=1000):
@@ -47,9 +47,9 @@ def _bcast(v, ndim, axis):
     return v.reshape(shape)
 
 
-def load_int8_float_weights(onnx_path=DEFAULT_SOURCE_ONNX):
+def load_int8_float_weights(onnx_path=None):
     """Return (state_dict, mapping) for folded_mobilenet_v2; mapping lists (module name, onnx weight name)."""
-    graph = onnx.load(onnx_path).graph
+    graph = onnx.load(resolve_source_onnx(onnx_path)).graph
     init = {i.name: numpy_helper.to_array(i) for i in graph.initializer}
     model = folded_mobilenet_v2()
     convs = [(n, m) for n, m in model.named_modules() if isinstance(m, nn.Conv2d)]
@@ -84,7 +84,7 @@ def load_int8_float_weights(onnx_path=DEFAULT_SOURCE_ONNX):
     return state, mapping
 
 
-def dequantized_mobilenet_v2(onnx_path=DEFAULT_SOURCE_ONNX):
+def dequantized_mobilenet_v2(onnx_path=None):
     model = folded_mobilenet_v2()
     state, _ = load_int8_float_weights(onnx_path)
     model.load_state_dict(state, strict=True)

@@ -1,5 +1,7 @@
-"""Triplet margin loss on cosine distance with an in-batch miner of margin-violating triplets, plus an
-optional normalised-softmax proxy term."""
+"""Triplet margin loss on cosine distance with an in-batch miner of margin-violating triplets, an
+optional normalised-softmax proxy term, and an ArcFace (additive angular margin) classification loss."""
+import math
+
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
@@ -48,3 +50,31 @@ class ProxySoftmaxLoss(nn.Module):
     def forward(self, emb, labels):
         logits = F.normalize(emb, dim=1) @ F.normalize(self.proxies, dim=1).t()
         return F.cross_entropy(self.scale * logits, labels)
+
+
+class ArcFaceLoss(nn.Module):
+    """Additive angular margin softmax (Deng et al., ArcFace, CVPR 2019): logits s*cos(theta + m) for the
+    true class and s*cos(theta) for the others, one learnable centre per training class.
+
+    Where theta + m would pass pi the logit falls back to the CosFace-style s*(cos(theta) - m*sin(m)), the
+    paper's "easy margin" fix that keeps the target logit monotonic in theta."""
+
+    def __init__(self, num_classes, dim, scale=30.0, margin=0.3):
+        super().__init__()
+        self.centres = nn.Parameter(torch.randn(num_classes, dim) * 0.01)
+        nn.init.xavier_uniform_(self.centres)
+        self.scale, self.margin = scale, margin
+        self.cos_m, self.sin_m = math.cos(margin), math.sin(margin)
+        self.threshold = math.cos(math.pi - margin)
+        self.fallback = math.sin(math.pi - margin) * margin
+
+    def logits(self, emb, labels):
+        cos = (F.normalize(emb, dim=1) @ F.normalize(self.centres, dim=1).t()).clamp(-1.0 + 1e-7, 1.0 - 1e-7)
+        target = cos.gather(1, labels[:, None])
+        sin = (1.0 - target * target).sqrt()
+        with_margin = target * self.cos_m - sin * self.sin_m
+        with_margin = torch.where(target > self.threshold, with_margin, target - self.fallback)
+        return self.scale * cos.scatter(1, labels[:, None], with_margin)
+
+    def forward(self, emb, labels):
+        return F.cross_entropy(self.logits(emb, labels), labels)

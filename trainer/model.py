@@ -4,7 +4,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from . import DEFAULT_SOURCE_ONNX
+from . import resolve_source_onnx
 from .dequantize import dequantized_mobilenet_v2, folded_mobilenet_v2
 
 POOLED_DIM = 1280
@@ -44,8 +44,8 @@ class ExportWrapper(nn.Module):
         return F.normalize(pooled if self.layer == "pooled" else proj, dim=1)
 
 
-def imagenet_embedding_net(dim=128, onnx_path=DEFAULT_SOURCE_ONNX, seed=0):
-    net = EmbeddingNet(dim, features=dequantized_mobilenet_v2(onnx_path).features)
+def imagenet_embedding_net(dim=128, onnx_path=None, seed=0):
+    net = EmbeddingNet(dim, features=dequantized_mobilenet_v2(resolve_source_onnx(onnx_path)).features)
     with torch.random.fork_rng():
         torch.manual_seed(seed)
         net.projection.reset_parameters()

@@ -1,9 +1,12 @@
-"""Builds dataset.json documents from the local face-crop sets in /work/shared/data (tests, benchmarks)."""
+"""Builds dataset.json documents from the local face-crop sets in the shared data folder (tests, benchmarks)."""
 import csv
 import os
 
-# Elsewhere (a lent GPU machine, a user's box) point IDOLTAG_SHARED_DATA at a copy of that folder.
-SHARED_ROOT = os.environ.get("IDOLTAG_SHARED_DATA", "/work/shared/data")
+from . import shared_data_root
+
+# ../shared/data beside the checkout; elsewhere (a lent GPU machine, a user's box) point IDOLTAG_SHARED_DATA
+# at a copy of that folder.
+SHARED_ROOT = shared_data_root()
 SETS = ("nagadomi10", "newgame8", "keima3")
 LABEL_ALIASES = {"lijima_yun": "iijima_yun"}  # the newgame8 source misspells iijima_yun
 

@@ -6,7 +6,8 @@
 Two figures, because on a GPU the CPU-side decoding and augmentation can be the limit:
 - end_to_end: the training loop as `trainer train` runs it (augment on the CPU, step on the device);
 - model_only: the same steps on batches prepared beforehand (forward, mined triplet loss, backward).
-Without --dataset it uses the face-crop sets in /work/shared/data. Prints one JSON object.
+Without --dataset it uses the face-crop sets in IDOLTAG_SHARED_DATA (default ../shared/data beside the
+checkout). Prints one JSON object.
 """
 import argparse
 import json
@@ -52,7 +53,7 @@ def measure(device_name="auto", steps=30, batch_p=8, batch_k=4, input_size=160, 
 
     class _Cfg:  # what _optimizer reads
         lr, backbone_lr_scale = 1e-4, 1.0
-    opt = _optimizer(_Cfg, net, None)
+    opt = _optimizer(_Cfg, net, {})
     scaler = torch.cuda.amp.GradScaler(enabled=device.type == "cuda")
     cache, tf = ImageCache(max_side=2 * input_size), train_transform(input_size)
     sampler = PKSampler([it["label"] for it in items], batch_p, batch_k, batches_per_epoch=warmup + steps, seed=0)

@@ -1,5 +1,6 @@
-"""Training loop: P x K batches, mined triplet loss (+ optional proxy term), early stopping on held-out
-MAP@R of both the pooled and the projection layer, then export of the layer that generalises best.
+"""Training loop: P x K batches, mined triplet loss or ArcFace (+ optional proxy term), constant or cosine
+LR, early stopping on held-out MAP@R of both the pooled and the projection layer, then export of the layer
+that generalises best.
 
 Two phases when whole characters were held out: the selection run (train split only) picks the epoch
 count and the layer and measures generalisation to characters it never saw; it is written to
@@ -8,6 +9,7 @@ for that many epochs, and is the model written to the output folder: held-out ch
 people gave, and leaving them out of the served model would cost their accuracy for nothing."""
 import copy
 import dataclasses
+import math
 import os
 import random
 import shutil
@@ -16,13 +18,13 @@ import time
 import numpy as np
 import torch
 
-from . import DEFAULT_SOURCE_ONNX
+from . import resolve_source_onnx
 from .data import (DatasetError, ImageCache, PreprocessedItems, load_dataset, open_rgb, preprocess, split_items,
                    synthetic_input, train_transform)
 from .dequantize import file_sha256
 from .events import emit, log
 from .export import StagedOutput, write_model_files
-from .losses import MARGIN, ProxySoftmaxLoss, triplet_margin_loss
+from .losses import MARGIN, ArcFaceLoss, ProxySoftmaxLoss, cosine_distance_matrix, mine_triplets, triplet_margin_loss
 from .metrics import retrieval_metrics
 from .model import LAYERS, imagenet_embedding_net, load_checkpoint
 from .sampler import PKSampler
@@ -51,7 +53,16 @@ class TrainConfig:
     patience: int = 2
     final_refit: bool = True
     final_epochs: int = None  # None: the selection run's best epoch
-    source_onnx: str = DEFAULT_SOURCE_ONNX
+    source_onnx: str = None  # None: trainer.default_source_onnx()
+    # "triplet": the mined triplet loss on the projection; "arcface": ArcFace over the training labels on
+    # the projection (centres learn at lr * centre_lr_scale: at the backbone's rate they barely move)
+    loss: str = "triplet"
+    arcface_scale: float = 30.0
+    arcface_margin: float = 0.3
+    centre_lr_scale: float = 10.0
+    # "constant" or "cosine" (decays to 0 over the phase's steps, after warmup_epochs of linear warmup)
+    lr_schedule: str = "constant"
+    warmup_epochs: float = 0.0
 
 
 def resolve_device(name):
@@ -73,9 +84,9 @@ def build_net(cfg):
         net, ckpt = load_checkpoint(cfg.init, dim=cfg.dim)
         parent = {"kind": "checkpoint", "id": ckpt.get("id"), "path": os.path.abspath(cfg.init)}
     else:
-        net = imagenet_embedding_net(cfg.dim, cfg.source_onnx, seed=cfg.seed)
-        parent = {"kind": "imagenet-int8", "sha256": file_sha256(cfg.source_onnx),
-                  "path": os.path.abspath(cfg.source_onnx)}
+        source = resolve_source_onnx(cfg.source_onnx)
+        net = imagenet_embedding_net(cfg.dim, source, seed=cfg.seed)
+        parent = {"kind": "imagenet-int8", "sha256": file_sha256(source), "path": os.path.abspath(source)}
     return net, parent
 
 
@@ -136,7 +147,7 @@ def run(cfg, on_epoch=None):
     work = os.path.join(cfg.out, ".work")
     os.makedirs(work, exist_ok=True)
 
-    net, parent, label_index, proxy, opt, scaler = _fresh_run(cfg, device, train_labels)
+    net, parent, label_index, heads, opt, scaler = _fresh_run(cfg, device, train_labels)
 
     cache = ImageCache(max_side=2 * size)
     tf = train_transform(size)
@@ -144,6 +155,7 @@ def run(cfg, on_epoch=None):
     val_inputs = PreprocessedItems(monitored, size)
     sampler = PKSampler([it["label"] for it in train_items], cfg.batch_p, cfg.batch_k, seed=cfg.seed)
     steps_per_epoch = len(sampler)
+    schedule = lr_schedule(cfg, opt, steps_per_epoch, cfg.epochs)
     emit("start", device=str(device), train_items=len(train_items), val_items=len(val_items),
          train_labels=len(train_labels), val_labels=len({it["label"] for it in val_items}),
          epochs=cfg.epochs, steps_per_epoch=steps_per_epoch, input_size=size, dim=cfg.dim,
@@ -158,10 +170,10 @@ def run(cfg, on_epoch=None):
     if on_epoch:
         on_epoch(0, net)
     bad_epochs, stop_reason = 0, "epochs"
-    trainer = _EpochTrainer(cfg, device, cache, tf)
+    trainer = _EpochTrainer(cfg, device, cache, tf, schedule)
     for epoch in range(1, cfg.epochs + 1):
         t0 = time.time()
-        losses, triplets = trainer.epoch(net, opt, scaler, proxy, sampler, train_items, label_index, epoch, "selection")
+        losses, triplets = trainer.epoch(net, opt, scaler, heads, sampler, train_items, label_index, epoch, "selection")
         if not losses:
             stop_reason = "max_steps"
             break
@@ -212,12 +224,12 @@ def run(cfg, on_epoch=None):
         emit("stage", stage="final", epochs=final_epochs, items=len(all_items), labels=len(all_labels))
         log(f"final run: {final_epochs} epochs on all {len(all_items)} items ({len(all_labels)} labels)")
         seed_everything(cfg.seed + 1)
-        net, _, all_index, proxy, opt, scaler = _fresh_run(cfg, device, all_labels)
+        net, _, all_index, heads, opt, scaler = _fresh_run(cfg, device, all_labels)
         all_sampler = PKSampler([it["label"] for it in all_items], cfg.batch_p, cfg.batch_k, seed=cfg.seed + 1)
-        final_trainer = _EpochTrainer(cfg, device, cache, tf)
+        final_trainer = _EpochTrainer(cfg, device, cache, tf, lr_schedule(cfg, opt, len(all_sampler), final_epochs))
         final_losses = []
         for epoch in range(1, final_epochs + 1):
-            losses, _ = final_trainer.epoch(net, opt, scaler, proxy, all_sampler, all_items, all_index, epoch, "final")
+            losses, _ = final_trainer.epoch(net, opt, scaler, heads, all_sampler, all_items, all_index, epoch, "final")
             if not losses:
                 break
             final_losses.append(float(np.mean(losses)))
@@ -254,15 +266,23 @@ def _fresh_run(cfg, device, labels):
     net.freeze_blocks(cfg.freeze_blocks)
     net.to(device)
     label_index = {l: i for i, l in enumerate(labels)}
-    proxy = ProxySoftmaxLoss(len(labels), cfg.dim).to(device) if cfg.proxy_weight > 0 else None
+    heads = {}
+    if cfg.proxy_weight > 0:
+        heads["proxy"] = ProxySoftmaxLoss(len(labels), cfg.dim).to(device)
+    if cfg.loss == "arcface":
+        heads["arcface"] = ArcFaceLoss(len(labels), cfg.dim, cfg.arcface_scale, cfg.arcface_margin).to(device)
+    elif cfg.loss != "triplet":
+        raise ValueError(f"unknown loss {cfg.loss!r} (triplet or arcface)")
     scaler = torch.cuda.amp.GradScaler(enabled=device.type == "cuda")
-    return net, parent, label_index, proxy, _optimizer(cfg, net, proxy), scaler
+    return net, parent, label_index, heads, _optimizer(cfg, net, heads), scaler
 
 
-def _optimizer(cfg, net, proxy):
+def _optimizer(cfg, net, heads):
     backbone = [p for p in net.features.parameters() if p.requires_grad]
-    head = list(net.projection.parameters()) + (list(proxy.parameters()) if proxy else [])
+    head = list(net.projection.parameters()) + (list(heads["proxy"].parameters()) if "proxy" in heads else [])
     groups = [{"params": head, "lr": cfg.lr}]
+    if "arcface" in heads:
+        groups.append({"params": list(heads["arcface"].parameters()), "lr": cfg.lr * cfg.centre_lr_scale})
     if backbone and cfg.backbone_lr_scale > 0:
         groups.append({"params": backbone, "lr": cfg.lr * cfg.backbone_lr_scale})
     else:
@@ -271,17 +291,36 @@ def _optimizer(cfg, net, proxy):
     return torch.optim.Adam(groups)
 
 
+def lr_schedule(cfg, opt, steps_per_epoch, epochs):
+    """Per-step LambdaLR: constant, or linear warmup then cosine decay to 0 at the phase's last step."""
+    total = max(1, steps_per_epoch * epochs)
+    if cfg.max_steps is not None:
+        total = max(1, min(total, cfg.max_steps))
+    warmup = min(int(round(cfg.warmup_epochs * steps_per_epoch)), total - 1)
+    if cfg.lr_schedule not in ("constant", "cosine"):
+        raise ValueError(f"unknown lr schedule {cfg.lr_schedule!r} (constant or cosine)")
+
+    def factor(step):
+        if step < warmup:
+            return (step + 1) / (warmup + 1)
+        if cfg.lr_schedule == "constant":
+            return 1.0
+        return 0.5 * (1.0 + math.cos(math.pi * min(1.0, (step - warmup) / max(1, total - warmup))))
+    return torch.optim.lr_scheduler.LambdaLR(opt, factor)
+
+
 class _EpochTrainer:
     """One pass of P x K batches; counts steps across epochs so --max-steps bounds a whole phase."""
 
-    def __init__(self, cfg, device, cache, tf):
+    def __init__(self, cfg, device, cache, tf, schedule=None):
         self.cfg, self.device, self.cache, self.tf = cfg, device, cache, tf
+        self.schedule = schedule
         self.step = 0
 
     def exhausted(self):
         return self.cfg.max_steps is not None and self.step >= self.cfg.max_steps
 
-    def epoch(self, net, opt, scaler, proxy, sampler, items, label_index, epoch, phase):
+    def epoch(self, net, opt, scaler, heads, sampler, items, label_index, epoch, phase):
         cfg, device = self.cfg, self.device
         step_every = max(1, len(sampler) // 4)
         net.train()
@@ -294,15 +333,21 @@ class _EpochTrainer:
             with torch.autocast(device.type, enabled=device.type == "cuda"):
                 pooled, proj = net(x)
             pooled, proj = pooled.float(), proj.float()
-            loss, n_trip = triplet_margin_loss(proj, y, MARGIN)
+            if "arcface" in heads:
+                loss = heads["arcface"](proj, y)
+                n_trip = int(mine_triplets(cosine_distance_matrix(proj.detach()), y, MARGIN)[0].numel())
+            else:
+                loss, n_trip = triplet_margin_loss(proj, y, MARGIN)
             if cfg.pooled_loss_weight > 0:
                 loss = loss + cfg.pooled_loss_weight * triplet_margin_loss(pooled, y, MARGIN)[0]
-            if proxy is not None:
-                loss = loss + cfg.proxy_weight * proxy(proj, y)
+            if "proxy" in heads:
+                loss = loss + cfg.proxy_weight * heads["proxy"](proj, y)
             opt.zero_grad(set_to_none=True)
             scaler.scale(loss).backward()
             scaler.step(opt)
             scaler.update()
+            if self.schedule is not None:
+                self.schedule.step()
             self.step += 1
             losses.append(float(loss))
             triplets.append(n_trip)

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import cliProgress from 'cli-progress';
+import { loadRuntimeSettings, serviceOptions as settingsForServices } from '../config.ts';
 import { openServices, type ServiceOptions, type Services } from '../services/index.ts';
 
 export interface GlobalOptions {
@@ -9,7 +10,7 @@ export interface GlobalOptions {
 }
 
 export function dataDir(options: GlobalOptions): string {
-  return path.resolve(options.data ?? process.env.IDOLTAG_DATA_DIR ?? './data');
+  return options.data ? path.resolve(options.data) : loadRuntimeSettings().dataDir;
 }
 
 export function guildOf(options: GlobalOptions): string {
@@ -22,7 +23,13 @@ export async function withServices<T>(
   fn: (services: Services) => Promise<T>,
   serviceOptions: Partial<ServiceOptions> = {},
 ): Promise<T> {
-  const services = await openServices({ dataDir: dataDir(options), detector: options.detector, ...serviceOptions });
+  const settings = settingsForServices(loadRuntimeSettings());
+  const services = await openServices({
+    ...settings,
+    dataDir: dataDir(options),
+    detector: options.detector ?? settings.detector,
+    ...serviceOptions,
+  });
   try {
     return await fn(services);
   } finally {

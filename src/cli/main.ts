@@ -1,5 +1,5 @@
-import 'dotenv/config';
 import { Command } from 'commander';
+import { loadRuntimeSettings, SettingsError } from '../config.ts';
 import { ModelUnavailableError } from '../core/models/cache.ts';
 import { registerAdmin } from './admin.ts';
 import { registerImport } from './import.ts';
@@ -8,6 +8,15 @@ import { installSignalHandlers } from './shutdown.ts';
 import { registerTag } from './tag.ts';
 
 installSignalHandlers();
+
+let debug = false;
+try {
+  debug = loadRuntimeSettings().debug;
+} catch (err) {
+  if (!(err instanceof SettingsError)) throw err;
+  console.error(`idoltag: ${err.message}`);
+  process.exit(1);
+}
 
 const program = new Command('idoltag')
   .description('Names the characters in game screenshots.')
@@ -23,12 +32,13 @@ registerAdmin(program);
 (await import('./eval.ts')).registerEval(program);
 (await import('./unknowns.ts')).registerUnknowns(program);
 (await import('./map.ts')).registerMap(program);
+(await import('./guild.ts')).registerGuild(program);
 
 try {
   await program.parseAsync(process.argv);
 } catch (err) {
   const message = err instanceof ModelUnavailableError ? err.message : (err as Error).message;
   console.error(`idoltag: ${message}`);
-  if (process.env.IDOLTAG_DEBUG) console.error(err);
+  if (debug) console.error(err);
   process.exitCode = 1;
 }

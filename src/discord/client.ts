@@ -2,6 +2,7 @@
 import { Client, Events, GatewayIntentBits } from 'discord.js';
 import type { BotSettings } from '../config.ts';
 import type { Command } from './command-loader.ts';
+import { clientShardOptions } from './sharding.ts';
 import type { BotContext } from './context.ts';
 import { onInteractionCreate } from './events/interaction-create.ts';
 import { onMessageCreate } from './events/message-create.ts';
@@ -11,6 +12,8 @@ export function createClient(settings: BotSettings): Client {
     // MessageContent is a privileged intent: without it, posted messages arrive without attachments.
     intents: [GatewayIntentBits.Guilds, GatewayIntentBits.GuildMessages, GatewayIntentBits.MessageContent],
     allowedMentions: { parse: [], repliedUser: false },
+    // 'auto' by default: every shard Discord recommends, so the bot keeps working past 2,500 servers.
+    ...clientShardOptions(settings.sharding),
     ...(settings.apiUrl ? { rest: { api: settings.apiUrl } } : {}),
   });
 }
@@ -37,6 +40,7 @@ export function wireEvents(client: Client, commands: Map<string, Command>, ctx: 
   });
   client.on(Events.Error, (err) => logger.error({ err }, 'discord client error'));
   client.on(Events.Warn, (message) => logger.warn({ message }, 'discord client warning'));
+  client.on(Events.ShardReady, (shardId, unavailable) => logger.info({ shardId, unavailableGuilds: unavailable?.size ?? 0 }, 'shard ready'));
   client.on(Events.ShardDisconnect, (event, shardId) => logger.warn({ code: event.code, shardId }, 'gateway disconnected'));
   client.rest.on('rateLimited', (info) => logger.warn({ route: info.route, retryAfter: info.retryAfter }, 'rate limited'));
   return {

@@ -1,14 +1,19 @@
 /**
- * `npm start`: the idoltag Discord bot. Reads settings (environment, then .env), opens the
- * services (database, models), loads commands/ and logs in. Ctrl-C or SIGTERM shut it down cleanly.
+ * `npm start`: the idoltag Discord bot. Reads settings (environment, then .env), then runs the bot
+ * in this process, or, with IDOLTAG_PROCESSES > 1, a ShardingManager that runs it in several.
+ * Ctrl-C or SIGTERM shut it down cleanly.
  */
 // config.ts first: it loads .env before the logger reads its level.
-import { loadBotSettings, SettingsError, type BotSettings } from '../config.ts';
-import { logger } from '../log.ts';
-import { scheduleConfigFromEnv, startSchedules, type ScheduleConfig } from '../jobs/schedules.ts';
-import { openServices } from '../services/index.ts';
-import { createClient, wireEvents } from './client.ts';
-import { loadCommands } from './command-loader.ts';
+import {
+  loadBotSettings,
+  loadRuntimeSettings,
+  loadScheduleSettings,
+  SettingsError,
+  type BotSettings,
+  type RuntimeSettings,
+  type ScheduleSettings,
+} from '../config.ts';
+import { logger, setProcessBindings } from '../log.ts';
 
 function fail(message: string): never {
   process.stderr.write(`idoltag: ${message}\n`);
@@ -16,47 +21,39 @@ function fail(message: string): never {
 }
 
 let settings: BotSettings;
-let schedules: ScheduleConfig;
+let runtime: RuntimeSettings;
+let schedules: ScheduleSettings;
 try {
   settings = loadBotSettings();
-  schedules = scheduleConfigFromEnv();
+  runtime = loadRuntimeSettings();
+  schedules = loadScheduleSettings();
 } catch (error) {
   if (error instanceof SettingsError) fail(error.message);
-  if (error instanceof Error && /cron/.test(error.message)) fail(error.message);
   throw error;
 }
 
-const commands = await loadCommands();
-const services = await openServices({ dataDir: settings.dataDir, logger });
-const client = createClient(settings);
-const events = wireEvents(client, commands, { services, settings, logger });
-const stopSchedules = startSchedules(services, schedules, logger);
-
-let stopping = false;
-async function shutdown(signal: string): Promise<void> {
-  if (stopping) return;
-  stopping = true;
-  logger.info({ signal }, 'shutting down');
-  // Finish the pictures already being looked at (and their replies) before disconnecting.
-  await stopSchedules().catch(() => undefined);
-  await events.drain(20_000);
-  await client.destroy().catch((err) => logger.warn({ err }, 'could not close the gateway cleanly'));
-  await services.close().catch((err) => logger.warn({ err }, 'could not close the services cleanly'));
-  process.exit(0);
-}
-process.once('SIGINT', () => void shutdown('SIGINT'));
-process.once('SIGTERM', () => void shutdown('SIGTERM'));
-
-try {
-  await client.login(settings.token);
-} catch (error) {
-  const code = (error as { code?: string }).code;
-  await services.close().catch(() => undefined);
-  fail(
-    code === 'TokenInvalid'
-      ? 'Discord did not accept DISCORD_TOKEN. Copy the bot token again from the developer portal (Bot → Reset Token).'
-      : code === 'DisallowedIntents'
-        ? 'Discord refused the Message Content intent. Turn on "Message Content Intent" under Bot → Privileged Gateway Intents in the developer portal.'
-        : `could not connect to Discord: ${(error as Error).message}`,
+// A process forked by the manager runs the bot whatever IDOLTAG_PROCESSES it inherited.
+if (settings.sharding.processes > 1 && !process.env.SHARDING_MANAGER) {
+  setProcessBindings({ role: 'shard-manager' });
+  const { startShardManager } = await import('./shard-manager.ts');
+  const manager = await startShardManager(settings, logger).catch((error: Error & { status?: number }) =>
+    fail(
+      error.status === 401
+        ? 'Discord did not accept DISCORD_TOKEN. Copy the bot token again from the developer portal (Bot → Reset Token).'
+        : `could not start the shard processes: ${error.message}`,
+    ),
   );
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'stopping every shard process');
+    await manager.stop(30_000);
+    process.exit(0);
+  };
+  process.once('SIGINT', () => void shutdown('SIGINT'));
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+} else {
+  const { runBot } = await import('./bot.ts');
+  await runBot({ settings, runtime, schedules }, fail);
 }

@@ -1,38 +1,10 @@
 import cron, { type ScheduledTask } from 'node-cron';
+import type { ScheduleSettings } from '../config.ts';
 import type { Logger } from '../log.ts';
 import type { Services } from '../services/index.ts';
 
-export interface ScheduleConfig {
-  /** Refit every guild's head (cheap; keeps heads in step with corrections made elsewhere). */
-  headCron: string;
-  /** Try a backbone training; it only runs when enough new labels arrived. */
-  backboneCron: string;
-  timezone?: string;
-  backboneMinNewLabels: number;
-  backboneEpochs?: number;
-  device?: 'auto' | 'cpu' | 'cuda';
-}
-
-export const DEFAULT_SCHEDULES: ScheduleConfig = {
-  headCron: '30 4 * * *',
-  backboneCron: '0 5 * * 0',
-  backboneMinNewLabels: 200,
-};
-
-export function scheduleConfigFromEnv(env: NodeJS.ProcessEnv = process.env): ScheduleConfig {
-  const config: ScheduleConfig = {
-    headCron: env.IDOLTAG_HEAD_CRON ?? DEFAULT_SCHEDULES.headCron,
-    backboneCron: env.IDOLTAG_BACKBONE_CRON ?? DEFAULT_SCHEDULES.backboneCron,
-    timezone: env.IDOLTAG_CRON_TZ || undefined,
-    backboneMinNewLabels: Number(env.IDOLTAG_BACKBONE_MIN_NEW_LABELS ?? DEFAULT_SCHEDULES.backboneMinNewLabels),
-    backboneEpochs: env.IDOLTAG_BACKBONE_EPOCHS ? Number(env.IDOLTAG_BACKBONE_EPOCHS) : undefined,
-    device: (env.IDOLTAG_TRAIN_DEVICE as ScheduleConfig['device']) ?? 'auto',
-  };
-  for (const [name, expr] of [['IDOLTAG_HEAD_CRON', config.headCron], ['IDOLTAG_BACKBONE_CRON', config.backboneCron]]) {
-    if (expr !== 'off' && !cron.validate(expr)) throw new Error(`${name} is not a valid cron expression: "${expr}"`);
-  }
-  return config;
-}
+/** When the schedules run: read and checked in src/config.ts (IDOLTAG_HEAD_CRON and friends). */
+export type ScheduleConfig = ScheduleSettings;
 
 export async function refitAllHeads(services: Services, logger: Logger): Promise<void> {
   for (const guild of services.store.heads.guilds()) {

@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import * as ort from 'onnxruntime-node';
+import { ort } from '../core/onnx-runtime.ts';
 import { embedCrops, heldOutMetrics, embeddingsFor, isNotWorse, type HeldOutMetrics } from './backbone-evaluation.ts';
 import type { Services } from './index.ts';
 import { readTrainedSpec, resolveVersionName } from './model-registry.ts';
@@ -119,7 +119,7 @@ export async function trainBackbone(services: Services, options: BackboneTrainin
     if (err instanceof TrainerUnavailableError) return { status: 'failed', reason: err.message };
     throw err;
   }
-  const release = acquireTrainingLock(services.files.dataDir);
+  const release = acquireTrainingLock(store);
   const runId = store.trainingRuns.start('backbone', null);
   const currentVersion = services.models.activeVersion();
   try {

@@ -29,9 +29,13 @@ export class HeadService {
     const modelVersion = this.models.activeVersion();
     const key = `${guildId}\u0000${modelVersion}`;
     const cached = this.cache.get(key);
-    const latest = this.store.heads.latest(guildId, modelVersion);
+    // Other processes (shards, the CLI) refit heads too: one indexed MAX(id) per prediction, and the
+    // weights are only read again when the version moved.
+    const latestId = this.store.heads.latestId(guildId, modelVersion);
+    if (latestId === undefined) return undefined;
+    if (cached && cached.version === latestId) return cached;
+    const latest = this.store.heads.byId(latestId);
     if (!latest) return undefined;
-    if (cached && cached.version === latest.id) return cached;
     const entry = { version: latest.id, head: deserialiseHead(latest.head_json, latest.head_arrays) };
     this.cache.set(key, entry);
     return entry;

@@ -14,6 +14,7 @@ import { renderPreview } from './preview.ts';
 import { RecognitionService } from './recognition.ts';
 import { TaggingService, type TagResult } from './tagging.ts';
 import { TeachingService } from './teaching.ts';
+import { trainingInProgress } from './training-lock.ts';
 
 export { QueueFullError } from '../jobs/queue.ts';
 export { UserInputError } from './teaching.ts';
@@ -75,14 +76,15 @@ export interface Services {
 
 export async function loadDetector(name?: string): Promise<FaceDetector> {
   const detect = await import('../core/detect/chain.ts');
-  return detect.createDetector(name ?? process.env.IDOLTAG_DETECTOR ?? detect.DEFAULT_DETECTOR);
+  return detect.createDetector(name ?? detect.DEFAULT_DETECTOR);
 }
 
 export async function openServices(options: ServiceOptions): Promise<Services> {
   const logger = options.logger ?? rootLogger;
   mkdirSync(options.dataDir, { recursive: true });
   const store = openStore(options.dataDir);
-  const abandoned = store.trainingRuns.failAbandoned();
+  // Another process sharing this folder may be training right now: its run is not abandoned.
+  const abandoned = trainingInProgress(store) ? 0 : store.trainingRuns.failAbandoned();
   if (abandoned > 0) logger.warn({ abandoned }, 'marked interrupted training runs as failed');
   const files = new DataFiles(options.dataDir);
   const models = new ModelRegistry(store, logger, options.embedder, options.dataDir);
@@ -104,7 +106,7 @@ export async function openServices(options: ServiceOptions): Promise<Services> {
     }
   }
   const recognition = new RecognitionService(store, files, models, detectorFactory, options.recognition);
-  const queue = new JobQueue(options.queueLimit ?? Number(process.env.IDOLTAG_QUEUE_LIMIT ?? 50));
+  const queue = new JobQueue(options.queueLimit ?? 50);
   return {
     store,
     files,

@@ -3,16 +3,68 @@ import type { Box } from '../core/types.ts';
 
 const PALETTE = ['#ff4f9a', '#4fc3ff', '#ffd24f', '#7dff4f', '#c44fff', '#ff8a4f', '#4fffd2', '#ff4f4f'];
 
+export interface PreviewFace {
+  box: Box;
+  label: string | null;
+  confidence: number;
+}
+
+export interface Rect {
+  x: number;
+  y: number;
+  w: number;
+  h: number;
+}
+
+/** Where one face's box and name tag go on a preview of `width` × `height` pixels. */
+export interface PreviewLabel {
+  colour: string;
+  text: string;
+  box: Rect;
+  /** The solid tag behind the name. */
+  tag: Rect;
+  fontSize: number;
+  stroke: number;
+}
+
 function escapeXml(text: string): string {
   return text.replace(/[<>&'"]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', "'": '&apos;', '"': '&quot;' })[c]!);
 }
 
-/** The screenshot, scaled to at most `maxWidth`, with a numbered box and a name on every face. */
-export async function renderPreview(
-  bytes: Buffer,
-  faces: Array<{ box: Box; label: string | null; confidence: number }>,
-  maxWidth = 960,
-): Promise<Buffer> {
+/**
+ * Lays out a box and a name tag per face. The tag is an opaque rectangle in the face's colour, so the
+ * name stays readable on busy art; its font grows with the picture (the geometric mean of its
+ * sides), so a phone-sized preview and a 1080p one read alike.
+ */
+export function layoutPreviewLabels(faces: PreviewFace[], scale: number, width: number, height: number): PreviewLabel[] {
+  const fontSize = Math.max(14, Math.round(Math.sqrt(width * height) / 24));
+  const stroke = Math.max(2, Math.round(fontSize / 8));
+  const padding = Math.round(fontSize * 0.3);
+  const tagHeight = fontSize + 2 * padding;
+  return faces.map((face, i) => {
+    const box = { x: face.box.x * scale, y: face.box.y * scale, w: face.box.w * scale, h: face.box.h * scale };
+    const text = `${i + 1}. ${face.label ?? 'unknown'}${face.label ? ` ${Math.round(face.confidence * 100)}%` : ''}`;
+    // Bold DejaVu Sans averages about 0.62 em per character; the text is fitted to the tag exactly.
+    const tagWidth = Math.min(width, Math.round(text.length * fontSize * 0.62) + 2 * padding);
+    const x = Math.max(0, Math.min(Math.round(box.x), width - tagWidth));
+    // Above the box when there is room, else below it, else inside its top edge.
+    const above = Math.round(box.y) - tagHeight;
+    const below = Math.round(box.y + box.h);
+    const y = above >= 0 ? above : below + tagHeight <= height ? below : Math.max(0, Math.round(box.y));
+    return { colour: PALETTE[i % PALETTE.length], text, box, tag: { x, y, w: tagWidth, h: tagHeight }, fontSize, stroke };
+  });
+}
+
+function labelSvg(label: PreviewLabel): string {
+  const { box, tag, fontSize, stroke, colour } = label;
+  const padding = (tag.h - fontSize) / 2;
+  return `<rect x="${box.x}" y="${box.y}" width="${box.w}" height="${box.h}" fill="none" stroke="${colour}" stroke-width="${stroke}"/>
+<rect x="${tag.x}" y="${tag.y}" width="${tag.w}" height="${tag.h}" fill="${colour}"/>
+<text x="${tag.x + padding}" y="${tag.y + padding + fontSize * 0.8}" textLength="${tag.w - 2 * padding}" lengthAdjust="spacingAndGlyphs" font-family="DejaVu Sans, sans-serif" font-size="${fontSize}" font-weight="bold" fill="#000">${escapeXml(label.text)}</text>`;
+}
+
+/** The screenshot, scaled to at most `maxWidth`, with a numbered box and a name tag on every face. */
+export async function renderPreview(bytes: Buffer, faces: PreviewFace[], maxWidth = 960): Promise<Buffer> {
   const base = sharp(bytes, { pages: 1 }).rotate();
   const meta = await base.metadata();
   const rotated = (meta.orientation ?? 1) >= 5;
@@ -21,17 +73,7 @@ export async function renderPreview(
   const scale = Math.min(1, maxWidth / width);
   const w = Math.round(width * scale);
   const h = Math.round(height * scale);
-  const stroke = Math.max(2, Math.round(w / 320));
-  const fontSize = Math.max(12, Math.round(w / 40));
-  const shapes = faces.map((face, i) => {
-    const colour = PALETTE[i % PALETTE.length];
-    const x = face.box.x * scale;
-    const y = face.box.y * scale;
-    const text = `${i + 1}. ${face.label ?? 'unknown'}${face.label ? ` ${Math.round(face.confidence * 100)}%` : ''}`;
-    const labelY = y > fontSize + 6 ? y - 4 : y + face.box.h * scale + fontSize + 2;
-    return `<rect x="${x}" y="${y}" width="${face.box.w * scale}" height="${face.box.h * scale}" fill="none" stroke="${colour}" stroke-width="${stroke}"/>
-<text x="${x}" y="${labelY}" font-family="DejaVu Sans, sans-serif" font-size="${fontSize}" font-weight="bold" fill="${colour}" stroke="#000" stroke-width="${Math.max(1, fontSize / 8)}" paint-order="stroke">${escapeXml(text)}</text>`;
-  });
+  const shapes = layoutPreviewLabels(faces, scale, w, h).map(labelSvg);
   const svg = Buffer.from(`<svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="${h}">${shapes.join('\n')}</svg>`);
   return base
     .resize(w, h, { fit: 'fill' })

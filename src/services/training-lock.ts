@@ -1,5 +1,7 @@
-import { closeSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
-import path from 'node:path';
+import type { Store } from '../store/index.ts';
+import { liveLeaseHolder, tryHoldLease } from './leases.ts';
+
+export const TRAINING_LEASE = 'backbone-training';
 
 export class TrainingBusyError extends Error {
   constructor() {
@@ -8,33 +10,18 @@ export class TrainingBusyError extends Error {
   }
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
+/**
+ * One backbone training at a time across every process sharing the database (bot shards, CLI,
+ * cron): a lease in SQLite, renewed while the training runs and free again once its holder died.
+ * Returns the release function.
+ */
+export function acquireTrainingLock(store: Store): () => void {
+  const lease = tryHoldLease(store, TRAINING_LEASE);
+  if (!lease) throw new TrainingBusyError();
+  return () => lease.release();
 }
 
-/**
- * One backbone training at a time across every process sharing the data folder (bot, CLI, cron).
- * The lock file holds the owner's pid; a lock left by a dead process is taken over.
- */
-export function acquireTrainingLock(dataDir: string): () => void {
-  const file = path.join(dataDir, 'training.lock');
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      const fd = openSync(file, 'wx');
-      writeSync(fd, String(process.pid));
-      closeSync(fd);
-      return () => rmSync(file, { force: true });
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      const owner = Number(readFileSync(file, 'utf8').trim());
-      if (owner && owner !== process.pid && alive(owner)) throw new TrainingBusyError();
-      rmSync(file, { force: true });
-    }
-  }
-  throw new TrainingBusyError();
+/** Whether a live process is training now (its runs marked "running" are not abandoned). */
+export function trainingInProgress(store: Store): boolean {
+  return liveLeaseHolder(store, TRAINING_LEASE) !== undefined;
 }

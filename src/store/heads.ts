@@ -26,10 +26,16 @@ export class HeadRepository {
     return Number(info.lastInsertRowid);
   }
 
-  latest(guildId: string, modelVersion: string): HeadVersionRow | undefined {
-    return this.db
-      .prepare('SELECT * FROM head_versions WHERE guild_id = ? AND model_version = ? ORDER BY id DESC LIMIT 1')
-      .get(guildId, modelVersion) as HeadVersionRow | undefined;
+  /** The newest head's id only: checked on every prediction, so a refit in another process is used at once. */
+  latestId(guildId: string, modelVersion: string): number | undefined {
+    const row = this.db
+      .prepare('SELECT MAX(id) AS id FROM head_versions WHERE guild_id = ? AND model_version = ?')
+      .get(guildId, modelVersion) as { id: number | null };
+    return row.id ?? undefined;
+  }
+
+  byId(id: number): HeadVersionRow | undefined {
+    return this.db.prepare('SELECT * FROM head_versions WHERE id = ?').get(id) as HeadVersionRow | undefined;
   }
 
   /** The newest head's bookkeeping without parsing its weights. */

@@ -4,6 +4,7 @@ import { EmbeddingRepository } from './embeddings.ts';
 import { HeadRepository } from './heads.ts';
 import { ImageRepository } from './images.ts';
 import { LabelRepository } from './labels.ts';
+import { LeaseRepository } from './leases.ts';
 import { ModelVersionRepository } from './model-versions.ts';
 import { TrainingRunRepository } from './training-runs.ts';
 import { WatchedChannelRepository } from './watched-channels.ts';
@@ -18,6 +19,7 @@ export interface Store {
   heads: HeadRepository;
   trainingRuns: TrainingRunRepository;
   watched: WatchedChannelRepository;
+  leases: LeaseRepository;
   /** Runs fn in one SQLite transaction: all of it is written or none. */
   transaction<T>(fn: () => T): T;
   close(): void;
@@ -35,6 +37,7 @@ export function openStore(dataDir: string): Store {
     heads: new HeadRepository(db),
     trainingRuns: new TrainingRunRepository(db),
     watched: new WatchedChannelRepository(db),
+    leases: new LeaseRepository(db),
     transaction: <T>(fn: () => T) => db.transaction(fn)(),
     close: () => db.close(),
   };

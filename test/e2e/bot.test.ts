@@ -14,7 +14,8 @@ import { after, before, describe, test } from 'node:test';
 import { BotProcess, botEnv, runScript } from './fake-discord/bot-process.ts';
 import { FakeDiscord, type AttachmentInput, type FakeInteraction } from './fake-discord/server.ts';
 import type { ApiMessage } from './fake-discord/payloads.ts';
-import { crops, MODEL_MIRROR, screenshot, screenshotFace, sharedDataPresent } from './data.ts';
+import { mirroredModel, sharedData, skipUnless } from '../helpers/prerequisites.ts';
+import { crops, MODEL_MIRROR, screenshot, screenshotFace } from './data.ts';
 
 const TOKEN = 'e2e-token-Zm9vYmFyLmJhei5xdXV4-SHOULD-NEVER-LEAK';
 const MIKU = 'Hatsune Miku';
@@ -22,7 +23,12 @@ const HARUHI = 'Suzumiya Haruhi';
 const KYARU = 'Kyaru';
 const GALLERY_PAGE_SIZE = 2;
 
-const skip = sharedDataPresent() ? false : 'needs ../shared/data (test pictures and models)';
+const skip = skipUnless(
+  'the bot e2e tests',
+  sharedData('nagadomi10'),
+  sharedData('screenshots_syncopika', 'boxes.csv'),
+  mirroredModel('mobilenetv2_12_int8'),
+);
 
 describe('idoltag bot against a fake Discord', { skip, timeout: 240_000 }, () => {
   let fake: FakeDiscord;

@@ -3,18 +3,14 @@
  * Face crops come from nagadomi10; screenshots from screenshots_syncopika, whose face boxes let us
  * cut teaching crops out of other screenshots of the same character.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
-import { REPO_ROOT } from './fake-discord/bot-process.ts';
+import { DATA } from '../helpers/paths.ts';
 import type { AttachmentInput } from './fake-discord/server.ts';
 
-export const SHARED_DATA = path.resolve(process.env.IDOLTAG_SHARED_DATA ?? path.join(REPO_ROOT, '..', 'shared', 'data'));
+export const SHARED_DATA = DATA;
 export const MODEL_MIRROR = process.env.IDOLTAG_MODEL_MIRROR ?? path.join(SHARED_DATA, 'models');
-
-export function sharedDataPresent(): boolean {
-  return existsSync(path.join(SHARED_DATA, 'nagadomi10', 'labels.csv'));
-}
 
 function readCsv(file: string): Array<Record<string, string>> {
   const [header, ...rows] = readFileSync(file, 'utf8').trim().split(/\r?\n/);

@@ -7,6 +7,7 @@ import Database from 'better-sqlite3';
 import { resolveVersionName } from '../../src/services/model-registry.ts';
 import { runCli } from '../helpers/cli.ts';
 import { DATA, ROOT, tempDir } from '../helpers/paths.ts';
+import { mirroredModel, sharedData, skipUnless, torch } from '../helpers/prerequisites.ts';
 
 const tsxCli = createRequire(import.meta.url).resolve('tsx/cli');
 
@@ -14,7 +15,9 @@ function db(data: string) {
   return new Database(path.join(data, 'idoltag.sqlite'), { readonly: true });
 }
 
-describe('backbone training through the CLI', () => {
+const skip = skipUnless('backbone training', torch(), sharedData('newgame8'), mirroredModel('mobilenetv2_12_int8'));
+
+describe('backbone training through the CLI', { skip }, () => {
   const data = tempDir();
 
   before(async () => {

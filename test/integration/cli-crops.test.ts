@@ -5,10 +5,13 @@ import { before, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import { jsonLines, runCli } from '../helpers/cli.ts';
 import { DATA, tempDir } from '../helpers/paths.ts';
+import { mirroredModel, sharedData, skipUnless } from '../helpers/prerequisites.ts';
 
 const NAGADOMI = path.join(DATA, 'nagadomi10', 'labels.csv');
 
-describe('idoltag CLI on face crops (nagadomi10)', () => {
+const skip = skipUnless('the CLI on face crops', sharedData('nagadomi10'), sharedData('newgame8'), mirroredModel('mobilenetv2_12_int8'));
+
+describe('idoltag CLI on face crops (nagadomi10)', { skip }, () => {
   const data = tempDir();
 
   before(async () => {

@@ -10,10 +10,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { idoltag, pick, sharedDataPresent, writeCsv, type Row } from './eval-fixture.ts';
+import { idoltag, pick, writeCsv, type Row } from './eval-fixture.ts';
+import { mirroredModel, sharedData, skipUnless } from '../helpers/prerequisites.ts';
 
 const CHARACTERS = ['hatsune_miku', 'shana', 'suzumiya_haruhi'];
-const skip = sharedDataPresent() ? false : 'needs ../shared/data (test pictures and models)';
+const skip = skipUnless('idoltag eval', sharedData('nagadomi10'), sharedData('keima3'), mirroredModel('mobilenetv2_12_int8'));
 
 describe('idoltag eval', { skip, timeout: 300_000 }, () => {
   let dir: string;

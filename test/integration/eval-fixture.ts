@@ -2,18 +2,15 @@
  * Small real fixtures for the evaluation tests, written as labels CSVs that point at
  * ../shared/data (absolute paths; nothing is copied, see PROVENANCE.md there).
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseCsv } from '../../src/cli/inputs.ts';
+import { DATA } from '../helpers/paths.ts';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-export const SHARED_DATA = path.resolve(process.env.IDOLTAG_SHARED_DATA ?? path.join(REPO_ROOT, '..', 'shared', 'data'));
+export const SHARED_DATA = DATA;
 export const MODEL_MIRROR = process.env.IDOLTAG_MODEL_MIRROR ?? path.join(SHARED_DATA, 'models');
-
-export function sharedDataPresent(): boolean {
-  return ['nagadomi10', 'keima3'].every((set) => existsSync(path.join(SHARED_DATA, set, 'labels.csv')));
-}
 
 export interface Row {
   path: string;

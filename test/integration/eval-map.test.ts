@@ -12,9 +12,10 @@ import { after, before, describe, test } from 'node:test';
 import sharp from 'sharp';
 import { renderEmbeddingMap } from '../../src/services/evaluation/map.ts';
 import { openServices, type Services } from '../../src/services/index.ts';
-import { idoltag, pick, rows, sharedDataPresent } from './eval-fixture.ts';
+import { idoltag, pick, rows } from './eval-fixture.ts';
+import { mirroredModel, sharedData, skipUnless } from '../helpers/prerequisites.ts';
 
-const skip = sharedDataPresent() ? false : 'needs ../shared/data (test pictures and models)';
+const skip = skipUnless('embedding map', sharedData('nagadomi10'), sharedData('keima3'), mirroredModel('mobilenetv2_12_int8'));
 
 describe('embedding map', { skip, timeout: 180_000 }, () => {
   let dir: string;

@@ -12,9 +12,10 @@ import { after, before, describe, test } from 'node:test';
 import sharp from 'sharp';
 import { openServices, type Services } from '../../src/services/index.ts';
 import { unknowns, type UnknownCluster } from '../../src/services/unknowns.ts';
-import { idoltag, rows, sharedDataPresent } from './eval-fixture.ts';
+import { idoltag, rows } from './eval-fixture.ts';
+import { mirroredModel, sharedData, skipUnless } from '../helpers/prerequisites.ts';
 
-const skip = sharedDataPresent() ? false : 'needs ../shared/data (test pictures and models)';
+const skip = skipUnless('unknown-face clusters', sharedData('nagadomi10'), sharedData('keima3'), mirroredModel('mobilenetv2_12_int8'));
 const PER_CHARACTER = 20;
 
 describe('unknown-face clusters', { skip, timeout: 240_000 }, () => {

@@ -14,7 +14,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { BUSY_MESSAGE } from '../../src/discord/errors.ts';
-import { crops, MODEL_MIRROR, screenshot, sharedDataPresent } from '../e2e/data.ts';
+import { crops, MODEL_MIRROR, screenshot } from '../e2e/data.ts';
+import { mirroredModel, sharedData, skipUnless } from '../helpers/prerequisites.ts';
 import { BotProcess, botEnv, runScript } from '../e2e/fake-discord/bot-process.ts';
 import type { ApiMessage } from '../e2e/fake-discord/payloads.ts';
 import { FakeDiscord, type AttachmentInput } from '../e2e/fake-discord/server.ts';
@@ -29,7 +30,12 @@ const QUEUE_LIMIT = 50;
 const MEMORY_BOUND = 1.5 * 1024 ** 3;
 const MANAGE_GUILD = String(1n << 5n);
 
-const skip = sharedDataPresent() ? false : 'needs ../shared/data (test pictures and models)';
+const skip = skipUnless(
+  'the burst test',
+  sharedData('nagadomi10'),
+  sharedData('screenshots_syncopika', 'boxes.csv'),
+  mirroredModel('mobilenetv2_12_int8'),
+);
 
 function percentile(values: number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);

@@ -16,6 +16,7 @@ import { describe, it } from 'node:test';
 import type Database from 'better-sqlite3';
 import { jsonLines } from '../helpers/cli.ts';
 import { DATA, tempDir } from '../helpers/paths.ts';
+import { mirroredModel, sharedData, skipUnless } from '../helpers/prerequisites.ts';
 import { assertConsistent, counts, openDb, sleep, startCli, waitFor, type CliProcess } from './helpers.ts';
 import { resolveVersionName } from '../../src/services/model-registry.ts';
 
@@ -118,7 +119,16 @@ function activeModel(dataDir: string): string {
   }
 }
 
-describe('crash safety', { timeout: 8 * 60_000 }, () => {
+const skip = skipUnless(
+  'crash safety',
+  sharedData('newgame8'),
+  sharedData('nagadomi10'),
+  sharedData('keima3'),
+  sharedData('screenshots_syncopika', 'boxes.csv'),
+  mirroredModel('mobilenetv2_12_int8'),
+);
+
+describe('crash safety', { skip, timeout: 8 * 60_000 }, () => {
   it('kill -9 during an import of face crops loses nothing that was committed', async () => {
     const data = tempDir('idoltag-crash-import-');
     const cli = startCli(['--data', data, 'import', NEWGAME, '--crops', ...ALIAS]);

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { openServices, UserInputError, type Services } from '../../src/services/index.ts';
 import { DATA, tempDir } from '../helpers/paths.ts';
+import { mirroredModel, sharedData, skipUnless } from '../helpers/prerequisites.ts';
 import { assertConsistent } from './helpers.ts';
 
 const A = '100000000000000001';
@@ -25,7 +26,7 @@ const discord = (guild: string, n: number) => ({
   url: `https://cdn.discordapp.com/attachments/1/${n}/shot.png`, authorId: '300000000000000003', fileName: 'shot.png',
 });
 
-describe('guild isolation (services)', { timeout: 3 * 60_000 }, () => {
+describe('guild isolation (services)', { skip: skipUnless('guild isolation', sharedData('nagadomi10'), mirroredModel('mobilenetv2_12_int8')), timeout: 3 * 60_000 }, () => {
   const data = tempDir('idoltag-isolation-');
   let s: Services;
   const mio = crops('akiyama_mio');

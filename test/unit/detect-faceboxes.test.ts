@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import * as ort from 'onnxruntime-node';
+import { ort } from '../../src/core/onnx-runtime.ts';
 import { DEFAULT_DETECTOR, createDetector } from '../../src/core/detect/chain.ts';
 import { priorCount } from '../../src/core/detect/faceboxes-priors.ts';
 import { FACEBOXES_MODEL_ID, FaceBoxesDetector, planPasses } from '../../src/core/detect/faceboxes.ts';
@@ -14,10 +14,11 @@ import { resolveModelFile, sha256File } from '../../src/core/models/cache.ts';
 import { getModel } from '../../src/core/models/manifest.ts';
 import { pythonExecutable } from '../../src/services/trainer-process.ts';
 import { DATA, ROOT, tempDir } from '../helpers/paths.ts';
+import { mirroredModel, sharedData, skipUnless, torch } from '../helpers/prerequisites.ts';
 
 const MIRROR = path.join(DATA, 'models');
 const python = pythonExecutable();
-const hasTorch = spawnSync(python, ['-c', 'import torch'], { env: { ...process.env, OMP_WAIT_POLICY: 'PASSIVE' } }).status === 0;
+const needsExport = skipUnless('FaceBoxes re-export', torch(), mirroredModel('animefaceboxes_pytorch'));
 const saved = { ...process.env };
 const made: string[] = [];
 function scratch(prefix: string): string {
@@ -48,7 +49,7 @@ describe('FaceBoxes ONNX model', () => {
     for (const notice of ['LICENSE', 'NOTICE']) assert.ok(existsSync(path.join(path.dirname(file), notice)), notice);
   });
 
-  it('is our export of the AnimeFaceBoxes weights, byte for byte', { skip: !hasTorch && 'no torch' }, async () => {
+  it('is our export of the AnimeFaceBoxes weights, byte for byte', { skip: needsExport }, async () => {
     const out = path.join(scratch('idoltag-fb-export-'), 'faceboxes.onnx');
     const weights = path.join(MIRROR, 'animefaceboxes_pytorch', 'FaceBoxes_epoch_90.pth');
     const run = spawnSync(python, ['-m', 'trainer.faceboxes.export', '--weights', weights, '--out', out], {
@@ -74,7 +75,7 @@ describe('FaceBoxes ONNX model', () => {
   });
 });
 
-describe('FaceBoxes on real images', () => {
+describe('FaceBoxes on real images', { skip: skipUnless('FaceBoxes on real images', sharedData('multiface', 'images.csv'), sharedData('screenshots_syncopika', 'boxes.csv')) }, () => {
   before(() => useEnv({}));
   after(() => {
     process.env = { ...saved };

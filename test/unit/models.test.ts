@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
-import * as ort from 'onnxruntime-node';
+import { ort } from '../../src/core/onnx-runtime.ts';
 import { ModelUnavailableError, resolveModelFile, sha256File } from '../../src/core/models/cache.ts';
 import { DATA, tempDir } from '../helpers/paths.ts';
 

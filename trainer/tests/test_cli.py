@@ -14,7 +14,7 @@ from PIL import Image
 from trainer.data import preprocess, synthetic_input
 from trainer.model import load_checkpoint
 from trainer.onnx_run import OnnxRunner
-from trainer.tests.helpers import HAVE_SHARED, small_shared_items
+from trainer.tests.helpers import HAVE_SHARED, MISSING_SHARED, small_shared_items
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 LABELS = ["hatsune_miku", "suzukaze_aoba", "nishikino_maki", "shana", "toyama_rin"]
@@ -66,7 +66,7 @@ def check_output_folder(test, out, layer_dims):
     return model, read_json(os.path.join(out, "metrics.json"))
 
 
-@unittest.skipUnless(HAVE_SHARED, "needs /work/shared/data")
+@unittest.skipUnless(HAVE_SHARED, MISSING_SHARED)
 class CliContractTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
@@ -183,6 +183,23 @@ class CliContractTest(unittest.TestCase):
         model, metrics = check_output_folder(self, out, {"pooled": 1280})
         self.assertEqual(model["layer"], "pooled")
         self.assertFalse(metrics["trained"])
+
+
+class SourceModelTest(unittest.TestCase):
+    def test_a_missing_source_model_is_named_in_the_error(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            dataset = os.path.join(tmp, "dataset.json")
+            items = [{"path": os.path.join(tmp, f"{label}{i}.jpg"), "label": label} for label in "abc" for i in (0, 1)]
+            with open(dataset, "w") as f:
+                json.dump({"version": 1, "items": items}, f)
+            missing = os.path.join(tmp, "missing.onnx")
+            out = os.path.join(tmp, "out")
+            proc, events = run_cli("train", "--dataset", dataset, "--out", out, "--source-onnx", missing)
+            self.assertEqual(proc.returncode, 1, proc.stderr[-2000:])
+            self.assertEqual(events[-1]["event"], "error")
+            self.assertIn(missing, events[-1]["message"])
+            self.assertIn("--source-onnx", events[-1]["message"])
+            self.assertFalse(os.path.exists(os.path.join(out, "model.onnx")))
 
 
 if __name__ == "__main__":

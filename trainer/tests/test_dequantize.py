@@ -7,18 +7,18 @@ import torch.nn.functional as F
 from onnx import numpy_helper
 from PIL import Image
 
-from trainer import DEFAULT_SOURCE_ONNX, IMAGENET_MEAN, IMAGENET_STD
+from trainer import IMAGENET_MEAN, IMAGENET_STD
 from trainer.dequantize import dequantized_mobilenet_v2, load_int8_float_weights
 from trainer.onnx_run import OnnxRunner
-from trainer.tests.helpers import HAVE_SHARED, SHARED
+from trainer.tests.helpers import HAVE_SHARED, MISSING_SHARED, SHARED, SOURCE_ONNX
 
 
-@unittest.skipUnless(HAVE_SHARED, "needs /work/shared/data")
+@unittest.skipUnless(HAVE_SHARED, MISSING_SHARED)
 class DequantizeTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.state, cls.mapping = load_int8_float_weights()
-        cls.graph = onnx.load(DEFAULT_SOURCE_ONNX).graph
+        cls.graph = onnx.load(SOURCE_ONNX).graph
         cls.init = {i.name: numpy_helper.to_array(i) for i in cls.graph.initializer}
 
     def test_all_52_convs_mapped_in_graph_order(self):
@@ -46,7 +46,7 @@ class DequantizeTest(unittest.TestCase):
     def test_pooled_features_track_the_int8_graph(self):
         paths = [f"{SHARED}/nagadomi10/faces/hatsune_miku/train_0.jpg", f"{SHARED}/keima3/faces/nishikino_maki/1.jpg"]
         x = np.stack([self._prep(p) for p in paths])
-        env = OnnxRunner(DEFAULT_SOURCE_ONNX).run({"input": x}, keep_all=True)
+        env = OnnxRunner(SOURCE_ONNX).run({"input": x}, keep_all=True)
         int8_pooled = ((env["464_quantized"] - env["464_zero_point"]) * env["464_scale"]).reshape(2, -1).float()
         int8_logits = ((env["output_quantized"] - env["output_zero_point"]) * env["output_scale"]).float()
         model = dequantized_mobilenet_v2()

@@ -1,10 +1,10 @@
 import unittest
 
-from trainer.tests.helpers import HAVE_SHARED, small_shared_items
+from trainer.tests.helpers import HAVE_SHARED, MISSING_SHARED, small_shared_items
 from trainer.throughput import measure
 
 
-@unittest.skipUnless(HAVE_SHARED, "needs /work/shared/data")
+@unittest.skipUnless(HAVE_SHARED, MISSING_SHARED)
 class ThroughputTest(unittest.TestCase):
     def test_reports_both_rates_for_the_device_it_ran_on(self):
         items = small_shared_items(["hatsune_miku", "shana", "suzukaze_aoba"], 4)

@@ -6,12 +6,12 @@ from trainer.data import ImageCache, preprocess, train_transform
 from trainer.losses import triplet_margin_loss
 from trainer.model import imagenet_embedding_net
 from trainer.sampler import PKSampler
-from trainer.tests.helpers import HAVE_SHARED, small_shared_items
+from trainer.tests.helpers import HAVE_SHARED, MISSING_SHARED, small_shared_items
 
 LABELS = ["hatsune_miku", "suzukaze_aoba", "nishikino_maki", "shana"]
 
 
-@unittest.skipUnless(HAVE_SHARED, "needs /work/shared/data")
+@unittest.skipUnless(HAVE_SHARED, MISSING_SHARED)
 class TrainStepsTest(unittest.TestCase):
     def test_a_few_real_steps_lower_the_loss(self):
         torch.manual_seed(0)

@@ -1,5 +1,5 @@
 import os from 'node:os';
-import * as ort from 'onnxruntime-node';
+import { ort } from '../onnx-runtime.ts';
 import type { DetectedFace, FaceDetector, RgbImage } from '../types.ts';
 import { finishFaces, scaleBox } from './boxes.ts';
 import { resolveModelFile } from '../models/cache.ts';

@@ -1,5 +1,5 @@
 import type * as ort from 'onnxruntime-node';
-import * as ortRuntime from 'onnxruntime-node';
+import { ort as ortRuntime } from '../onnx-runtime.ts';
 import { resizeRgb } from '../crop.ts';
 import type { Embedder, RgbImage } from '../types.ts';
 import { createSession, type SessionOptions } from './onnx-session.ts';

@@ -1,7 +1,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import * as ort from 'onnxruntime-node';
+import { ort } from '../onnx-runtime.ts';
 import { logger } from '../../log.ts';
 
 /**
@@ -42,8 +42,9 @@ export async function createSession(
   modelPath: string,
   options: SessionOptions = {},
 ): Promise<{ session: ort.InferenceSession; provider: string }> {
-  const device = options.device ?? (process.env.IDOLTAG_DEVICE as SessionOptions['device']) ?? 'auto';
-  const threads = options.intraOpThreads ?? (Number(process.env.IDOLTAG_THREADS) || undefined);
+  // IDOLTAG_DEVICE and IDOLTAG_THREADS arrive here through the adapters (src/config.ts).
+  const device = options.device ?? 'auto';
+  const threads = options.intraOpThreads;
   const base: ort.InferenceSession.SessionOptions = {
     graphOptimizationLevel: 'all',
     ...(threads ? { intraOpNumThreads: threads } : {}),

@@ -1,4 +1,4 @@
-import * as ort from 'onnxruntime-node';
+import { ort } from '../onnx-runtime.ts';
 import { buildMatMulGraph } from './gradient-graph.ts';
 import { fitSoftmax } from './softmax-fit.ts';
 import { seededRandom } from '../eval/random.ts';

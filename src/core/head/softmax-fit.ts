@@ -1,4 +1,4 @@
-import * as ort from 'onnxruntime-node';
+import { ort } from '../onnx-runtime.ts';
 import { buildSoftmaxGradientGraph } from './gradient-graph.ts';
 import { minimiseLbfgs } from './lbfgs.ts';
 

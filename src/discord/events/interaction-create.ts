@@ -17,7 +17,7 @@ export async function onInteractionCreate(
 ): Promise<void> {
   const started = Date.now();
   const route = interactionRoute(interaction);
-  const log = ctx.logger.child({ route, guildId: interaction.guildId, interactionId: interaction.id });
+  const log = ctx.logger.child({ route, shardId: interaction.guild?.shardId, guildId: interaction.guildId, interactionId: interaction.id });
   try {
     if (interaction.isAutocomplete()) {
       await commands.get(interaction.commandName)?.autocomplete?.(interaction, ctx);

@@ -9,7 +9,7 @@ import { tagAttachment, tagReplyPayload, whileTyping } from '../tagging.ts';
 export async function onMessageCreate(message: Message, ctx: BotContext): Promise<void> {
   if (message.author.bot || message.system || !message.inGuild()) return;
   if (!ctx.services.watch.isWatched(message.guildId, message.channelId)) return;
-  const log = ctx.logger.child({ guildId: message.guildId, channelId: message.channelId, messageId: message.id });
+  const log = ctx.logger.child({ shardId: message.guild?.shardId, guildId: message.guildId, channelId: message.channelId, messageId: message.id });
   const attachments = attachmentsOfMessage(message);
   // Refused from Discord's metadata alone (not a picture, too big): one reply naming each, no download.
   const problems = attachments.flatMap((ref) => attachmentProblem(ref, { maxBytes: ctx.settings.maxAttachmentBytes }) ?? []);

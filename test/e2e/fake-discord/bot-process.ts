@@ -76,6 +76,22 @@ export class BotProcess {
     return new BotProcess(child);
   }
 
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+
+  /** The JSON log lines (pino) the bot wrote, parsed; other output is skipped. */
+  logRecords(): Array<Record<string, any>> {
+    return this.lines.flatMap((line) => {
+      if (!line.startsWith('{')) return [];
+      try {
+        return [JSON.parse(line) as Record<string, any>];
+      } catch {
+        return [];
+      }
+    });
+  }
+
   get running(): boolean {
     return this.child.exitCode === null && this.child.signalCode === null;
   }

@@ -8,6 +8,14 @@ export function snowflake(): string {
   return lastSnowflake.toString();
 }
 
+/** A fresh snowflake whose guild events Discord would send on shard `shard` of `count`. */
+export function snowflakeOnShard(shard: number, count: number): string {
+  const id = BigInt(snowflake());
+  const timestamp = id >> 22n;
+  const bump = (BigInt(shard) - (timestamp % BigInt(count)) + BigInt(count)) % BigInt(count);
+  return (((timestamp + bump) << 22n) | (id & ((1n << 22n) - 1n))).toString();
+}
+
 export interface ApiUser {
   id: string;
   username: string;

@@ -14,6 +14,7 @@ import {
   member,
   message,
   snowflake,
+  snowflakeOnShard,
   textChannel,
   user,
   type ApiAttachment,
@@ -66,19 +67,43 @@ export interface FakeInteraction {
 
 type InteractionUser = { user?: ApiUser; permissions?: string };
 
+export interface FakeGuild {
+  id: string;
+  name: string;
+  channels: { screenshots: ApiChannel; general: ApiChannel };
+}
+
+export interface FakeDiscordOptions {
+  /** The shard count GET /gateway/bot recommends (default 1). */
+  recommendedShards?: number;
+  /** How many guilds the bot is in (default 1); guild i lives on shard i % recommendedShards. */
+  guilds?: number;
+}
+
+function fakeGuild(id: string, name: string): FakeGuild {
+  return {
+    id,
+    name,
+    channels: {
+      screenshots: textChannel(snowflake(), id, 'screenshots', 0),
+      general: textChannel(snowflake(), id, 'general', 1),
+    },
+  };
+}
+
 const OPTION_TYPES = { SUB_COMMAND: 1, SUB_COMMAND_GROUP: 2, STRING: 3, INTEGER: 4, BOOLEAN: 5, CHANNEL: 7, NUMBER: 10, ATTACHMENT: 11 };
 
 export class FakeDiscord {
   readonly appId = snowflake();
   readonly botUser = user(this.appId, 'idoltag', true);
-  readonly guildId = snowflake();
+  readonly recommendedShards: number;
+  readonly guilds: FakeGuild[];
+  /** The first guild and its channels: what most tests talk to. */
+  readonly guildId: string;
+  readonly channels: FakeGuild['channels'];
   readonly producer = user(snowflake(), 'producer_p');
   readonly fan = user(snowflake(), 'haruka_fan');
   readonly otherBot = user(snowflake(), 'some_other_bot', true);
-  readonly channels = {
-    screenshots: textChannel(snowflake(), this.guildId, 'screenshots', 0),
-    general: textChannel(snowflake(), this.guildId, 'general', 1),
-  };
 
   readonly requests: RecordedRequest[] = [];
   readonly messages = new Map<string, ApiMessage>();
@@ -87,20 +112,32 @@ export class FakeDiscord {
   readonly registeredCommands = new Map<string, any[]>();
   /** Tokens the bot identified with on the gateway. */
   readonly identifyTokens: string[] = [];
+  /** Every IDENTIFY's `shard: [id, count]`, in order ([0, 1] when the bot sent none). */
+  readonly identifiedShards: Array<[number, number]> = [];
   readonly reactions: Array<{ channelId: string; messageId: string; emoji: string }> = [];
   /** File names fetched from the fake CDN, in order: shows what the bot downloaded. */
   readonly cdnHits: string[] = [];
 
   private readonly cdnFiles = new Map<string, { bytes: Buffer; contentType: string }>();
   private readonly sockets = new Set<WebSocket>();
-  private readonly ready = new Set<WebSocket>();
+  /** Identified sockets, with the [id, count] each identified as. */
+  private readonly ready = new Map<WebSocket, [number, number]>();
   private sequence = 0;
   private server!: http.Server;
   private wss!: WebSocketServer;
   port = 0;
 
-  static async start(): Promise<FakeDiscord> {
-    const fake = new FakeDiscord();
+  constructor(options: FakeDiscordOptions = {}) {
+    this.recommendedShards = options.recommendedShards ?? 1;
+    this.guilds = Array.from({ length: options.guilds ?? 1 }, (_, i) =>
+      fakeGuild(snowflakeOnShard(i % this.recommendedShards, this.recommendedShards), i === 0 ? "Producers' Lounge" : `Producers' Lounge ${i + 1}`),
+    );
+    this.guildId = this.guilds[0].id;
+    this.channels = this.guilds[0].channels;
+  }
+
+  static async start(options: FakeDiscordOptions = {}): Promise<FakeDiscord> {
+    const fake = new FakeDiscord(options);
     await fake.listen();
     return fake;
   }
@@ -156,15 +193,40 @@ export class FakeDiscord {
     });
   }
 
-  private identify(socket: WebSocket, d: { token: string; intents: number }): void {
+  /** The guilds Discord would send on shard [id, count]: `(guild_id >> 22) % count === id`. */
+  guildsOnShard([id, count]: [number, number]): FakeGuild[] {
+    return this.guilds.filter((g) => Number((BigInt(g.id) >> 22n) % BigInt(count)) === id);
+  }
+
+  /** Which of the connected shards receives this guild's events, if any. */
+  private socketFor(guildId: string): WebSocket | undefined {
+    for (const [socket, shard] of this.ready) {
+      if (this.guildsOnShard(shard).some((g) => g.id === guildId)) return socket;
+    }
+    return undefined;
+  }
+
+  /** Whether a connected shard serves this guild now. */
+  isServed(guildId: string): boolean {
+    return this.socketFor(guildId) !== undefined;
+  }
+
+  private identify(socket: WebSocket, d: { token: string; intents: number; shard?: [number, number] }): void {
+    const shard: [number, number] = d.shard ?? [0, 1];
+    if (!Number.isInteger(shard[0]) || !Number.isInteger(shard[1]) || shard[0] < 0 || shard[0] >= shard[1]) {
+      socket.close(4010, 'Invalid shard');
+      return;
+    }
     this.identifyTokens.push(d.token);
+    this.identifiedShards.push(shard);
+    const guilds = this.guildsOnShard(shard);
     this.sendTo(socket, 'READY', {
       v: 10,
       user: { ...this.botUser, verified: true, mfa_enabled: false, flags: 0 },
-      guilds: [{ id: this.guildId, unavailable: true }],
+      guilds: guilds.map((g) => ({ id: g.id, unavailable: true })),
       session_id: randomBytes(16).toString('hex'),
       resume_gateway_url: `ws://127.0.0.1:${this.port}`,
-      shard: [0, 1],
+      shard,
       application: { id: this.appId, flags: 0 },
       private_channels: [],
       relationships: [],
@@ -173,27 +235,42 @@ export class FakeDiscord {
       geo_ordered_rtc_regions: [],
       guild_join_requests: [],
     });
-    this.sendTo(
-      socket,
-      'GUILD_CREATE',
-      guildCreate({
-        id: this.guildId,
-        name: "Producers' Lounge",
-        ownerId: this.producer.id,
-        channels: Object.values(this.channels),
-        members: [member(this.botUser), member(this.producer), member(this.fan)],
-      }),
-    );
-    this.ready.add(socket);
+    for (const guild of guilds) {
+      this.sendTo(
+        socket,
+        'GUILD_CREATE',
+        guildCreate({
+          id: guild.id,
+          name: guild.name,
+          ownerId: this.producer.id,
+          channels: Object.values(guild.channels),
+          members: [member(this.botUser), member(this.producer), member(this.fan)],
+        }),
+      );
+    }
+    this.ready.set(socket, shard);
   }
 
   private sendTo(socket: WebSocket, t: string, d: unknown): void {
     socket.send(JSON.stringify({ op: 0, t, s: ++this.sequence, d }));
   }
 
-  private dispatch(t: string, d: unknown): void {
-    if (this.ready.size === 0) throw new Error(`no bot is connected to receive ${t}`);
-    for (const socket of this.ready) this.sendTo(socket, t, d);
+  /** Sends a guild's event to the one shard that serves the guild, as Discord does. */
+  private dispatch(t: string, d: unknown, guildId: string): void {
+    const socket = this.socketFor(guildId);
+    if (!socket) throw new Error(`no bot shard is connected to receive ${t} for guild ${guildId}`);
+    this.sendTo(socket, t, d);
+  }
+
+  /** The guild a channel belongs to. */
+  guildOf(channelId: string): FakeGuild {
+    const guild = this.guilds.find((g) => Object.values(g.channels).some((c) => c.id === channelId));
+    if (!guild) throw new Error(`unknown channel ${channelId}`);
+    return guild;
+  }
+
+  private channelById(channelId: string): ApiChannel | undefined {
+    return this.guilds.flatMap((g) => Object.values(g.channels)).find((c) => c.id === channelId);
   }
 
   /** Resolves once a bot has identified `count` times in total (count 1 = first start). */
@@ -209,11 +286,12 @@ export class FakeDiscord {
     opts: { content?: string; attachments?: AttachmentInput[]; author?: ApiUser; replyTo?: string } = {},
   ): ApiMessage {
     const author = opts.author ?? this.fan;
+    const guildId = this.guildOf(channelId).id;
     const id = snowflake();
     const msg = message({
       id,
       channel_id: channelId,
-      guild_id: this.guildId,
+      guild_id: guildId,
       author,
       member: (({ user: _u, permissions: _p, ...rest }) => rest)(member(author)),
       content: opts.content ?? '',
@@ -221,13 +299,13 @@ export class FakeDiscord {
       ...(opts.replyTo
         ? {
             type: 19,
-            message_reference: { message_id: opts.replyTo, channel_id: channelId, guild_id: this.guildId },
+            message_reference: { message_id: opts.replyTo, channel_id: channelId, guild_id: guildId },
             referenced_message: this.messages.get(opts.replyTo) ?? null,
           }
         : {}),
     });
     this.messages.set(id, msg);
-    this.dispatch('MESSAGE_CREATE', msg);
+    this.dispatch('MESSAGE_CREATE', msg, guildId);
     return msg;
   }
 
@@ -269,14 +347,14 @@ export class FakeDiscord {
         return { name: optionName, type: def.type, value: attachment.id };
       }
       if (def.type === OPTION_TYPES.CHANNEL) {
-        const channel = Object.values(this.channels).find((c) => c.id === value);
+        const channel = this.channelById(String(value));
         if (!channel) throw new Error(`unknown channel ${String(value)}`);
         (resolved.channels ??= {})[channel.id] = {
           id: channel.id,
           name: channel.name,
           type: channel.type,
           permissions: '1071698660929',
-          guild_id: this.guildId,
+          guild_id: channel.guild_id,
         };
         return { name: optionName, type: def.type, value: channel.id };
       }
@@ -338,7 +416,8 @@ export class FakeDiscord {
   }
 
   private interact(type: number, channelId: string, who: InteractionUser, data: any, source?: ApiMessage): FakeInteraction {
-    const channel = Object.values(this.channels).find((c) => c.id === channelId) as ApiChannel;
+    const channel = this.channelById(channelId) as ApiChannel;
+    const guildId = this.guildOf(channelId).id;
     const interaction: FakeInteraction = {
       id: snowflake(),
       token: `itoken-${randomBytes(12).toString('hex')}`,
@@ -356,8 +435,8 @@ export class FakeDiscord {
       type,
       token: interaction.token,
       version: 1,
-      guild_id: this.guildId,
-      guild: { id: this.guildId, locale: 'en-US', features: [] },
+      guild_id: guildId,
+      guild: { id: guildId, locale: 'en-US', features: [] },
       channel_id: channelId,
       channel: { ...channel, permissions: '1071698660929' },
       member: member(actor, who.permissions),
@@ -365,12 +444,12 @@ export class FakeDiscord {
       guild_locale: 'en-US',
       app_permissions: '1071698660929',
       entitlements: [],
-      authorizing_integration_owners: { '0': this.guildId },
+      authorizing_integration_owners: { '0': guildId },
       context: 0,
       attachment_size_limit: 10 * 1024 * 1024,
       data,
       ...(source ? { message: source } : {}),
-    });
+    }, guildId);
     return interaction;
   }
 
@@ -492,7 +571,7 @@ export class FakeDiscord {
     if (route === 'GET /gateway/bot') {
       return send(200, {
         url: `ws://127.0.0.1:${this.port}`,
-        shards: 1,
+        shards: this.recommendedShards,
         session_start_limit: { total: 1000, remaining: 999, reset_after: 0, max_concurrency: 1 },
       });
     }
@@ -520,7 +599,7 @@ export class FakeDiscord {
     }
 
     if ((m = route.match(/^GET \/channels\/(\d+)$/))) {
-      const channel = Object.values(this.channels).find((c) => c.id === m![1]);
+      const channel = this.channelById(m[1]);
       return channel ? send(200, channel) : send(404, { message: 'Unknown Channel', code: 10003 });
     }
 
@@ -594,10 +673,11 @@ export class FakeDiscord {
     const payload = record.json ?? {};
     const id = snowflake();
     const reference = payload.message_reference;
+    const guildId = this.guildOf(channelId).id;
     const msg = message({
       id,
       channel_id: channelId,
-      guild_id: this.guildId,
+      guild_id: guildId,
       author: this.botUser,
       content: payload.content ?? '',
       embeds: payload.embeds ?? [],
@@ -605,7 +685,7 @@ export class FakeDiscord {
       attachments: this.attachmentsFor(channelId, payload, record.files, []),
       flags: flags | (payload.flags ?? 0),
       ...(interaction ? { application_id: this.appId, webhook_id: this.appId, type: 20 } : {}),
-      ...(reference ? { type: 19, message_reference: { ...reference, channel_id: channelId, guild_id: this.guildId } } : {}),
+      ...(reference ? { type: 19, message_reference: { ...reference, channel_id: channelId, guild_id: guildId } } : {}),
     });
     this.messages.set(id, msg);
     return msg;

@@ -1,0 +1,90 @@
+"""build-default: the shipped idol-face embedder in one command, from clones of the CG icon repositories.
+
+dataset cgss (crops, held-out ImageFolder tree, dataset.json in --work) -> train with RECIPE -> the
+held-out judge on the held-out idols -> the output folder made portable (no machine paths)."""
+import json
+import os
+import time
+
+import torch
+
+from . import resolve_source_onnx
+from .cgss import SPLIT_FILE, build
+from .events import emit, log
+from .heldout_eval import evaluate_folder
+from .model import load_checkpoint
+
+# The recipe study (docs/trainer-lab-notes.md) chose these; every other TrainConfig field keeps its default.
+RECIPE = {
+    "loss": "triplet", "lr_schedule": "cosine", "warmup_epochs": 0.3, "lr": 1e-4, "epochs": 6, "input_size": 160,
+    "patience": 1000,  # a cosine schedule is judged at its end, not stopped half-way
+    "final_refit": False,  # the validation idols stay unseen; a second full run would double the time
+}
+MODEL_FILES = ("model.json", "samples.json", "metrics.json", "checkpoint.pt")
+
+
+def portable(value, base):
+    """Strings that are absolute paths become relative to base (when under it) or bare file names."""
+    if isinstance(value, dict):
+        return {k: portable(v, base) for k, v in value.items()}
+    if isinstance(value, list):
+        return [portable(v, base) for v in value]
+    if isinstance(value, str) and os.path.isabs(value):
+        rel = os.path.relpath(value, base)
+        return rel if not rel.startswith("..") else os.path.basename(value)
+    return value
+
+
+def make_portable(model_dir, base):
+    """Rewrites a trainer output folder (and its selection/) so that it names no folder of this machine."""
+    for folder in (model_dir, os.path.join(model_dir, "selection")):
+        if not os.path.isdir(folder):
+            continue
+        for name in MODEL_FILES:
+            path = os.path.join(folder, name)
+            if not os.path.exists(path):
+                continue
+            tmp = f"{path}.partial-{os.getpid()}"
+            if name.endswith(".json"):
+                with open(path, encoding="utf-8") as f:
+                    doc = portable(json.load(f), base)
+                with open(tmp, "w", encoding="utf-8") as f:
+                    json.dump(doc, f, indent=1, ensure_ascii=False)
+            else:
+                ckpt = torch.load(path, map_location="cpu")
+                state = ckpt.pop("state_dict")
+                ckpt = portable(ckpt, base)
+                ckpt["state_dict"] = state
+                torch.save(ckpt, tmp)
+            os.replace(tmp, path)
+
+
+def build_default(snapshots, out, work, source_onnx=None, split_file=SPLIT_FILE, overrides=None):
+    from .train import TrainConfig, run
+    t0 = time.time()
+    source_onnx = resolve_source_onnx(source_onnx)
+    work = os.path.abspath(work)
+    os.makedirs(work, exist_ok=True)
+    dataset = os.path.join(work, "dataset.json")
+    summary = build(snapshots, dataset, split_file=split_file)
+    emit("stage", stage="dataset", **summary)
+    cfg = TrainConfig(dataset=dataset, out=out, source_onnx=source_onnx)
+    for key, value in {**RECIPE, **(overrides or {})}.items():
+        setattr(cfg, key, value)
+    metrics = run(cfg)
+    net, ckpt = load_checkpoint(os.path.join(out, "checkpoint.pt"))
+    heldout = evaluate_folder(net, os.path.join(work, "heldout"), ckpt.get("input_size") or cfg.input_size)
+    heldout["exported_layer"] = metrics["layer"]
+    with open(os.path.join(out, "metrics.json"), encoding="utf-8") as f:
+        doc = json.load(f)
+    doc["heldout_idols"] = heldout
+    doc["build"] = {"command": "build-default", "recipe": {**RECIPE, **(overrides or {})},
+                    "dataset": summary, "seconds": round(time.time() - t0, 1)}
+    with open(os.path.join(out, "metrics.json"), "w", encoding="utf-8") as f:
+        json.dump(doc, f, indent=1, ensure_ascii=False)
+    make_portable(out, work)
+    judged = heldout[metrics["layer"]]
+    log(f"build-default: {doc['build']['seconds']} s; held-out idols {metrics['layer']} "
+        f"MAP@R {judged['map_at_r']:.3f}, 5-shot top-1 {judged['5_shot_top1']:.3f}")
+    emit("built", out=os.path.basename(os.path.abspath(out)), seconds=doc["build"]["seconds"], heldout_idols=heldout)
+    return doc
