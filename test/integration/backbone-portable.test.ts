@@ -7,12 +7,15 @@ import { resolveModelFile } from '../../src/core/models/cache.ts';
 import { defaultEmbedderId } from '../../src/services/model-registry.ts';
 import { runCli } from '../helpers/cli.ts';
 import { DATA, ROOT, tempDir } from '../helpers/paths.ts';
+import { mirroredModel, sharedData, skipUnless, torch } from '../helpers/prerequisites.ts';
 
 /**
  * Issue 11 §2: a backbone training may only use the checkout, a model mirror given through
  * IDOLTAG_MODEL_MIRROR and its data folder; nothing of the machine it was written on.
  */
-describe('a backbone training on a machine that is not the development machine', () => {
+describe('a backbone training on a machine that is not the development machine', {
+  skip: skipUnless('portable backbone training', torch(), sharedData('newgame8'), mirroredModel('mobilenetv2_12_int8')),
+}, () => {
   const made: string[] = [];
   const scratch = (prefix: string) => {
     const dir = tempDir(prefix);

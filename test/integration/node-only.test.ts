@@ -4,6 +4,7 @@ import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { jsonLines, runCli } from '../helpers/cli.ts';
 import { DATA, tempDir } from '../helpers/paths.ts';
+import { sharedData, skipUnless } from '../helpers/prerequisites.ts';
 
 const SHOTS = path.join(DATA, 'screenshots_syncopika', 'images');
 /** Screenshots of the same character from different scenes: all but the last are taught, the last is tagged. */
@@ -13,7 +14,7 @@ const CHARACTERS: Record<string, string[]> = {
   jashinchan: ['jashinchan3', 'jashinchan5', 'jashinchan13'],
 };
 
-describe('running and tagging need Node alone', () => {
+describe('running and tagging need Node alone', { skip: skipUnless('Node-only tagging', sharedData('screenshots_syncopika', 'boxes.csv')) }, () => {
   const made: string[] = [];
   const scratch = (prefix: string) => {
     const dir = tempDir(prefix);

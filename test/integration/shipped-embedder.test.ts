@@ -11,6 +11,7 @@ import { openServices } from '../../src/services/index.ts';
 import { BASE_EMBEDDER_ID, defaultEmbedderId, manifestVersionId, resolveVersionName } from '../../src/services/model-registry.ts';
 import { activateModel } from '../../src/services/model-swap.ts';
 import { DATA, ROOT, tempDir } from '../helpers/paths.ts';
+import { sharedData, skipUnless } from '../helpers/prerequisites.ts';
 
 const made: string[] = [];
 function scratch(prefix: string): string {
@@ -25,7 +26,7 @@ const DLC_SOURCES = ['nagadomi10', 'keima3', 'newgame8'].map((set) => path.join(
 const DLC_NEW = ['ahagon_umiko', 'hazuki_shizuku', 'iijima_yun', 'sakura_nene', 'suzukaze_aoba', 'toyama_rin', 'yagami_kou'];
 const ALIASES = new Map([['lijima_yun', 'iijima_yun']]);
 
-describe('the embedder idoltag ships', () => {
+describe('the embedder idoltag ships', { skip: skipUnless('the shipped embedder', sharedData('nagadomi10'), sharedData('keima3'), sharedData('newgame8')) }, () => {
   it('is the default, in models/ with the sha256 of every file in the manifest', async () => {
     const id = defaultEmbedderId();
     assert.notEqual(id, BASE_EMBEDDER_ID, 'the manifest names a shipped default embedder');
