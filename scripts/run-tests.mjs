@@ -2,7 +2,7 @@
 // Runs the test tiers with node's own test runner (through tsx):
 //   node scripts/run-tests.mjs [--tier unit|integration|e2e] [substring ...]
 // unit: test/unit, pure (no models, no data sets), all files in one process to stay under 5 s.
-// integration: test/integration and test/trainer, real models and ../shared/data.
+// integration: test/integration, test/trainer and test/repo (checks of the checkout), real models and ../shared/data.
 // e2e: test/e2e and test/reliability, real bot and CLI processes (the fake Discord on loopback).
 // Integration and e2e files run one at a time: the machine has 2 cores and several suites load ONNX models.
 import { readdirSync, statSync } from 'node:fs';
@@ -13,7 +13,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const TIERS = {
   unit: ['unit'],
-  integration: ['integration', 'trainer'],
+  integration: ['integration', 'trainer', 'repo'],
   e2e: ['e2e', 'reliability'],
 };
 

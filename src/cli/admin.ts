@@ -1,8 +1,8 @@
 import path from 'node:path';
 import { Command } from 'commander';
-import '../core/embed/derive-pooled.ts';
 import { resolveModelFile } from '../core/models/cache.ts';
 import { loadManifest } from '../core/models/manifest.ts';
+import { resolveVersionName } from '../services/model-registry.ts';
 import { dataDir, guildOf, withServices, type GlobalOptions } from './context.ts';
 import { gracefulStop } from './shutdown.ts';
 
@@ -75,19 +75,25 @@ export function registerAdmin(program: Command): void {
     .option('--epochs <n>', 'most epochs to train', (v) => Number(v))
     .option('--device <device>', 'auto, cpu or cuda', 'auto')
     .option('--force', 'train even if few new labels arrived since the last run')
+    .option('--from <start>', 'active: from the serving model (or the shipped default); imagenet: from ImageNet', 'active')
     .option('--max-steps <n>', 'stop after this many steps (smoke tests)', (v) => Number(v))
-    .action(async (opts: { epochs?: number; device?: 'auto' | 'cpu' | 'cuda'; force?: boolean; maxSteps?: number }, cmd: Command) => {
+    .action(async (opts: { epochs?: number; device?: 'auto' | 'cpu' | 'cuda'; force?: boolean; from: string; maxSteps?: number }, cmd: Command) => {
+      if (opts.from !== 'active' && opts.from !== 'imagenet') throw new Error(`--from must be active or imagenet (not ${opts.from})`);
+      const from = opts.from;
       await withServices(cmd.optsWithGlobals<GlobalOptions>(), async (services) => {
         const outcome = await services.training.backbone({
           epochs: opts.epochs,
           device: opts.device,
           force: opts.force,
+          from,
           trainerArgs: opts.maxSteps ? ['--max-steps', String(opts.maxSteps)] : [],
           // SIGTERM stops the trainer; the run is recorded as failed and the old model keeps serving.
           signal: gracefulStop(),
           onProgress: (e) => console.error(describeProgress(e as unknown as Record<string, unknown>)),
         });
-        console.log(`${outcome.status}: ${outcome.reason}${outcome.version ? ` (${outcome.version})` : ''}`);
+        // A training that never started (no PyTorch) has nothing to report but its reason.
+        if (outcome.status === 'failed' && outcome.runId === undefined) console.error(outcome.reason);
+        else console.log(`${outcome.status}: ${outcome.reason}${outcome.version ? ` (${outcome.version})` : ''}`);
         if (outcome.current || outcome.candidate) console.log(JSON.stringify({ current: outcome.current, candidate: outcome.candidate }));
         if (outcome.status === 'failed') process.exitCode = 1;
       });
@@ -117,16 +123,18 @@ function embedderVersionsCommand(name: string): Command {
           const val = row.metrics_json ? JSON.parse(row.metrics_json).trainer?.val : undefined;
           const layer = val ? (val.pooled ?? val.projection) : undefined;
           const metrics = layer ? `\theld-out MAP@R ${layer.map_at_r.toFixed(3)}, recall@1 ${layer.recall_at_1.toFixed(3)}` : '';
-          console.log(`${row.active ? '*' : ' '} ${row.id}\t${row.created_at}${metrics}`);
+          const shipped = row.path.startsWith('manifest:') ? (row.id === resolveVersionName('default') ? '\t(shipped default)' : '\t(shipped)') : '';
+          console.log(`${row.active ? '*' : ' '} ${row.id}\t${row.created_at}${shipped}${metrics}`);
         }
       }, { refitStaleHeads: false });
     });
   group
     .command('activate <version>')
-    .description('serve another embedder version (re-embeds faces that lack it, refits heads)')
-    .action(async (version: string, _opts, cmd: Command) => {
+    .description('serve another embedder version (re-embeds faces that lack it, refits heads); also: default, imagenet')
+    .action(async (name: string, _opts, cmd: Command) => {
       await withServices(cmd.optsWithGlobals<GlobalOptions>(), async (services) => {
         const { activateModel } = await import('../services/model-swap.ts');
+        const version = resolveVersionName(name);
         await activateModel(services, version);
         console.log(`Now serving ${version}.`);
       });

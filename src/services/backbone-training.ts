@@ -3,12 +3,16 @@ import path from 'node:path';
 import { ort } from '../core/onnx-runtime.ts';
 import { embedCrops, heldOutMetrics, embeddingsFor, isNotWorse, type HeldOutMetrics } from './evaluation/backbone-held-out.ts';
 import type { ServiceBlocks } from './service-blocks.ts';
-import { readTrainedSpec } from './model-registry.ts';
+import { readTrainedSpec, resolveVersionName } from './model-registry.ts';
 import { activateModel, type SwapProgress } from './model-swap.ts';
-import { OnnxEmbedder } from '../core/embed/onnx-embedder.ts';
+import { OnnxEmbedder, type EmbedderSpec } from '../core/embed/onnx-embedder.ts';
+import { resolveModelFile } from '../core/models/cache.ts';
 import { acquireTrainingLock } from './training-lock.ts';
 import { buildTrainingSet, type TrainingItem } from './training-set.ts';
-import { runTrainer, type TrainerEvent } from './trainer-process.ts';
+import { TrainerUnavailableError, checkTrainerPython, runTrainer, type TrainerEvent } from './trainer-process.ts';
+
+/** The ImageNet INT8 file the trainer de-quantises when a training starts from ImageNet. */
+const IMAGENET_INT8_ID = 'mobilenetv2_12_int8';
 
 export interface BackboneTrainingOptions {
   epochs?: number;
@@ -16,6 +20,11 @@ export interface BackboneTrainingOptions {
   /** Train even if few labels arrived since the last run. */
   force?: boolean;
   minNewLabels?: number;
+  /**
+   * Where the training starts: 'active' (default) from the serving model's checkpoint, or the shipped
+   * default's when the ImageNet base serves; 'imagenet' from the ImageNet weights.
+   */
+  from?: 'active' | 'imagenet';
   /** Extra trainer flags (e.g. ['--max-steps', '3'] in tests). */
   trainerArgs?: string[];
   onProgress?: (event: TrainerEvent | SwapProgress) => void;
@@ -72,6 +81,25 @@ async function selectionEmbeddings(items: TrainingItem[], modelDir: string, vers
   }
 }
 
+/** The ImageNet start's input size: the trainer's measured default for it. */
+const IMAGENET_INPUT_SIZE = 160;
+
+/**
+ * The trainer flags for where a training starts, always from files the manifest or the data folder
+ * resolves: a checkpoint (`--init`, the serving model's, else the shipped default's) or the ImageNet
+ * INT8 file (`--source-onnx`). The input size follows the starting model.
+ */
+async function startingPoint(services: ServiceBlocks, currentVersion: string, from: 'active' | 'imagenet'): Promise<{ args: string[]; inputSize: number }> {
+  if (from === 'active') {
+    for (const version of [currentVersion, resolveVersionName('default')]) {
+      const checkpoint = await services.models.checkpointFile(version);
+      const row = services.store.models.get(version);
+      if (checkpoint && row) return { args: ['--init', checkpoint], inputSize: (JSON.parse(row.spec_json) as EmbedderSpec).input.size };
+    }
+  }
+  return { args: ['--source-onnx', await resolveModelFile(IMAGENET_INT8_ID)], inputSize: IMAGENET_INPUT_SIZE };
+}
+
 /**
  * Fine-tunes the backbone on every label people gave, in the trainer process, then serves the
  * result only if held-out figures did not drop. Until the final switch (one transaction) the old
@@ -85,6 +113,12 @@ export async function trainBackbone(services: ServiceBlocks, options: BackboneTr
   if (!options.force && labelsNow - labelsThen < (options.minNewLabels ?? 200)) {
     return { status: 'skipped', reason: `only ${labelsNow - labelsThen} new labels since the last backbone training` };
   }
+  try {
+    await checkTrainerPython();
+  } catch (err) {
+    if (err instanceof TrainerUnavailableError) return { status: 'failed', reason: err.message };
+    throw err;
+  }
   const release = acquireTrainingLock(store);
   const runId = store.trainingRuns.start('backbone', null);
   const currentVersion = services.models.activeVersion();
@@ -94,16 +128,13 @@ export async function trainBackbone(services: ServiceBlocks, options: BackboneTr
     const staging = path.join(workDir, 'staging');
     mkdirSync(staging, { recursive: true });
     const datasetPath = path.join(workDir, 'dataset.json');
+    const start = await startingPoint(services, currentVersion, options.from ?? 'active');
     // "test" faces go along to be watched (the trainer picks its epoch on them too), never trained on.
     const trainerItems = items.map(({ path: p, label, group, split }) => ({ path: p, label, group, split }));
-    writeFileSync(datasetPath, JSON.stringify({ version: 1, input_size: 160, items: trainerItems }));
+    writeFileSync(datasetPath, JSON.stringify({ version: 1, input_size: start.inputSize, items: trainerItems }));
 
-    const args = ['train', '--dataset', datasetPath, '--out', staging, '--device', options.device ?? 'auto'];
+    const args = ['train', '--dataset', datasetPath, '--out', staging, '--device', options.device ?? 'auto', ...start.args];
     if (options.epochs) args.push('--epochs', String(options.epochs));
-    if (last?.model_version && store.models.get(last.model_version)) {
-      const init = path.join(path.dirname(services.models.modelFile(last.model_version)), 'checkpoint.pt');
-      args.push('--init', init);
-    }
     const done = await runTrainer([...args, ...(options.trainerArgs ?? [])], options.onProgress, options.signal);
 
     const parity = await checkParity(staging);

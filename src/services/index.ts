@@ -94,7 +94,7 @@ export async function openServices(options: ServiceOptions): Promise<Services> {
   const files = new DataFiles(options.dataDir);
   const models = new ModelRegistry(store, logger, options.embedder, options.dataDir);
   try {
-    await models.ensureBaseModel();
+    await models.ensureModels();
   } catch (err) {
     store.close();
     throw err;

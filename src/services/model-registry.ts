@@ -1,18 +1,50 @@
-import '../core/embed/derive-pooled.ts';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { OnnxEmbedder, type EmbedderSpec } from '../core/embed/onnx-embedder.ts';
-import { resolveModelFile, shortHash } from '../core/models/cache.ts';
-import { getModel } from '../core/models/manifest.ts';
+import { resolveModelFile } from '../core/models/cache.ts';
+import { getModel, loadManifest, type ModelEntry } from '../core/models/manifest.ts';
 import type { Embedder } from '../core/types.ts';
 import type { Logger } from '../log.ts';
 import type { Store } from '../store/index.ts';
 
+/** The ImageNet MobileNetV2 features: every data folder's model before idoltag shipped its own. */
 export const BASE_EMBEDDER_ID = 'mobilenetv2_pool';
 
 export interface EmbedderOptions {
   device?: 'auto' | 'cuda' | 'cpu';
   threads?: number;
+}
+
+/** The embedders of models/manifest.json: the ImageNet base, and the ones idoltag trained and ships. */
+export function manifestEmbedders(): ModelEntry[] {
+  return loadManifest().filter((m) => m.kind === 'embedder');
+}
+
+/** The embedder a new data folder starts on: the manifest's `default` one, else the ImageNet base. */
+export function defaultEmbedderId(): string {
+  return manifestEmbedders().find((m) => m.default)?.id ?? BASE_EMBEDDER_ID;
+}
+
+/** A manifest embedder's version id: its id and the start of its ONNX file's sha256. */
+export function manifestVersionId(entry: ModelEntry): string {
+  const sha = entry.files[0].sha256;
+  if (!sha) throw new Error(`models/manifest.json gives no sha256 for embedder "${entry.id}"`);
+  return `${entry.id}@${sha.slice(0, 8)}`;
+}
+
+/** The manifest entry a version id belongs to, when it is a manifest embedder's version. */
+export function manifestEntryOf(versionId: string): ModelEntry | undefined {
+  return manifestEmbedders().find((m) => versionId === manifestVersionId(m));
+}
+
+/**
+ * Short names `idoltag model activate` accepts besides version ids: `imagenet` for the ImageNet
+ * base, `default` for the shipped default, and each manifest embedder's id.
+ */
+export function resolveVersionName(name: string): string {
+  const id = name === 'imagenet' ? BASE_EMBEDDER_ID : name === 'default' ? defaultEmbedderId() : name;
+  const entry = manifestEmbedders().find((m) => m.id === id);
+  return entry ? manifestVersionId(entry) : name;
 }
 
 /**
@@ -36,7 +68,7 @@ export function readTrainedSpec(modelDir: string): EmbedderSpec {
 
 /**
  * Knows which embedder version serves, loads it once, and registers the ImageNet base model as
- * the first version on a fresh database.
+ * versions; a new data folder starts on the default one.
  */
 export class ModelRegistry {
   private loaded = new Map<string, Promise<Embedder>>();
@@ -64,23 +96,43 @@ export class ModelRegistry {
     return existsSync(moved) ? moved : row.path;
   }
 
-  async ensureBaseModel(): Promise<void> {
+  /**
+   * Registers every manifest embedder as a version (once), and on a new data folder activates the
+   * default one. A folder that already serves a model keeps it until `idoltag model activate`.
+   */
+  async ensureModels(): Promise<void> {
+    for (const entry of manifestEmbedders()) {
+      const id = manifestVersionId(entry);
+      if (this.store.models.get(id)) continue;
+      const spec = await manifestSpec(entry);
+      this.store.models.upsert({ id, path: `manifest:${entry.id}`, specJson: JSON.stringify(spec) });
+    }
     if (this.store.models.active()) return;
-    const file = await resolveModelFile(BASE_EMBEDDER_ID);
-    const entry = getModel(BASE_EMBEDDER_ID);
-    const spec: EmbedderSpec = {
-      input: entry.input as EmbedderSpec['input'],
-      output: entry.output as EmbedderSpec['output'],
-    };
-    const id = `${BASE_EMBEDDER_ID}@${await shortHash(file)}`;
-    this.store.models.upsert({ id, path: file, specJson: JSON.stringify(spec) });
+    const id = manifestVersionId(getModel(defaultEmbedderId()));
     this.store.models.activate(id);
-    this.logger.info({ model: id }, 'registered the base embedder');
+    this.logger.info({ model: id }, 'a new data folder: serving the default embedder');
+  }
+
+  /** The ONNX file of any version: manifest models through the model cache, trained ones under the data folder. */
+  async onnxFile(versionId: string): Promise<string> {
+    const entry = manifestEntryOf(versionId);
+    return entry ? resolveModelFile(entry.id) : this.modelFile(versionId);
+  }
+
+  /**
+   * The trainer checkpoint a backbone training can start from (`--init`): a trained version's, or a
+   * shipped embedder's; undefined for the ImageNet base, which the trainer rebuilds from its INT8 file.
+   */
+  async checkpointFile(versionId: string): Promise<string | undefined> {
+    const entry = manifestEntryOf(versionId);
+    if (entry) return entry.files.some((f) => f.name === 'checkpoint.pt') ? resolveModelFile(entry.id, 'checkpoint.pt') : undefined;
+    const file = path.join(path.dirname(this.modelFile(versionId)), 'checkpoint.pt');
+    return existsSync(file) ? file : undefined;
   }
 
   activeVersion(): string {
     const active = this.store.models.active();
-    if (!active) throw new Error('No embedder is active; run ensureBaseModel() first');
+    if (!active) throw new Error('No embedder is active; run ensureModels() first');
     return active.id;
   }
 
@@ -94,8 +146,8 @@ export class ModelRegistry {
       const row = this.store.models.get(versionId);
       if (!row) throw new Error(`Unknown model version ${versionId}`);
       pending = (async () => {
-        // The base model's file lives in the model cache and may need fetching again.
-        const file = versionId.startsWith(`${BASE_EMBEDDER_ID}@`) ? await resolveModelFile(BASE_EMBEDDER_ID) : this.modelFile(versionId);
+        // Manifest models are resolved (fetched, hash-checked) each time a process first loads them.
+        const file = await this.onnxFile(versionId);
         const spec = JSON.parse(row.spec_json) as EmbedderSpec;
         return OnnxEmbedder.load(file, spec, versionId, {
           device: this.options.device,
@@ -115,4 +167,13 @@ export class ModelRegistry {
     }
     this.loaded.clear();
   }
+}
+
+/** What a manifest embedder expects: the manifest's own fields, or the model.json shipped beside it. */
+async function manifestSpec(entry: ModelEntry): Promise<EmbedderSpec> {
+  if (entry.files.some((f) => f.name === 'model.json')) {
+    await resolveModelFile(entry.id, 'model.json');
+    return readTrainedSpec(path.dirname(await resolveModelFile(entry.id)));
+  }
+  return { input: entry.input as EmbedderSpec['input'], output: entry.output as EmbedderSpec['output'] };
 }

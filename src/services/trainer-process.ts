@@ -14,6 +14,38 @@ export function pythonExecutable(): string {
   return process.env.IDOLTAG_PYTHON ?? (existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3');
 }
 
+/** Backbone training is the one feature that needs Python with PyTorch; the rest of idoltag runs on Node alone. */
+export class TrainerUnavailableError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'TrainerUnavailableError';
+  }
+}
+
+export const TORCH_INSTALL_HINT =
+  'install it with "pip install torch torchvision onnx" (on Debian: "apt-get install python3-torch python3-torchvision python3-onnx"), or point IDOLTAG_PYTHON at a Python that has it';
+
+/** Checks, before a training starts, that the trainer's Python can import what it needs; says what is missing in one sentence. */
+export function checkTrainerPython(): Promise<void> {
+  const python = pythonExecutable();
+  return new Promise((resolve, reject) => {
+    const child = spawn(python, ['-c', 'import torch, torchvision, onnx'], {
+      env: { ...process.env, OMP_WAIT_POLICY: process.env.OMP_WAIT_POLICY ?? 'PASSIVE' },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr = (stderr + d).slice(-4000)));
+    const unavailable = (what: string) =>
+      new TrainerUnavailableError(`Face-model training needs Python 3 with PyTorch, but ${what}: ${TORCH_INSTALL_HINT}.`);
+    child.on('error', () => reject(unavailable(`the Python at ${python} could not be started`)));
+    child.on('close', (code) => {
+      if (code === 0) return resolve();
+      const missing = /No module named '?([\w.]+)'?/.exec(stderr)?.[1];
+      reject(unavailable(missing ? `${python} has no ${missing.split('.')[0]} module` : `${python} could not import torch`));
+    });
+  });
+}
+
 /**
  * Runs `python -m trainer <args>` as its own process and streams its events. Resolves with the
  * `done` event; rejects with the trainer's own error message.

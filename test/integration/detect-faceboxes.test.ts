@@ -1,21 +1,24 @@
 import assert from 'node:assert/strict';
-import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ort } from '../../src/core/onnx-runtime.ts';
 import { DEFAULT_DETECTOR, createDetector } from '../../src/core/detect/chain.ts';
-import { resolveFaceBoxesModel } from '../../src/core/detect/faceboxes-model.ts';
 import { priorCount } from '../../src/core/detect/faceboxes-priors.ts';
-import { FaceBoxesDetector, planPasses } from '../../src/core/detect/faceboxes.ts';
+import { FACEBOXES_MODEL_ID, FaceBoxesDetector, planPasses } from '../../src/core/detect/faceboxes.ts';
 import sharp from 'sharp';
 import { decodeRgb } from '../../src/core/detect/image.ts';
 import { iou } from '../../src/core/detect/nms.ts';
-import { ModelUnavailableError, resolveModelFile, sha256File } from '../../src/core/models/cache.ts';
-import { DATA, tempDir } from '../helpers/paths.ts';
-import { mirroredModel, skipUnless, torch } from '../helpers/prerequisites.ts';
+import { resolveModelFile, sha256File } from '../../src/core/models/cache.ts';
+import { getModel } from '../../src/core/models/manifest.ts';
+import { pythonExecutable } from '../../src/services/trainer-process.ts';
+import { DATA, ROOT, tempDir } from '../helpers/paths.ts';
+import { mirroredModel, sharedData, skipUnless, torch } from '../helpers/prerequisites.ts';
 
 const MIRROR = path.join(DATA, 'models');
-const needsTorch = skipUnless('FaceBoxes export and detection', torch(), mirroredModel('animefaceboxes_pytorch'));
+const python = pythonExecutable();
+const needsExport = skipUnless('FaceBoxes re-export', torch(), mirroredModel('animefaceboxes_pytorch'));
 const saved = { ...process.env };
 const made: string[] = [];
 function scratch(prefix: string): string {
@@ -23,9 +26,7 @@ function scratch(prefix: string): string {
   made.push(dir);
   return dir;
 }
-// One cache for the whole file: the export runs once and the detection tests reuse it.
 const cache = scratch('idoltag-fb-cache-');
-let exported: string | undefined;
 after(() => {
   for (const dir of made) rmSync(dir, { recursive: true, force: true });
 });
@@ -35,24 +36,33 @@ function useEnv(env: Record<string, string>): void {
 }
 
 describe('FaceBoxes ONNX model', () => {
-  before(() => useEnv({}));
+  before(() => useEnv({ IDOLTAG_PYTHON: '/nonexistent/python' }));
   after(() => {
     process.env = { ...saved };
   });
 
-  it('exports the ONNX graph with torch and caches it with its hash, then reuses it', { skip: needsTorch }, async () => {
-    const file = await resolveFaceBoxesModel();
-    assert.ok(file.startsWith(cache));
-    assert.equal(readFileSync(`${file}.sha256`, 'utf8').trim(), await sha256File(file));
-    const mtime = statSync(file).mtimeMs;
-    useEnv({ IDOLTAG_PYTHON: '/nonexistent/python' });
-    assert.equal(await resolveFaceBoxesModel(), file);
-    assert.equal(statSync(file).mtimeMs, mtime);
-    exported = file;
+  it('is shipped in models/ and read in place, without python or a model cache', async () => {
+    const file = await resolveModelFile(FACEBOXES_MODEL_ID);
+    assert.equal(path.relative(ROOT, file), path.join('models', 'animefaceboxes_onnx', 'faceboxes.onnx'));
+    assert.equal(await sha256File(file), getModel(FACEBOXES_MODEL_ID).files[0].sha256);
+    assert.deepEqual(readdirSync(cache), []);
+    for (const notice of ['LICENSE', 'NOTICE']) assert.ok(existsSync(path.join(path.dirname(file), notice)), notice);
   });
 
-  it('gives as many outputs as TypeScript makes priors, for odd sizes too', { skip: needsTorch }, async () => {
-    const session = await ort.InferenceSession.create(exported!, { executionProviders: ['cpu'], intraOpNumThreads: 1 });
+  it('is our export of the AnimeFaceBoxes weights, byte for byte', { skip: needsExport }, async () => {
+    const out = path.join(scratch('idoltag-fb-export-'), 'faceboxes.onnx');
+    const weights = path.join(MIRROR, 'animefaceboxes_pytorch', 'FaceBoxes_epoch_90.pth');
+    const run = spawnSync(python, ['-m', 'trainer.faceboxes.export', '--weights', weights, '--out', out], {
+      cwd: ROOT,
+      env: { ...saved, OMP_WAIT_POLICY: 'PASSIVE', PYTHONDONTWRITEBYTECODE: '1' },
+      encoding: 'utf8',
+    });
+    assert.equal(run.status, 0, run.stderr);
+    assert.equal(await sha256File(out), getModel(FACEBOXES_MODEL_ID).files[0].sha256);
+  });
+
+  it('gives as many outputs as TypeScript makes priors, for odd sizes too', async () => {
+    const session = await ort.InferenceSession.create(await resolveModelFile(FACEBOXES_MODEL_ID), { executionProviders: ['cpu'], intraOpNumThreads: 1 });
     for (const [w, h] of [
       [300, 200],
       [333, 97],
@@ -61,47 +71,11 @@ describe('FaceBoxes ONNX model', () => {
       assert.deepEqual(out.loc.dims, [1, priorCount(w, h), 4]);
       assert.deepEqual(out.conf.dims, [1, priorCount(w, h), 2]);
     }
-  });
-
-  it('takes a pre-exported file from the mirror without python', { skip: needsTorch }, async () => {
-    const mirror = scratch('idoltag-fb-mirror-');
-    mkdirSync(path.join(mirror, 'animefaceboxes_onnx'));
-    copyFileSync(exported!, path.join(mirror, 'animefaceboxes_onnx', 'faceboxes.onnx'));
-    const otherCache = scratch('idoltag-fb-cache2-');
-    useEnv({ IDOLTAG_MODEL_MIRROR: mirror, IDOLTAG_MODEL_CACHE: otherCache, IDOLTAG_PYTHON: '/nonexistent/python' });
-    const file = await resolveFaceBoxesModel();
-    assert.ok(file.startsWith(otherCache));
-    assert.equal(await sha256File(file), await sha256File(exported!));
-    // the same through the generic model cache, which goes via the deriver
-    useEnv({ IDOLTAG_MODEL_MIRROR: mirror, IDOLTAG_MODEL_CACHE: scratch('idoltag-fb-cache4-'), IDOLTAG_PYTHON: '/nonexistent/python' });
-    await assert.rejects(resolveModelFile('animefaceboxes_onnx'), /animefaceboxes_pytorch|FaceBoxes_epoch_90/);
-    mkdirSync(path.join(mirror, 'animefaceboxes_pytorch'));
-    copyFileSync(path.join(MIRROR, 'animefaceboxes_pytorch', 'FaceBoxes_epoch_90.pth'), path.join(mirror, 'animefaceboxes_pytorch', 'FaceBoxes_epoch_90.pth'));
-    assert.equal(await sha256File(await resolveModelFile('animefaceboxes_onnx')), await sha256File(exported!));
-    useEnv({});
-  });
-
-  it('says how to get the file when python has no torch', async () => {
-    const bin = scratch('idoltag-fake-python-');
-    const fake = path.join(bin, 'python3');
-    writeFileSync(fake, "#!/bin/sh\necho \"ModuleNotFoundError: No module named 'torch'\" >&2\nexit 1\n");
-    chmodSync(fake, 0o755);
-    const emptyCache = scratch('idoltag-fb-cache3-');
-    useEnv({ IDOLTAG_MODEL_CACHE: emptyCache, IDOLTAG_PYTHON: fake });
-    await assert.rejects(resolveFaceBoxesModel(), (err: Error) => {
-      assert.ok(err instanceof ModelUnavailableError);
-      assert.match(err.message, /no torch/);
-      assert.match(err.message, /install PyTorch/);
-      assert.ok(err.message.includes(path.join(emptyCache, 'animefaceboxes_onnx', 'faceboxes.onnx')));
-      assert.match(err.message, /animefaceboxes_onnx[/\\]faceboxes\.onnx/);
-      return true;
-    });
-    assert.ok(!existsSync(path.join(emptyCache, 'animefaceboxes_onnx', 'faceboxes.onnx')));
-    useEnv({});
+    await session.release();
   });
 });
 
-describe('FaceBoxes on real images', { skip: needsTorch }, () => {
+describe('FaceBoxes on real images', { skip: skipUnless('FaceBoxes on real images', sharedData('multiface', 'images.csv'), sharedData('screenshots_syncopika', 'boxes.csv')) }, () => {
   before(() => useEnv({}));
   after(() => {
     process.env = { ...saved };

@@ -2,7 +2,6 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import '../../src/core/embed/derive-pooled.ts';
 import { resizeRgbLinear } from '../../src/core/crop.ts';
 import { decodeImage } from '../../src/core/decode.ts';
 import { OnnxEmbedder, type EmbedderSpec } from '../../src/core/embed/onnx-embedder.ts';

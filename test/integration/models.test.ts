@@ -3,7 +3,6 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { ort } from '../../src/core/onnx-runtime.ts';
-import '../../src/core/embed/derive-pooled.ts';
 import { ModelUnavailableError, resolveModelFile, sha256File } from '../../src/core/models/cache.ts';
 import { DATA, tempDir } from '../helpers/paths.ts';
 

@@ -18,6 +18,7 @@ import { jsonLines } from '../helpers/cli.ts';
 import { DATA, tempDir } from '../helpers/paths.ts';
 import { mirroredModel, sharedData, skipUnless } from '../helpers/prerequisites.ts';
 import { assertConsistent, counts, openDb, sleep, startCli, waitFor, type CliProcess } from './helpers.ts';
+import { resolveVersionName } from '../../src/services/model-registry.ts';
 
 const NEWGAME = path.join(DATA, 'newgame8', 'labels.csv');
 const NAGADOMI = path.join(DATA, 'nagadomi10', 'labels.csv');
@@ -187,11 +188,13 @@ describe('crash safety', { skip, timeout: 8 * 60_000 }, () => {
     const trained = await run(['--data', data, 'train', 'backbone', '--force', '--epochs', '1', '--max-steps', '1', '--device', 'cpu']);
     assert.equal(trained.code, 0, trained.stderr);
     const db0 = openDb(data);
-    const versions = db0.prepare('SELECT id, active FROM model_versions').all() as Array<{ id: string; active: number }>;
+    const versions = db0.prepare('SELECT id, path, active FROM model_versions').all() as Array<{ id: string; path: string; active: number }>;
     db0.close();
-    assert.equal(versions.length, 2);
+    assert.equal(versions.length, 3, 'the two shipped embedders and the trained one');
     const serving = versions.find((v) => v.active)!.id;
-    const target = versions.find((v) => !v.active)!.id;
+    const trainedVersion = versions.find((v) => !v.path.startsWith('manifest:'))!.id;
+    // Swap between the trained model and the shipped default, whichever of them does not serve.
+    const target = serving === trainedVersion ? resolveVersionName('default') : trainedVersion;
     // Faces taught after the training lack embeddings under the other version: the swap re-embeds them.
     assert.equal((await run(['--data', data, 'import', path.join(DATA, 'keima3', 'labels.csv'), '--crops'])).code, 0);
 

@@ -2,8 +2,8 @@ import os from 'node:os';
 import { ort } from '../onnx-runtime.ts';
 import type { DetectedFace, FaceDetector, RgbImage } from '../types.ts';
 import { finishFaces, scaleBox } from './boxes.ts';
+import { resolveModelFile } from '../models/cache.ts';
 import { decodeBoxes, generatePriors, type RawBox } from './faceboxes-priors.ts';
-import { resolveFaceBoxesModel } from './faceboxes-model.ts';
 import { resizeRgbLanczos } from './image.ts';
 import { intersection, votingNms } from './nms.ts';
 
@@ -151,12 +151,15 @@ function needsFinePass(heads: RawBox[], weak: RawBox[], image: RgbImage, belowHe
   return [...heads, ...weak].some((b) => side(b) < limit && !partOfBigger(b));
 }
 
+/** Shipped in models/animefaceboxes_onnx: our ONNX export of the AnimeFaceBoxes weights. */
+export const FACEBOXES_MODEL_ID = 'animefaceboxes_onnx';
+
 const sessions = new Map<number, Promise<ort.InferenceSession>>();
 
 function session(threads: number): Promise<ort.InferenceSession> {
   let s = sessions.get(threads);
   if (!s) {
-    s = resolveFaceBoxesModel().then((file) =>
+    s = resolveModelFile(FACEBOXES_MODEL_ID).then((file) =>
       ort.InferenceSession.create(file, {
         executionProviders: ['cpu'],
         intraOpNumThreads: threads,

@@ -1,6 +1,5 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { getModel } from '../models/manifest.ts';
-import { registerDeriver } from '../models/cache.ts';
 import { appendToGraph, encodeFloatOutput, encodeNode } from './onnx-proto.ts';
 
 /**
@@ -21,5 +20,3 @@ export async function exposePooledFeatures(sourcePaths: string[], outPath: strin
   const output = encodeFloatOutput(target.name, 'batch_size', target.dim);
   await writeFile(outPath, appendToGraph(model, [node], [output]));
 }
-
-registerDeriver('expose-pooled-features', exposePooledFeatures);

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
-import { createReadStream, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { createReadStream, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { copyFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { makerFor } from './makers.ts';
 import { PROJECT_ROOT, getModel, type ModelEntry, type ModelFile } from './manifest.ts';
 
 export class ModelUnavailableError extends Error {
@@ -26,6 +27,108 @@ export async function sha256File(file: string): Promise<string> {
   return hash.digest('hex');
 }
 
+function pickFile(model: ModelEntry, fileName?: string): ModelFile {
+  const file = fileName ? model.files.find((f) => f.name === fileName) : model.files[0];
+  if (!file) throw new Error(`Model "${model.id}" has no file ${fileName}`);
+  return file;
+}
+
+/**
+ * The one way to get a model file by name. Shipped files are read in place from the repository;
+ * every other file comes from the cache, else the mirror (IDOLTAG_MODEL_MIRROR), else its upstream
+ * URL (not with IDOLTAG_OFFLINE), else its maker when the model is derived. Hashes are checked on
+ * every fetch and whenever a cached or shipped copy is reused.
+ */
+export async function resolveModelFile(modelId: string, fileName?: string): Promise<string> {
+  const model = getModel(modelId);
+  const file = pickFile(model, fileName);
+  if (model.shipped) return shippedFile(model, file);
+
+  const target = path.join(modelCacheDir(), model.id, file.name);
+  if (await cachedCopyIsGood(target, file)) return target;
+  mkdirSync(path.dirname(target), { recursive: true });
+  const partial = `${target}.partial-${process.pid}`;
+  const failures: string[] = [];
+  for (const [where, getIt] of sourcesOf(model, file)) {
+    try {
+      await getIt(partial);
+      const hash = await sha256File(partial);
+      if (file.sha256 && hash !== file.sha256) {
+        failures.push(`${where}: sha256 ${hash} does not match ${file.sha256}`);
+        continue;
+      }
+      renameSync(partial, target);
+      writeFileSync(`${target}.sha256`, `${hash}\n`);
+      return target;
+    } catch (err) {
+      if (err instanceof ModelUnavailableError && where.startsWith('made from')) throw err;
+      failures.push(`${where}: ${(err as Error).message}`);
+    } finally {
+      rmSync(partial, { force: true });
+    }
+  }
+  throw new ModelUnavailableError(
+    `Could not get ${describeSources(model, file)}. Tried: ${failures.join(' | ') || 'nothing'}. ` +
+      'Set IDOLTAG_MODEL_MIRROR to a folder holding the mirrored models, or allow the download.',
+  );
+}
+
+type Source = [where: string, getIt: (dest: string) => Promise<void>];
+
+function sourcesOf(model: ModelEntry, file: ModelFile): Source[] {
+  const sources: Source[] = [];
+  const mirror = modelMirrorDir();
+  const mirrored = mirror ? path.join(mirror, model.mirrorDir ?? model.id, file.name) : undefined;
+  // A derived model is only looked for in the mirror when the mirror has a folder for it.
+  if (mirrored && (!model.derivedFrom || existsSync(mirrored))) sources.push([mirrored, (dest) => copyFile(mirrored, dest)]);
+  // IDOLTAG_OFFLINE=1 never reaches upstream (tests, air-gapped installs).
+  if (file.url && !process.env.IDOLTAG_OFFLINE) sources.push([file.url, (dest) => download(file.url!, dest)]);
+  if (model.derivedFrom) {
+    const from = getModel(model.derivedFrom);
+    sources.push([
+      `made from ${from.id}`,
+      async (dest) => {
+        const sourcePaths = [];
+        for (const f of from.files) sourcePaths.push(await resolveModelFile(from.id, f.name));
+        await (await makerFor(model.id))(sourcePaths, dest);
+      },
+    ]);
+  }
+  return sources;
+}
+
+/** A cached copy is good when it matches the manifest's hash, or (derived files) its own record. */
+async function cachedCopyIsGood(target: string, file: ModelFile): Promise<boolean> {
+  if (!existsSync(target)) return false;
+  const hash = await sha256File(target);
+  if (file.sha256) return hash === file.sha256;
+  const record = `${target}.sha256`;
+  return existsSync(record) && readFileSync(record, 'utf8').trim() === hash;
+}
+
+// Shipped files are hashed once per process (and again if they change on disk).
+const verifiedShipped = new Map<string, string>();
+
+async function shippedFile(model: ModelEntry, file: ModelFile): Promise<string> {
+  const relative = path.posix.join(model.shipped!, file.name);
+  const full = path.join(PROJECT_ROOT, relative);
+  if (!existsSync(full)) {
+    throw new ModelUnavailableError(`The model file ${relative} is missing from this copy of idoltag; restore it with: git checkout -- ${relative}`);
+  }
+  const { size, mtimeMs } = statSync(full);
+  const stamp = `${size}:${mtimeMs}`;
+  if (verifiedShipped.get(full) === stamp) return full;
+  const hash = await sha256File(full);
+  if (file.sha256 && hash !== file.sha256) {
+    throw new ModelUnavailableError(
+      `The model file ${relative} is damaged (sha256 ${hash.slice(0, 12)}…, models/manifest.json expects ${file.sha256.slice(0, 12)}…), ` +
+        `so idoltag will not use it; restore it with: git checkout -- ${relative}`,
+    );
+  }
+  verifiedShipped.set(full, stamp);
+  return full;
+}
+
 function describeSources(model: ModelEntry, file: ModelFile): string {
   const mirror = modelMirrorDir();
   return [
@@ -43,95 +146,6 @@ async function download(url: string, dest: string): Promise<void> {
   const res = await fetch(url, { redirect: 'follow', signal: AbortSignal.timeout(120_000) });
   if (!res.ok || !res.body) throw new Error(`HTTP ${res.status}`);
   await writeFile(dest, Buffer.from(await res.arrayBuffer()));
-}
-
-/**
- * Returns the cached path of one file of a fetched (non-derived) model, fetching it from the mirror
- * or upstream on first use. The hash is checked on every fetch and whenever the cache is reused.
- */
-export async function resolveModelFile(modelId: string, fileName?: string): Promise<string> {
-  const model = getModel(modelId);
-  if (model.derive) return resolveDerived(modelId);
-  const file = fileName ? model.files.find((f) => f.name === fileName) : model.files[0];
-  if (!file) throw new Error(`Model "${modelId}" has no file ${fileName}`);
-  const dir = path.join(modelCacheDir(), model.id);
-  const target = path.join(dir, file.name);
-  if (existsSync(target) && (!file.sha256 || (await verified(target, file.sha256)))) return target;
-
-  mkdirSync(dir, { recursive: true });
-  const partial = `${target}.partial-${process.pid}`;
-  const failures: string[] = [];
-  const mirror = modelMirrorDir();
-  const sources: Array<[string, () => Promise<void>]> = [];
-  if (mirror) {
-    const mirrored = path.join(mirror, model.mirrorDir ?? model.id, file.name);
-    sources.push([mirrored, () => copyFile(mirrored, partial)]);
-  }
-  // IDOLTAG_OFFLINE=1 never reaches upstream (tests, air-gapped installs): the mirror or nothing.
-  if (file.url && !process.env.IDOLTAG_OFFLINE) sources.push([file.url, () => download(file.url!, partial)]);
-  for (const [where, fetchIt] of sources) {
-    try {
-      await fetchIt();
-      const hash = await sha256File(partial);
-      if (file.sha256 && hash !== file.sha256) {
-        failures.push(`${where}: sha256 ${hash} does not match ${file.sha256}`);
-        continue;
-      }
-      renameSync(partial, target);
-      writeFileSync(`${target}.sha256`, `${hash}\n`);
-      return target;
-    } catch (err) {
-      failures.push(`${where}: ${(err as Error).message}`);
-    } finally {
-      rmSync(partial, { force: true });
-    }
-  }
-  throw new ModelUnavailableError(
-    `Could not get ${describeSources(model, file)}. Tried: ${failures.join(' | ') || 'nothing'}. ` +
-      'Set IDOLTAG_MODEL_MIRROR to a folder holding the mirrored models, or allow the download.',
-  );
-}
-
-async function verified(file: string, expected: string): Promise<boolean> {
-  return (await sha256File(file)) === expected;
-}
-
-export type Deriver = (sourcePaths: string[], outPath: string) => Promise<void>;
-const derivers = new Map<string, Deriver>();
-
-/** Core modules register how to build their derived model files (e.g. an ONNX graph edit). */
-export function registerDeriver(name: string, deriver: Deriver): void {
-  derivers.set(name, deriver);
-}
-
-/**
- * A derived model is rebuilt from its source by the project's own code, then cached with its own
- * hash; a cached file whose hash no longer matches its record is rebuilt.
- */
-export async function resolveDerived(modelId: string): Promise<string> {
-  const model = getModel(modelId);
-  if (!model.derive || !model.derivedFrom) throw new Error(`Model "${modelId}" is not derived`);
-  const deriver = derivers.get(model.derive);
-  if (!deriver) throw new Error(`No deriver "${model.derive}" registered for model "${modelId}"`);
-  const dir = path.join(modelCacheDir(), model.id);
-  const target = path.join(dir, model.files[0].name);
-  const record = `${target}.sha256`;
-  if (existsSync(target) && existsSync(record)) {
-    if ((await sha256File(target)) === readFileSync(record, 'utf8').trim()) return target;
-  }
-  const source = getModel(model.derivedFrom);
-  const sourcePaths = await Promise.all(source.files.map((f) => resolveModelFile(source.id, f.name)));
-  mkdirSync(dir, { recursive: true });
-  const partial = `${target}.partial-${process.pid}`;
-  try {
-    await deriver(sourcePaths, partial);
-    const hash = await sha256File(partial);
-    renameSync(partial, target);
-    writeFileSync(record, `${hash}\n`);
-    return target;
-  } finally {
-    rmSync(partial, { force: true });
-  }
 }
 
 /** Short content hash of a resolved model file, used in model version ids. */

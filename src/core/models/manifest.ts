@@ -15,6 +15,13 @@ const modelSchema = z.object({
   kind: z.enum(['detector', 'detector-source', 'embedder', 'embedder-source']),
   licence: z.string(),
   mirrorDir: z.string().optional(),
+  /** Shipped in the repository: the folder (relative to the project root) holding its files. */
+  shipped: z.string().optional(),
+  /** How a shipped file was made, for the record (it is never rebuilt at run time). */
+  madeBy: z.string().optional(),
+  /** The embedder a new data folder starts on (at most one). */
+  default: z.boolean().optional(),
+  /** Built at run time by the maker of src/core/models/makers.ts from this source model. */
   derivedFrom: z.string().optional(),
   derive: z.string().optional(),
   files: z.array(fileSchema).min(1),

@@ -11,6 +11,7 @@ import type { EvaluationOptions, EvaluationReport } from './types.ts';
 export { formatReport } from './report.ts';
 export type { EvaluationOptions, EvaluationReport, Protocol } from './types.ts';
 export { loadEvalItems } from './dataset.ts';
+export { EmbeddingCache } from './embed.ts';
 
 const EVAL_GUILD = 'eval';
 
@@ -28,7 +29,7 @@ export async function runEvaluation(services: ServiceBlocks, options: Evaluation
   const items = loadEvalItems(options.sources, { aliases: options.aliases });
   if (items.length === 0) throw new Error(`No labelled images found in ${options.sources.join(', ')}`);
   const unknownItems = options.unknownSources?.length ? loadEvalItems(options.unknownSources, { aliases: options.aliases }) : [];
-  const cache = new EmbeddingCache(services, options.crops ?? false);
+  const cache = options.cache ?? new EmbeddingCache(services, options.crops ?? false);
   const skipped: Array<{ path: string; error: string }> = [];
   const total = items.length + unknownItems.length;
   let done = 0;
@@ -69,9 +70,9 @@ export async function runEvaluation(services: ServiceBlocks, options: Evaluation
   };
 
   if (options.protocol === 'closed') {
-    Object.assign(report, await closedProtocol(samples, { seed, testFraction, unknown }));
+    Object.assign(report, await closedProtocol(samples, { seed, testFraction, unknown, head: options.head }));
   } else if (options.protocol === 'fewshot') {
-    Object.assign(report, await fewShotProtocol(samples, { shots, seeds, seed, unknown }));
+    Object.assign(report, await fewShotProtocol(samples, { shots, seeds, seed, unknown, head: options.head }));
   } else {
     let plan = planDlc(samples, { newLabels: options.newLabels, seed, testFraction });
     let backbone = `${embedder} (not retrained: head-only DLC)`;
@@ -87,7 +88,7 @@ export async function runEvaluation(services: ServiceBlocks, options: Evaluation
         backbone = `${embedder} (${trained.note}; head-only DLC)`;
       }
     }
-    Object.assign(report, await dlcProtocol(plan, { shots, seeds, seed, backbone }));
+    Object.assign(report, await dlcProtocol(plan, { shots, seeds, seed, backbone, head: options.head }));
     report.embedder = embedder;
   }
   report.timings = { embedMs, evaluateMs: performance.now() - evalStarted, totalMs: performance.now() - started };

@@ -1,7 +1,7 @@
 import { confusionMatrix, meanAndStd, openSetMetrics, auroc, type Confusion, type OpenSetMetrics } from '../../core/eval/metrics.ts';
 import { seededRandom, seedFrom } from '../../core/eval/random.ts';
 import { chooseLabels, fewShotSplit, groupedStratifiedSplit } from '../../core/eval/split.ts';
-import { centroidSimilarity, predict, trainHead, type HeadModel } from '../../core/head/softmax-head.ts';
+import { centroidSimilarity, predict, trainHead, type HeadModel, type HeadTrainingOptions } from '../../core/head/softmax-head.ts';
 import type { EvalItem } from './dataset.ts';
 
 /**
@@ -53,9 +53,9 @@ function importOrder(samples: Sample[]): Sample[] {
   return samples.map((s, i) => ({ s, i })).sort((a, b) => first.get(a.s.item.label)! - first.get(b.s.item.label)! || a.i - b.i).map((x) => x.s);
 }
 
-export async function fitHead(samples: Sample[]): Promise<HeadModel> {
+export async function fitHead(samples: Sample[], head?: HeadTrainingOptions): Promise<HeadModel> {
   const ordered = importOrder(samples);
-  return trainHead(ordered.map((s) => s.vector), ordered.map((s) => s.item.label));
+  return trainHead(ordered.map((s) => s.vector), ordered.map((s) => s.item.label), head);
 }
 
 export function query(head: HeadModel, samples: Sample[]): Outcome[] {
@@ -152,11 +152,11 @@ export interface ClosedReport {
 const HELD_OUT_SHARE = 0.25;
 
 export async function closedProtocol(
-  samples: Sample[], options: { seed: number; testFraction: number; unknown?: Sample[] },
+  samples: Sample[], options: { seed: number; testFraction: number; unknown?: Sample[]; head?: HeadTrainingOptions },
 ): Promise<{ closed: ClosedReport; openSet?: OpenSetReport }> {
   const { train, test, method } = trainTestSplit(samples, options.seed, options.testFraction);
   const taught = new Set(train.map((s) => s.item.label));
-  const head = await fitHead(train);
+  const head = await fitHead(train, options.head);
   const outcomes = query(head, test.filter((s) => taught.has(s.item.label)));
   const closed: ClosedReport = {
     split: method,
@@ -173,7 +173,7 @@ export async function closedProtocol(
   if (taught.size < 3) return { closed };
   // No never-taught faces given: hold some characters out of a second head.
   const held = new Set(chooseLabels([...taught], Math.max(1, Math.round(HELD_OUT_SHARE * taught.size)), seededRandom(seedFrom('held-out', options.seed))));
-  const head2 = await fitHead(train.filter((s) => !held.has(s.item.label)));
+  const head2 = await fitHead(train.filter((s) => !held.has(s.item.label)), options.head);
   const known = query(head2, test.filter((s) => taught.has(s.item.label) && !held.has(s.item.label)));
   const unknown = query(head2, samples.filter((s) => held.has(s.item.label)));
   return { closed, openSet: openSet(known, unknown, `held out of a second head: ${[...held].join(', ')}`) };
@@ -202,7 +202,7 @@ export interface FewShotReport {
 }
 
 export async function fewShotProtocol(
-  samples: Sample[], options: { shots: number; seeds: number; seed: number; unknown?: Sample[] },
+  samples: Sample[], options: { shots: number; seeds: number; seed: number; unknown?: Sample[]; head?: HeadTrainingOptions },
 ): Promise<{ fewShot: FewShotReport; openSet?: OpenSetReport }> {
   const items = samples.map((s) => s.item);
   const runs: Accuracy[] = [];
@@ -216,7 +216,7 @@ export async function fewShotProtocol(
   for (let r = 0; r < options.seeds; r++) {
     const split = fewShotSplit(items, options.shots, seededRandom(seedFrom('fewshot', options.seed, r)));
     skipped = split.skipped;
-    const head = await fitHead(split.support.map((i) => samples[i]));
+    const head = await fitHead(split.support.map((i) => samples[i]), options.head);
     const outcomes = query(head, split.query.map((i) => samples[i]));
     runs.push(accuracy(outcomes));
     support = split.support.length;
@@ -231,7 +231,7 @@ export async function fewShotProtocol(
       const held = new Set(chooseLabels(labels, Math.max(1, Math.round(HELD_OUT_SHARE * labels.length)), random));
       const kept = samples.filter((s) => !held.has(s.item.label));
       const openSplit = fewShotSplit(kept.map((s) => s.item), options.shots, random);
-      const openHead = await fitHead(openSplit.support.map((i) => kept[i]));
+      const openHead = await fitHead(openSplit.support.map((i) => kept[i]), options.head);
       known.push(...query(openHead, openSplit.query.map((i) => kept[i])));
       unknown.push(...query(openHead, samples.filter((s) => held.has(s.item.label))));
       unknownSource = `${held.size} of ${labels.length} characters held out in each run (pooled over runs)`;
@@ -299,9 +299,9 @@ export interface DlcReport {
 }
 
 export async function dlcProtocol(
-  plan: DlcPlan, options: { shots: number; seeds: number; seed: number; backbone: string },
+  plan: DlcPlan, options: { shots: number; seeds: number; seed: number; backbone: string; head?: HeadTrainingOptions },
 ): Promise<{ dlc: DlcReport; openSet?: OpenSetReport }> {
-  const head0 = await fitHead(plan.oldTrain);
+  const head0 = await fitHead(plan.oldTrain, options.head);
   const before = query(head0, plan.oldTest);
   const open = plan.newSamples.length
     ? openSet(before, query(head0, plan.newSamples), `the ${plan.newLabels.length} new characters' faces, before they were taught`)
@@ -313,7 +313,7 @@ export async function dlcProtocol(
   for (let r = 0; r < options.seeds; r++) {
     const split = fewShotSplit(plan.newSamples.map((s) => s.item), options.shots, seededRandom(seedFrom('dlc', options.seed, r)));
     skipped = split.skipped;
-    const head = await fitHead([...plan.oldTrain, ...split.support.map((i) => plan.newSamples[i])]);
+    const head = await fitHead([...plan.oldTrain, ...split.support.map((i) => plan.newSamples[i])], options.head);
     oldRuns.push(accuracy(query(head, plan.oldTest)));
     const newOutcomes = query(head, split.query.map((i) => plan.newSamples[i]));
     newRuns.push(accuracy(newOutcomes));

@@ -1,3 +1,5 @@
+import type { HeadTrainingOptions } from '../../core/head/softmax-head.ts';
+import type { EmbeddingCache } from './embed.ts';
 import type { ClosedReport, DlcReport, FewShotReport, OpenSetReport } from './protocols.ts';
 
 export type Protocol = 'closed' | 'fewshot' | 'dlc';
@@ -19,8 +21,12 @@ export interface EvaluationOptions {
   unknownSources?: string[];
   /** DLC: the characters that arrive later (default: a seeded quarter of them). */
   newLabels?: string[];
-  /** DLC: train the backbone on the old characters first (needs src/services/backbone-training.ts). */
+  /** DLC: train the backbone on the old characters first (src/services/backbone-training.ts). */
   trainBackbone?: boolean;
+  /** Head and gate settings other than the bot's defaults (measurements only). */
+  head?: HeadTrainingOptions;
+  /** Embeddings kept from an earlier run on the same files (several gates, one embedding pass). */
+  cache?: EmbeddingCache;
   onProgress?: (done: number, total: number) => void;
   log?: (line: string) => void;
 }
