@@ -26,7 +26,10 @@ module.exports = {
       name: 'core-without-sqlite-or-discord',
       severity: 'error',
       from: { path: '^src/core/' },
-      to: { dependencyTypes: ['npm'], path: '(^|/)node_modules/(better-sqlite3|discord\\.js|@discordjs|pino|commander)/' },
+      to: {
+        dependencyTypes: ['npm'],
+        path: '(^|/)node_modules/(better-sqlite3|discord\\.js|@discordjs|pino|commander)/',
+      },
     },
     {
       name: 'sqlite-only-in-store',
@@ -45,7 +48,8 @@ module.exports = {
     {
       name: 'store-uses-core-types-only',
       severity: 'error',
-      comment: 'Repositories store plain data: from src/core they need its types, not models, detectors or the manifest.',
+      comment:
+        'Repositories store plain data: from src/core they need its types, not models, detectors or the manifest.',
       from: { path: '^src/store/' },
       to: { path: '^src/core/', pathNot: '^src/core/types\\.ts$' },
     },

@@ -38,7 +38,9 @@ function cli(...cliArgs: string[]): string {
 
 function closedSetTop1(): { top1: number; bestCandidate: number; images: number } {
   const lines = cli('tag', path.join(shared, 'nagadomi10', 'labels.csv'), '--split', 'test', '--crops', '--json')
-    .trim().split('\n').map((l) => JSON.parse(l));
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
   let named = 0;
   let best = 0;
   for (const line of lines) {
@@ -71,7 +73,7 @@ const result = {
   protocol:
     'Imported nagadomi10 train split + newgame8 + keima3 (crops; lijima_yun merged into iijima_yun, takimoto_hifumi merged). ' +
     'closed = nagadomi10 test split tagged (unknown counts as wrong; bestCandidate ignores the unknown gate). ' +
-    'heldOut = the training run\'s own split: ~20% of characters held out of its selection phase (which picks the epoch count); the served model is then retrained on every label, so unseen-character figures are measured on the selection model. ' +
+    "heldOut = the training run's own split: ~20% of characters held out of its selection phase (which picks the epoch count); the served model is then retrained on every label, so unseen-character figures are measured on the selection model. " +
     'unseenFiveShotTop1 = head fit on 5 faces per held-out character only, the rest queried; unseenFiveShotAmongKnownTop1 = the same 5 shots taught into a head that also knows every trained character (the DLC case).',
   verdict: verdictLine,
   trainSeconds,
@@ -79,7 +81,9 @@ const result = {
   closedAfter: after,
   heldOut,
   fiveShotGain: heldOut ? heldOut.candidate.unseenFiveShotTop1 - heldOut.current.unseenFiveShotTop1 : undefined,
-  fiveShotAmongKnownGain: heldOut ? heldOut.candidate.unseenFiveShotAmongKnownTop1 - heldOut.current.unseenFiveShotAmongKnownTop1 : undefined,
+  fiveShotAmongKnownGain: heldOut
+    ? heldOut.candidate.unseenFiveShotAmongKnownTop1 - heldOut.current.unseenFiveShotAmongKnownTop1
+    : undefined,
   totalSeconds: (Date.now() - started) / 1000,
 };
 mkdirSync(path.join(root, 'bench', 'results'), { recursive: true });

@@ -64,11 +64,23 @@ interface Candidate {
   make: () => FaceDetector;
 }
 
-const fb = (s: ConstructorParameters<typeof FaceBoxesDetector>[0] = {}) => () => new ChainDetector([new FaceBoxesDetector(s)]);
-const chain = (name: string, o: DetectorOptions = {}) => () => createDetector(name, o);
+const fb =
+  (s: ConstructorParameters<typeof FaceBoxesDetector>[0] = {}) =>
+  () =>
+    new ChainDetector([new FaceBoxesDetector(s)]);
+const chain =
+  (name: string, o: DetectorOptions = {}) =>
+  () =>
+    createDetector(name, o);
 
-const lbp = (s: ConstructorParameters<typeof LbpDetector>[0] = {}) => () => new ChainDetector([new LbpDetector(s)]);
-const faceapi = (s: ConstructorParameters<typeof FaceApiDetector>[0] = {}) => () => new ChainDetector([new FaceApiDetector(s)]);
+const lbp =
+  (s: ConstructorParameters<typeof LbpDetector>[0] = {}) =>
+  () =>
+    new ChainDetector([new LbpDetector(s)]);
+const faceapi =
+  (s: ConstructorParameters<typeof FaceApiDetector>[0] = {}) =>
+  () =>
+    new ChainDetector([new FaceApiDetector(s)]);
 
 const CANDIDATES: Candidate[] = [
   { name: 'lbp-default', make: lbp() },
@@ -146,7 +158,14 @@ async function main(): Promise<void> {
     const det = c.make();
     const detections: Result['detections'] = {};
     const keep = (p: string, faces: DetectedFace[]) =>
-      (detections[p] = faces.map((f) => [Math.round(f.x), Math.round(f.y), Math.round(f.w), Math.round(f.h), +f.score.toFixed(3), f.detector]));
+      (detections[p] = faces.map((f) => [
+        Math.round(f.x),
+        Math.round(f.y),
+        Math.round(f.w),
+        Math.round(f.h),
+        +f.score.toFixed(3),
+        f.detector,
+      ]));
     const screenshots = { hits: 0, total: shots.length, unmatched: 0, disjoint: 0, misses: [] as string[] };
     for (const s of accuracy ? shots : []) {
       const faces = await det.detect(s.image);
@@ -176,10 +195,24 @@ async function main(): Promise<void> {
     if (latency) {
       await det.detect(timed[0]);
       latencyMs = await timeDetect(det, timed, 2);
-      storedLatencyMs = await timeDetect(det, shots.map((s) => s.image), 1);
+      storedLatencyMs = await timeDetect(
+        det,
+        shots.map((s) => s.image),
+        1,
+      );
     }
     await det.dispose?.();
-    const r: Result = { name: c.name, id: det.id, settings: det.settings, screenshots, multiface, frames: framesFound, latencyMs, storedLatencyMs, detections };
+    const r: Result = {
+      name: c.name,
+      id: det.id,
+      settings: det.settings,
+      screenshots,
+      multiface,
+      frames: framesFound,
+      latencyMs,
+      storedLatencyMs,
+      detections,
+    };
     results.push(r);
     console.log(row(r));
   }
@@ -194,19 +227,28 @@ async function main(): Promise<void> {
     date: new Date().toISOString(),
     defaultDetector: DEFAULT_DETECTOR,
     machine: { cpus: os.cpus().length, cpu: os.cpus()[0]?.model, node: process.version, loadavg: os.loadavg() },
-    data: { screenshots: shots.length, multifaceImages: multi.length, groupFrames: frames.length, latencyImage: '1280x720' },
+    data: {
+      screenshots: shots.length,
+      multifaceImages: multi.length,
+      groupFrames: frames.length,
+      latencyImage: '1280x720',
+    },
     results,
   };
   if (!only && accuracy && latency) writeFileSync(out, JSON.stringify(report, null, 1) + '\n');
   else writeFileSync(path.join(outDir, 'tmp', 'detect-partial.json'), JSON.stringify(report, null, 1) + '\n');
-  console.log(`\nwrote ${!only && accuracy && latency ? path.relative(ROOT, out) : 'bench/results/tmp/detect-partial.json'}`);
+  console.log(
+    `\nwrote ${!only && accuracy && latency ? path.relative(ROOT, out) : 'bench/results/tmp/detect-partial.json'}`,
+  );
 }
 
 /** Scaled to fit, aspect kept, centred on a dark frame: a screenshot, not a stretched picture. */
 async function letterbox(image: RgbImage, width: number, height: number): Promise<RgbImage> {
   const { data } = await sharp(image.data, { raw: { width: image.width, height: image.height, channels: 3 } })
     .resize(width, height, { fit: 'contain', background: { r: 0, g: 0, b: 0 } })
-    .removeAlpha().raw().toBuffer({ resolveWithObject: true });
+    .removeAlpha()
+    .raw()
+    .toBuffer({ resolveWithObject: true });
   return { data: new Uint8Array(data), width, height };
 }
 
@@ -219,10 +261,37 @@ interface FrameSpec {
 }
 
 const FRAMES: FrameSpec[] = [
-  { name: '1080p-xavier_test_1', width: 1920, height: 1080, expected: 13, parts: [{ file: 'xavier_test_1.jpg', scale: 1, left: 560, top: 140 }] },
-  { name: '1080p-detect_04', width: 1920, height: 1080, expected: 5, parts: [{ file: 'jonathonyan_detect_04.jpg', scale: 1, left: 500, top: 300 }] },
-  { name: '1080p-detect_01-twice', width: 1920, height: 1080, expected: 12, parts: [{ file: 'jonathonyan_detect_01.jpg', scale: 0.6, left: 200, top: 300 }, { file: 'jonathonyan_detect_01.jpg', scale: 0.6, left: 1200, top: 300 }] },
-  { name: '720p-xavier_test_1', width: 1280, height: 720, expected: 13, parts: [{ file: 'xavier_test_1.jpg', scale: 0.8, left: 320, top: 40 }] },
+  {
+    name: '1080p-xavier_test_1',
+    width: 1920,
+    height: 1080,
+    expected: 13,
+    parts: [{ file: 'xavier_test_1.jpg', scale: 1, left: 560, top: 140 }],
+  },
+  {
+    name: '1080p-detect_04',
+    width: 1920,
+    height: 1080,
+    expected: 5,
+    parts: [{ file: 'jonathonyan_detect_04.jpg', scale: 1, left: 500, top: 300 }],
+  },
+  {
+    name: '1080p-detect_01-twice',
+    width: 1920,
+    height: 1080,
+    expected: 12,
+    parts: [
+      { file: 'jonathonyan_detect_01.jpg', scale: 0.6, left: 200, top: 300 },
+      { file: 'jonathonyan_detect_01.jpg', scale: 0.6, left: 1200, top: 300 },
+    ],
+  },
+  {
+    name: '720p-xavier_test_1',
+    width: 1280,
+    height: 720,
+    expected: 13,
+    parts: [{ file: 'xavier_test_1.jpg', scale: 0.8, left: 320, top: 40 }],
+  },
 ];
 
 async function groupFrame(dir: string, f: FrameSpec): Promise<RgbImage> {
@@ -233,8 +302,13 @@ async function groupFrame(dir: string, f: FrameSpec): Promise<RgbImage> {
       return { input: await img.resize(Math.round(width! * p.scale)).toBuffer(), left: p.left, top: p.top };
     }),
   );
-  const { data } = await sharp({ create: { width: f.width, height: f.height, channels: 3, background: { r: 30, g: 30, b: 60 } } })
-    .composite(composites).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+  const { data } = await sharp({
+    create: { width: f.width, height: f.height, channels: 3, background: { r: 30, g: 30, b: 60 } },
+  })
+    .composite(composites)
+    .removeAlpha()
+    .raw()
+    .toBuffer({ resolveWithObject: true });
   return { data: new Uint8Array(data), width: f.width, height: f.height };
 }
 
@@ -262,7 +336,20 @@ async function timeDetect(det: FaceDetector, images: RgbImage[], rounds: number)
 }
 
 function header(): string {
-  return ['detector'.padEnd(24), 'shots', 'FP/img', 'disj/img', 'multi', 'extra', 'frames', 'med ms', 'p95 ms', 'cpu ms', 'stored med', 'stored p95'].join('  ');
+  return [
+    'detector'.padEnd(24),
+    'shots',
+    'FP/img',
+    'disj/img',
+    'multi',
+    'extra',
+    'frames',
+    'med ms',
+    'p95 ms',
+    'cpu ms',
+    'stored med',
+    'stored p95',
+  ].join('  ');
 }
 
 function row(r: Result): string {

@@ -23,7 +23,8 @@ const args = process.argv.slice(2);
 const option = (name: string) => (args.includes(name) ? args[args.indexOf(name) + 1] : undefined);
 const known = args[0];
 const unknownSource = option('--unknown');
-if (!known || !unknownSource) throw new Error('usage: npx tsx bench/gate.ts <known> --unknown <source> [--embedder name] [--out file]');
+if (!known || !unknownSource)
+  throw new Error('usage: npx tsx bench/gate.ts <known> --unknown <source> [--embedder name] [--out file]');
 const SHOTS = 5;
 const HELD_OUT = 10;
 const SEEDS = 5;
@@ -48,16 +49,38 @@ try {
     before: { neverTaughtRejection: null, minProbability: 0.35 },
     default: {},
   };
-  const tally = Object.fromEntries(Object.keys(gates).map((g) => [g, { named: 0, top1: 0, queries: 0, sameGameUnknown: 0, sameGame: 0, otherUnknown: 0, other: 0, thresholds: [] as number[] }]));
+  const tally = Object.fromEntries(
+    Object.keys(gates).map((g) => [
+      g,
+      {
+        named: 0,
+        top1: 0,
+        queries: 0,
+        sameGameUnknown: 0,
+        sameGame: 0,
+        otherUnknown: 0,
+        other: 0,
+        thresholds: [] as number[],
+      },
+    ]),
+  );
   const labels = [...knownLabels].sort();
   for (let run = 0; run < SEEDS; run++) {
     const random = seededRandom(seedFrom('gate', run));
     const held = new Set(chooseLabels(labels, HELD_OUT, random));
     const kept = samples.filter((s) => !held.has(s.item.label));
-    const split = fewShotSplit(kept.map((s) => s.item), SHOTS, random);
+    const split = fewShotSplit(
+      kept.map((s) => s.item),
+      SHOTS,
+      random,
+    );
     const support = split.support.map((i) => kept[i]);
     for (const [name, options] of Object.entries(gates)) {
-      const head = await trainHead(support.map((s) => s.vector), support.map((s) => s.item.label), options);
+      const head = await trainHead(
+        support.map((s) => s.vector),
+        support.map((s) => s.item.label),
+        options,
+      );
       const t = tally[name];
       t.thresholds.push(Number(head.openSetThreshold.toFixed(4)));
       for (const i of split.query) {
@@ -66,8 +89,9 @@ try {
         if (p.label === kept[i].item.label) t.named++;
         if (p.candidates[0]?.label === kept[i].item.label) t.top1++;
       }
-      for (const s of samples.filter((x) => held.has(x.item.label))) (t.sameGame++, predict(head, s.vector).label === null && t.sameGameUnknown++);
-      for (const s of others) (t.other++, predict(head, s.vector).label === null && t.otherUnknown++);
+      for (const s of samples.filter((x) => held.has(x.item.label)))
+        t.sameGame++, predict(head, s.vector).label === null && t.sameGameUnknown++;
+      for (const s of others) t.other++, predict(head, s.vector).label === null && t.otherUnknown++;
     }
   }
   const round = (x: number) => Number(x.toFixed(3));
@@ -77,15 +101,21 @@ try {
     known: path.relative(process.cwd(), known),
     unknown: path.relative(process.cwd(), unknownSource),
     protocol: `${SEEDS} runs: ${HELD_OUT} known characters held out (never taught), ${SHOTS} shots of each other one taught, the rest queried`,
-    gates: Object.fromEntries(Object.entries(tally).map(([name, t]) => [name, {
-      settings: name === 'before' ? 'leave-one-out floor 0.98, softmax probability ≥ 0.35' : 'softmax-head.ts defaults',
-      namedRight: round(t.named / t.queries),
-      bestCandidate: round(t.top1 / t.queries),
-      neverTaughtSameGameUnknown: round(t.sameGameUnknown / t.sameGame),
-      neverTaughtOtherUnknown: round(t.otherUnknown / t.other),
-      queries: t.queries,
-      thresholds: t.thresholds,
-    }])),
+    gates: Object.fromEntries(
+      Object.entries(tally).map(([name, t]) => [
+        name,
+        {
+          settings:
+            name === 'before' ? 'leave-one-out floor 0.98, softmax probability ≥ 0.35' : 'softmax-head.ts defaults',
+          namedRight: round(t.named / t.queries),
+          bestCandidate: round(t.top1 / t.queries),
+          neverTaughtSameGameUnknown: round(t.sameGameUnknown / t.sameGame),
+          neverTaughtOtherUnknown: round(t.otherUnknown / t.other),
+          queries: t.queries,
+          thresholds: t.thresholds,
+        },
+      ]),
+    ),
   };
   const json = `${JSON.stringify(report, null, 2)}\n`;
   if (option('--out')) writeFileSync(option('--out')!, json);

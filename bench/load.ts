@@ -26,7 +26,9 @@ import { FakeDiscord, type FakeGuild } from '../test/e2e/fake-discord/server.ts'
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const quick = process.argv.includes('--quick');
-const WINDOWS = quick ? { idle: 6, saturatedMs: 15_000, halfMs: 12_000 } : { idle: 12, saturatedMs: 40_000, halfMs: 30_000 };
+const WINDOWS = quick
+  ? { idle: 6, saturatedMs: 15_000, halfMs: 12_000 }
+  : { idle: 12, saturatedMs: 40_000, halfMs: 30_000 };
 const OUTSTANDING_PER_GUILD = 3;
 const REPLY_TIMEOUT_MS = 120_000;
 const TOKEN = 'bench-load-token-bG9hZC5iZW5jaA-NEVER-LEAK';
@@ -39,13 +41,20 @@ function quantile(values: number[], q: number): number {
   const lo = Math.floor(pos);
   return s[lo] + (s[Math.min(lo + 1, s.length - 1)] - s[lo]) * (pos - lo);
 }
-const latency = (ms: number[]) => ({ p50: round(quantile(ms, 0.5), 0), p95: round(quantile(ms, 0.95), 0), n: ms.length });
+const latency = (ms: number[]) => ({
+  p50: round(quantile(ms, 0.5), 0),
+  p95: round(quantile(ms, 0.95), 0),
+  n: ms.length,
+});
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Matches the bot's reply requests (POST …/messages referencing a post) to the posts, by polling the fake's log. */
 class ReplyTracker {
   private seen = 0;
-  private readonly pending = new Map<string, { postedAt: number; resolve: (ms: number) => void; reject: (e: Error) => void }>();
+  private readonly pending = new Map<
+    string,
+    { postedAt: number; resolve: (ms: number) => void; reject: (e: Error) => void }
+  >();
   private readonly timer: NodeJS.Timeout;
 
   constructor(private readonly fake: FakeDiscord) {
@@ -60,7 +69,8 @@ class ReplyTracker {
     return new Promise((resolve, reject) => {
       this.pending.set(message.id, { postedAt, resolve, reject });
       setTimeout(() => {
-        if (this.pending.delete(message.id)) reject(new Error(`no reply to ${screenshot.name} within ${REPLY_TIMEOUT_MS} ms`));
+        if (this.pending.delete(message.id))
+          reject(new Error(`no reply to ${screenshot.name} within ${REPLY_TIMEOUT_MS} ms`));
       }, REPLY_TIMEOUT_MS).unref();
     });
   }
@@ -108,7 +118,9 @@ const SETUPS: Setup[] = [
 
 async function pickScreenshots(dataDir: string): Promise<Array<{ name: string; bytes: Buffer }>> {
   const dir = path.join(SHARED_DATA, 'screenshots_syncopika', 'images');
-  const files = readdirSync(dir).filter((f) => /\.(jpe?g|png)$/i.test(f)).sort();
+  const files = readdirSync(dir)
+    .filter((f) => /\.(jpe?g|png)$/i.test(f))
+    .sort();
   const services = await openServices({ dataDir });
   const picked: Array<{ name: string; bytes: Buffer }> = [];
   try {
@@ -125,17 +137,31 @@ async function pickScreenshots(dataDir: string): Promise<Array<{ name: string; b
 }
 
 async function seed(dataDir: string, guilds: FakeGuild[]): Promise<void> {
-  const rows = parseCsv(readFileSync(path.join(SHARED_DATA, 'nagadomi10', 'labels.csv'), 'utf8')).filter((r) => r.orig_split === 'train');
+  const rows = parseCsv(readFileSync(path.join(SHARED_DATA, 'nagadomi10', 'labels.csv'), 'utf8')).filter(
+    (r) => r.orig_split === 'train',
+  );
   const labels = [...new Set(rows.map((r) => r.label))];
   const services = await openServices({ dataDir });
   try {
     for (const guild of guilds) {
       services.watch.add(guild.id, guild.channels.screenshots.id, 'bench');
       for (const label of labels) {
-        const files = rows.filter((r) => r.label === label).slice(0, 5).map((r) => path.join(SHARED_DATA, 'nagadomi10', r.path));
+        const files = rows
+          .filter((r) => r.label === label)
+          .slice(0, 5)
+          .map((r) => path.join(SHARED_DATA, 'nagadomi10', r.path));
         await services.teaching.teach({
-          guildId: guild.id, character: label, by: 'bench', crops: true, refit: false, previews: false,
-          images: files.map((f) => ({ bytes: readFileSync(f), name: path.basename(f), source: { kind: 'import' as const, path: f } })),
+          guildId: guild.id,
+          character: label,
+          by: 'bench',
+          crops: true,
+          refit: false,
+          previews: false,
+          images: files.map((f) => ({
+            bytes: readFileSync(f),
+            name: path.basename(f),
+            source: { kind: 'import' as const, path: f },
+          })),
         });
       }
       await services.heads.refit(guild.id);
@@ -145,13 +171,28 @@ async function seed(dataDir: string, guilds: FakeGuild[]): Promise<void> {
   }
 }
 
-async function runSetup(setup: Setup, fake: FakeDiscord, dataDir: string, screenshots: Array<{ name: string; bytes: Buffer }>) {
+async function runSetup(
+  setup: Setup,
+  fake: FakeDiscord,
+  dataDir: string,
+  screenshots: Array<{ name: string; bytes: Buffer }>,
+) {
   process.stderr.write(`[load] ${setup.name}: starting…\n`);
-  const bot = BotProcess.start(botEnv(fake, { token: TOKEN, dataDir, extra: { ...setup.env, IDOLTAG_HEAD_CRON: 'off', IDOLTAG_BACKBONE_CRON: 'off' } }));
+  const bot = BotProcess.start(
+    botEnv(fake, {
+      token: TOKEN,
+      dataDir,
+      extra: { ...setup.env, IDOLTAG_HEAD_CRON: 'off', IDOLTAG_BACKBONE_CRON: 'off' },
+    }),
+  );
   const tracker = new ReplyTracker(fake);
   try {
     const readyLine = setup.env.IDOLTAG_PROCESSES ? 'every shard process is ready' : 'idoltag is online';
-    await fake.waitFor(() => bot.lines.some((l) => l.includes(readyLine)) || !bot.running, 300_000, `${setup.name} to be ready`);
+    await fake.waitFor(
+      () => bot.lines.some((l) => l.includes(readyLine)) || !bot.running,
+      300_000,
+      `${setup.name} to be ready`,
+    );
     if (!bot.running) throw new Error(`the bot exited:\n${bot.output().slice(-2000)}`);
     await fake.waitFor(() => fake.guilds.every((g) => fake.isServed(g.id)), 60_000, 'both guilds to be served');
     const pids = () => {
@@ -198,9 +239,12 @@ async function runSetup(setup: Setup, fake: FakeDiscord, dataDir: string, screen
     const perSecond = completed / elapsedS;
     const cpuMs = cpuAfter.reduce((a, b) => a + b, 0) - cpuBefore.reduce((a, b) => a + b, 0);
 
-    if (completed === 0) throw new Error(`${setup.name}: no screenshot was answered while saturating (${errors} errors)`);
+    if (completed === 0)
+      throw new Error(`${setup.name}: no screenshot was answered while saturating (${errors} errors)`);
     const rate = perSecond / 2;
-    process.stderr.write(`[load] ${setup.name}: ${perSecond.toFixed(2)}/s saturated; half rate ${rate.toFixed(2)}/s for ${WINDOWS.halfMs / 1000} s…\n`);
+    process.stderr.write(
+      `[load] ${setup.name}: ${perSecond.toFixed(2)}/s saturated; half rate ${rate.toFixed(2)}/s for ${WINDOWS.halfMs / 1000} s…\n`,
+    );
     const half: Array<Promise<number>> = [];
     const halfEnd = Date.now() + WINDOWS.halfMs;
     for (let i = 0; Date.now() < halfEnd; i++) {
@@ -211,7 +255,9 @@ async function runSetup(setup: Setup, fake: FakeDiscord, dataDir: string, screen
     const halfMs = halfSettled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
 
     const memory = pids().map((pid) => ({ pid, peakRssMB: processFigures(pid)?.peakRssMB ?? NaN }));
-    const manager = setup.env.IDOLTAG_PROCESSES ? { pid: bot.pid, peakRssMB: processFigures(bot.pid!)?.peakRssMB ?? NaN } : undefined;
+    const manager = setup.env.IDOLTAG_PROCESSES
+      ? { pid: bot.pid, peakRssMB: processFigures(bot.pid!)?.peakRssMB ?? NaN }
+      : undefined;
     const idleP95 = quantile(idle, 0.95);
     return {
       setup: setup.name,
@@ -265,11 +311,16 @@ const [one, two, defaults] = results;
 const report = {
   benchmark: 'load',
   started: started.toISOString(),
-  machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, memoryGB: round(os.totalmem() / 2 ** 30, 0), node: process.version },
+  machine: {
+    cpus: os.cpus().length,
+    cpuModel: os.cpus()[0]?.model,
+    memoryGB: round(os.totalmem() / 2 ** 30, 0),
+    node: process.version,
+  },
   loadAverage: { atStart: loadStart.map((x) => round(x, 2)), atEnd: os.loadavg().map((x) => round(x, 2)) },
   note:
-    'post → reply = from the fake posting MESSAGE_CREATE to the bot\'s reply request arriving at the fake (download, detect, embed, head, preview, upload). ' +
-    'The fake Discord runs in the bench process on the same cores. A load average above the core count means other work shared the CPUs: wall-clock figures are then the machine\'s share, not its speed; CPU ms per screenshot is steadier.',
+    "post → reply = from the fake posting MESSAGE_CREATE to the bot's reply request arriving at the fake (download, detect, embed, head, preview, upload). " +
+    "The fake Discord runs in the bench process on the same cores. A load average above the core count means other work shared the CPUs: wall-clock figures are then the machine's share, not its speed; CPU ms per screenshot is steadier.",
   windows: WINDOWS,
   setups: results,
   targets: {
@@ -290,5 +341,7 @@ for (const r of results) {
     `${r.setup} | ${r.saturated.screenshotsPerSecond} | ${r.idle.p50}/${r.idle.p95} | ${r.halfRate.latency.p50}/${r.halfRate.latency.p95} | ${r.saturated.botCpuMsPerScreenshot} | ${r.peakRssMBPerProcess.map((m) => m.peakRssMB).join(' + ')}`,
   );
 }
-console.log(`2 processes / 1 process: ${report.targets.twoProcessesOverOne}× (goal ≥ 1.6×); load average ${report.loadAverage.atStart.join(', ')} → ${report.loadAverage.atEnd.join(', ')}`);
+console.log(
+  `2 processes / 1 process: ${report.targets.twoProcessesOverOne}× (goal ≥ 1.6×); load average ${report.loadAverage.atStart.join(', ')} → ${report.loadAverage.atEnd.join(', ')}`,
+);
 console.log(`written to ${path.relative(ROOT, outFile)}`);

@@ -26,7 +26,9 @@ function gaussian(random: () => number): number {
   return Math.sqrt(-2 * Math.log(random() + 1e-12)) * Math.cos(2 * Math.PI * random());
 }
 
-export async function syntheticEmbeddings(o: SyntheticOptions): Promise<{ embeddings: Float32Array[]; labels: string[] }> {
+export async function syntheticEmbeddings(
+  o: SyntheticOptions,
+): Promise<{ embeddings: Float32Array[]; labels: string[] }> {
   const { n, classes: C, dim: D } = o;
   const k = o.nuisanceDims ?? 24;
   const random = seededRandom(o.seed ?? 1);

@@ -14,23 +14,35 @@ export default {
       sub
         .setName('rename')
         .setDescription('Give a character a new name')
-        .addStringOption((o) => o.setName('name').setDescription('The character').setRequired(true).setAutocomplete(true))
         .addStringOption((o) =>
-          o.setName('new_name').setDescription('Their new name').setRequired(true).setMaxLength(MAX_CHARACTER_NAME_LENGTH),
+          o.setName('name').setDescription('The character').setRequired(true).setAutocomplete(true),
+        )
+        .addStringOption((o) =>
+          o
+            .setName('new_name')
+            .setDescription('Their new name')
+            .setRequired(true)
+            .setMaxLength(MAX_CHARACTER_NAME_LENGTH),
         ),
     )
     .addSubcommand((sub) =>
       sub
         .setName('merge')
         .setDescription('Two names for the same character? Fold one into the other')
-        .addStringOption((o) => o.setName('from').setDescription('The name to fold away').setRequired(true).setAutocomplete(true))
-        .addStringOption((o) => o.setName('into').setDescription('The name to keep').setRequired(true).setAutocomplete(true)),
+        .addStringOption((o) =>
+          o.setName('from').setDescription('The name to fold away').setRequired(true).setAutocomplete(true),
+        )
+        .addStringOption((o) =>
+          o.setName('into').setDescription('The name to keep').setRequired(true).setAutocomplete(true),
+        ),
     )
     .addSubcommand((sub) =>
       sub
         .setName('delete')
         .setDescription('Forget a character and every face taught for them')
-        .addStringOption((o) => o.setName('name').setDescription('The character').setRequired(true).setAutocomplete(true)),
+        .addStringOption((o) =>
+          o.setName('name').setDescription('The character').setRequired(true).setAutocomplete(true),
+        ),
     ),
 
   async execute(interaction, { services }) {
@@ -61,7 +73,9 @@ export default {
         if (from.name === into.name) throw new UserFacingError('Those are the same character already!');
         await interaction.deferReply();
         await services.characters.merge(guildId, from.name, into.name);
-        await interaction.editReply(`🤝 Folded **${from.name}** into **${into.name}** (${from.faces + into.faces} faces together).`);
+        await interaction.editReply(
+          `🤝 Folded **${from.name}** into **${into.name}** (${from.faces + into.faces} faces together).`,
+        );
         return;
       }
       case 'delete': {

@@ -28,6 +28,8 @@ export default {
       lines.push(line);
       length += line.length + 1;
     }
-    await interaction.reply(`🌟 I know **${characters.length}** character${characters.length === 1 ? '' : 's'}:\n${lines.join('\n')}`);
+    await interaction.reply(
+      `🌟 I know **${characters.length}** character${characters.length === 1 ? '' : 's'}:\n${lines.join('\n')}`,
+    );
   },
 } satisfies Command;

@@ -19,10 +19,18 @@ export default {
         { name: 'Faces', value: String(stats.faces), inline: true },
         { name: 'Screenshots', value: String(stats.images), inline: true },
         { name: 'Face model', value: `\`${stats.modelVersion}\``, inline: true },
-        { name: 'Recogniser version', value: stats.headVersion === null ? 'not trained yet' : `v${stats.headVersion}`, inline: true },
+        {
+          name: 'Recogniser version',
+          value: stats.headVersion === null ? 'not trained yet' : `v${stats.headVersion}`,
+          inline: true,
+        },
         { name: 'Pictures waiting', value: String(fleet.picturesWaiting), inline: true },
         { name: 'Servers', value: String(fleet.servers), inline: true },
-        { name: 'Shards', value: `${fleet.shards} in ${fleet.processes} process${fleet.processes === 1 ? '' : 'es'}${reach}`, inline: true },
+        {
+          name: 'Shards',
+          value: `${fleet.shards} in ${fleet.processes} process${fleet.processes === 1 ? '' : 'es'}${reach}`,
+          inline: true,
+        },
         { name: 'Face finder', value: `\`${stats.detector}\` on ${stats.provider}`, inline: true },
         { name: 'Last training', value: describeTraining(stats.lastTraining), inline: false },
       );

@@ -1,5 +1,10 @@
 import { InteractionContextType, SlashCommandBuilder } from 'discord.js';
-import { attachmentProblem, downloadAttachment, looksLikeImage, type AttachmentRef } from '../src/discord/attachments.ts';
+import {
+  attachmentProblem,
+  downloadAttachment,
+  looksLikeImage,
+  type AttachmentRef,
+} from '../src/discord/attachments.ts';
 import { cleanCharacterName, suggestCharacters } from '../src/discord/character-names.ts';
 import type { Command } from '../src/discord/command-loader.ts';
 import type { BotContext } from '../src/discord/context.ts';
@@ -47,7 +52,9 @@ export default {
       IMAGE_OPTIONS,
     ).map((ref) => ({ ...ref, channelId: interaction.channelId }));
     if (refs.length === 0 && !link) {
-      throw new UserFacingError(`Attach a picture of **${character}** (or give me a message link) and I'll learn from it!`);
+      throw new UserFacingError(
+        `Attach a picture of **${character}** (or give me a message link) and I'll learn from it!`,
+      );
     }
     await interaction.deferReply();
     if (link) {
@@ -112,7 +119,12 @@ export default {
       });
     });
     ctx.logger.info(
-      { guildId, character: taught.character, created: taught.created, used: taught.results.filter((r) => r.ok).length },
+      {
+        guildId,
+        character: taught.character,
+        created: taught.created,
+        used: taught.results.filter((r) => r.ok).length,
+      },
       'taught a character',
     );
     await interaction.editReply(teachReport(taught.character, taught.created, report));

@@ -8,12 +8,16 @@ export default {
     .setDescription('Retrain my recogniser now instead of waiting for the schedule')
     .setContexts(InteractionContextType.Guild)
     .setDefaultMemberPermissions(PermissionFlagsBits.ManageGuild)
-    .addSubcommand((sub) => sub.setName('head').setDescription('Refit the character recogniser from every taught face (a second or so)'))
+    .addSubcommand((sub) =>
+      sub.setName('head').setDescription('Refit the character recogniser from every taught face (a second or so)'),
+    )
     .addSubcommand((sub) =>
       sub
         .setName('backbone')
         .setDescription('Fine-tune the face model on every label (minutes to hours); it only switches if it got better')
-        .addIntegerOption((o) => o.setName('epochs').setDescription('Most passes over the labels').setMinValue(1).setMaxValue(50)),
+        .addIntegerOption((o) =>
+          o.setName('epochs').setDescription('Most passes over the labels').setMinValue(1).setMaxValue(50),
+        ),
     ),
 
   async execute(interaction, { services, logger }) {
@@ -26,7 +30,9 @@ export default {
       );
       return;
     }
-    await interaction.reply('🏋️ Starting a face-model training on every label. Tagging keeps working meanwhile; I will update this message.');
+    await interaction.reply(
+      '🏋️ Starting a face-model training on every label. Tagging keeps working meanwhile; I will update this message.',
+    );
     let lastEdit = 0;
     const say = async (text: string) => {
       try {
@@ -38,19 +44,20 @@ export default {
       }
     };
     // Runs in the background: the command returns at once and the gateway stays responsive.
-    void services.training.backbone({
-      force: true,
-      epochs: interaction.options.getInteger('epochs') ?? undefined,
-      onProgress: (e) => {
-        if (!('event' in e) || e.event !== 'epoch' || Date.now() - lastEdit < 10_000) return;
-        lastEdit = Date.now();
-        void say(
-          e.stage === 'final'
-            ? `🏋️ Training on every label… epoch ${e.epoch}/${e.epochs}.`
-            : `🏋️ Training… epoch ${e.epoch}/${e.epochs}, held-out MAP@R ${Number(e.val_map_at_r).toFixed(3)}.`,
-        );
-      },
-    })
+    void services.training
+      .backbone({
+        force: true,
+        epochs: interaction.options.getInteger('epochs') ?? undefined,
+        onProgress: (e) => {
+          if (!('event' in e) || e.event !== 'epoch' || Date.now() - lastEdit < 10_000) return;
+          lastEdit = Date.now();
+          void say(
+            e.stage === 'final'
+              ? `🏋️ Training on every label… epoch ${e.epoch}/${e.epochs}.`
+              : `🏋️ Training… epoch ${e.epoch}/${e.epochs}, held-out MAP@R ${Number(e.val_map_at_r).toFixed(3)}.`,
+          );
+        },
+      })
       .then((outcome) =>
         say(
           outcome.status === 'activated'
@@ -62,7 +69,11 @@ export default {
       )
       .catch((err) => {
         logger.error({ err }, 'backbone training from /train failed');
-        return say(err instanceof TrainingBusyError ? '⏳ Another training is already running.' : '⚠️ Training failed; the old face model is still in service.');
+        return say(
+          err instanceof TrainingBusyError
+            ? '⏳ Another training is already running.'
+            : '⚠️ Training failed; the old face model is still in service.',
+        );
       });
   },
 } satisfies Command;

@@ -16,7 +16,9 @@ export default {
         .setName('name')
         .setDescription('Name a whole group at once (teaches me every face in it)')
         .addStringOption((o) => o.setName('group').setDescription('The group id from /unknowns list').setRequired(true))
-        .addStringOption((o) => o.setName('name').setDescription('Who they are').setRequired(true).setMaxLength(MAX_CHARACTER_NAME_LENGTH))
+        .addStringOption((o) =>
+          o.setName('name').setDescription('Who they are').setRequired(true).setMaxLength(MAX_CHARACTER_NAME_LENGTH),
+        )
         .addStringOption((o) => o.setName('exclude').setDescription('Face numbers that are someone else, e.g. 12, 15')),
     ),
 
@@ -36,14 +38,18 @@ export default {
       }
       const shown = listing.clusters.slice(0, SHOWN);
       const files = await Promise.all(
-        shown.map(async (c, i) => new AttachmentBuilder(await service.sheet(guildId, c), { name: `group-${i + 1}.png` })),
+        shown.map(
+          async (c, i) => new AttachmentBuilder(await service.sheet(guildId, c), { name: `group-${i + 1}.png` }),
+        ),
       );
       const embeds = shown.map((c, i) =>
         new EmbedBuilder()
           .setColor(0xff74b8)
           .setTitle(`Group \`${c.id}\` · ${c.size} faces`)
           .setDescription(
-            c.nearest ? `Closest known character: **${c.nearest.character}** (${Math.round(c.nearest.similarity * 100)}% alike)` : 'Nobody I know looks like them.',
+            c.nearest
+              ? `Closest known character: **${c.nearest.character}** (${Math.round(c.nearest.similarity * 100)}% alike)`
+              : 'Nobody I know looks like them.',
           )
           .setImage(`attachment://group-${i + 1}.png`),
       );
@@ -68,7 +74,8 @@ export default {
     );
     await interaction.editReply(
       `📚 ${result.created ? 'Nice to meet you' : 'Got it'}, **${result.character}**! I learned ${result.taught} faces from that group` +
-        (result.excluded.length ? ` (left out ${result.excluded.length})` : '') + '.',
+        (result.excluded.length ? ` (left out ${result.excluded.length})` : '') +
+        '.',
     );
   },
 } satisfies Command;

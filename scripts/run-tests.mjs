@@ -41,10 +41,13 @@ function walk(dir) {
 
 const testRoot = path.join(root, 'test');
 const allFiles = walk(testRoot).sort();
-const tierOf = (file) => Object.keys(TIERS).find((t) => TIERS[t].includes(path.relative(testRoot, file).split(path.sep)[0]));
+const tierOf = (file) =>
+  Object.keys(TIERS).find((t) => TIERS[t].includes(path.relative(testRoot, file).split(path.sep)[0]));
 const untiered = allFiles.filter((f) => !tierOf(f));
 if (untiered.length > 0) {
-  console.error(`These test files are in no tier (see scripts/run-tests.mjs): ${untiered.map((f) => path.relative(root, f)).join(', ')}`);
+  console.error(
+    `These test files are in no tier (see scripts/run-tests.mjs): ${untiered.map((f) => path.relative(root, f)).join(', ')}`,
+  );
   process.exit(2);
 }
 
@@ -62,7 +65,9 @@ function run(nodeArgs) {
 
 let status = 0;
 for (const tier of tiers) {
-  const files = allFiles.filter((f) => tierOf(f) === tier && (filter.length === 0 || filter.some((s) => f.includes(s))));
+  const files = allFiles.filter(
+    (f) => tierOf(f) === tier && (filter.length === 0 || filter.some((s) => f.includes(s))),
+  );
   if (files.length === 0) continue;
   console.log(`\n# ${tier} tier: ${files.length} file(s)`);
   if (tier === 'unit') {

@@ -30,7 +30,9 @@ if (stale) {
 function cudaLibraryPresent(dir) {
   if (!existsSync(dir)) return false;
   return readdirSync(dir, { withFileTypes: true }).some((entry) =>
-    entry.isDirectory() ? cudaLibraryPresent(path.join(dir, entry.name)) : entry.name.startsWith('libonnxruntime_providers_cuda'),
+    entry.isDirectory()
+      ? cudaLibraryPresent(path.join(dir, entry.name))
+      : entry.name.startsWith('libonnxruntime_providers_cuda'),
   );
 }
 
@@ -38,7 +40,11 @@ function cudaLibraryPresent(dir) {
 const ortDir = path.join(root, 'node_modules', 'onnxruntime-node');
 if (gpuFlavour && gpuFlavour !== 'skip' && existsSync(ortDir) && !cudaLibraryPresent(path.join(ortDir, 'bin'))) {
   console.error(`[setup] installing onnxruntime-node's ${gpuFlavour} libraries…`);
-  const r = spawnSync(process.execPath, [path.join(ortDir, 'script', 'install.js')], { cwd: ortDir, stdio: 'inherit', env: installEnv });
+  const r = spawnSync(process.execPath, [path.join(ortDir, 'script', 'install.js')], {
+    cwd: ortDir,
+    stdio: 'inherit',
+    env: installEnv,
+  });
   if (r.status !== 0) {
     console.error(`[setup] installing the ${gpuFlavour} libraries failed`);
     process.exit(r.status ?? 1);

@@ -39,7 +39,8 @@ const MACHINE_PATH = /\/(work|root|home|tmp|Users|mnt|var)\/[\w.-]/;
 function withoutMachinePaths(value: unknown): unknown {
   if (typeof value === 'string') return path.isAbsolute(value) ? path.basename(value) : value;
   if (Array.isArray(value)) return value.map(withoutMachinePaths);
-  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, withoutMachinePaths(v)]));
+  if (value && typeof value === 'object')
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, withoutMachinePaths(v)]));
   return value;
 }
 
@@ -52,20 +53,42 @@ async function main(): Promise<void> {
   if (snapshots.length > 0) {
     const work = path.resolve(valuesOf('--work')[0] ?? 'cgss-work');
     staging = path.join(work, 'embedder');
-    const build = ['-m', 'trainer', 'build-default', ...snapshots.flatMap((s) => ['--snapshot', path.resolve(s)]), '--work', work, '--out', staging];
-    const r = spawnSync(pythonExecutable(), build, { cwd: PROJECT_ROOT, stdio: 'inherit', env: { ...process.env, OMP_WAIT_POLICY: 'PASSIVE' } });
+    const build = [
+      '-m',
+      'trainer',
+      'build-default',
+      ...snapshots.flatMap((s) => ['--snapshot', path.resolve(s)]),
+      '--work',
+      work,
+      '--out',
+      staging,
+    ];
+    const r = spawnSync(pythonExecutable(), build, {
+      cwd: PROJECT_ROOT,
+      stdio: 'inherit',
+      env: { ...process.env, OMP_WAIT_POLICY: 'PASSIVE' },
+    });
     if (r.status !== 0) throw new Error(`python3 -m trainer build-default failed (exit ${r.status})`);
   }
-  if (!staging) throw new Error('usage: npx tsx scripts/ship-embedder.ts <staging-dir> | --snapshot DIR [--snapshot DIR] [--work DIR]  [--id <model id>]');
+  if (!staging)
+    throw new Error(
+      'usage: npx tsx scripts/ship-embedder.ts <staging-dir> | --snapshot DIR [--snapshot DIR] [--work DIR]  [--id <model id>]',
+    );
   const dir = path.join(PROJECT_ROOT, 'models', id);
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
   for (const name of FILES) {
     const from = path.join(staging, name);
     if (name.endsWith('.json')) {
-      writeFileSync(path.join(dir, name), `${JSON.stringify(withoutMachinePaths(JSON.parse(readFileSync(from, 'utf8'))), null, name === 'samples.json' ? 0 : 2)}\n`);
+      writeFileSync(
+        path.join(dir, name),
+        `${JSON.stringify(withoutMachinePaths(JSON.parse(readFileSync(from, 'utf8'))), null, name === 'samples.json' ? 0 : 2)}\n`,
+      );
     } else if (name === 'checkpoint.pt') {
-      const r = spawnSync(pythonExecutable(), ['-c', SCRUB_CHECKPOINT, from, path.join(dir, name)], { encoding: 'utf8', env: { ...process.env, OMP_WAIT_POLICY: 'PASSIVE' } });
+      const r = spawnSync(pythonExecutable(), ['-c', SCRUB_CHECKPOINT, from, path.join(dir, name)], {
+        encoding: 'utf8',
+        env: { ...process.env, OMP_WAIT_POLICY: 'PASSIVE' },
+      });
       if (r.status !== 0) throw new Error(`could not rewrite checkpoint.pt: ${r.stderr}`);
     } else {
       copyFileSync(from, path.join(dir, name));
@@ -94,13 +117,17 @@ async function main(): Promise<void> {
     input: modelJson.input,
     output: modelJson.output,
   };
-  const others = manifest.models.filter((m) => m.id !== id).map((m) => {
-    const { default: _wasDefault, ...rest } = m;
-    return rest;
-  });
+  const others = manifest.models
+    .filter((m) => m.id !== id)
+    .map((m) => {
+      const { default: _wasDefault, ...rest } = m;
+      return rest;
+    });
   manifest.models = [...others, entry];
   writeFileSync(MANIFEST_PATH, `${JSON.stringify(manifest, null, 2)}\n`);
-  console.log(`Shipped ${id} (${files.map((f) => `${f.name} ${f.sha256.slice(0, 8)}`).join(', ')}) as the default embedder.`);
+  console.log(
+    `Shipped ${id} (${files.map((f) => `${f.name} ${f.sha256.slice(0, 8)}`).join(', ')}) as the default embedder.`,
+  );
 }
 
 await main();

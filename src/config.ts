@@ -27,7 +27,11 @@ const dataSchema = z.object({
 // --- Sharding (docs/scaling.md) ------------------------------------------------------------------
 const shardingSchema = z.object({
   IDOLTAG_SHARDS: optionalText.pipe(
-    z.union([z.literal('auto'), z.coerce.number().int().positive()], { errorMap: () => ({ message: 'must be auto or a number of shards' }) }).default('auto'),
+    z
+      .union([z.literal('auto'), z.coerce.number().int().positive()], {
+        errorMap: () => ({ message: 'must be auto or a number of shards' }),
+      })
+      .default('auto'),
   ),
   IDOLTAG_PROCESSES: positiveInt(1),
   IDOLTAG_SHARD_IDS: optional(
@@ -43,13 +47,25 @@ const shardingSchema = z.object({
 function checkShardSlice(env: z.infer<typeof shardingSchema>, ctx: z.RefinementCtx): void {
   const { IDOLTAG_SHARD_IDS: ids, IDOLTAG_SHARD_COUNT: count } = env;
   if (ids && count === undefined) {
-    ctx.addIssue({ code: 'custom', path: ['IDOLTAG_SHARD_COUNT'], message: 'is needed with IDOLTAG_SHARD_IDS: the total number of shards over every host' });
+    ctx.addIssue({
+      code: 'custom',
+      path: ['IDOLTAG_SHARD_COUNT'],
+      message: 'is needed with IDOLTAG_SHARD_IDS: the total number of shards over every host',
+    });
   }
   if (!ids && count !== undefined) {
-    ctx.addIssue({ code: 'custom', path: ['IDOLTAG_SHARD_IDS'], message: 'is needed with IDOLTAG_SHARD_COUNT: which of the shards this host runs' });
+    ctx.addIssue({
+      code: 'custom',
+      path: ['IDOLTAG_SHARD_IDS'],
+      message: 'is needed with IDOLTAG_SHARD_COUNT: which of the shards this host runs',
+    });
   }
   if (ids && count !== undefined && ids.some((id) => id >= count)) {
-    ctx.addIssue({ code: 'custom', path: ['IDOLTAG_SHARD_IDS'], message: `must be below IDOLTAG_SHARD_COUNT (${count}); shard ids start at 0` });
+    ctx.addIssue({
+      code: 'custom',
+      path: ['IDOLTAG_SHARD_IDS'],
+      message: `must be below IDOLTAG_SHARD_COUNT (${count}); shard ids start at 0`,
+    });
   }
 }
 
@@ -72,26 +88,29 @@ function shardSettings(raw: z.infer<typeof shardingSchema>): ShardSettings {
   };
 }
 
-const botSchema = dataSchema.extend({
-  DISCORD_TOKEN: z
-    .string({ required_error: 'is missing: paste your bot token from the Discord developer portal' })
-    .trim()
-    .min(1, 'is empty: paste your bot token from the Discord developer portal')
-    .refine((token) => !/\s/.test(token), 'must not contain spaces'),
-  DISCORD_APPLICATION_ID: optional(snowflake),
-  DISCORD_DEV_GUILD_ID: optional(snowflake),
-  DISCORD_API_URL: optional(z.string().url('must be a URL such as https://discord.com/api')),
-  IDOLTAG_MAX_ATTACHMENT_BYTES: positiveInt(10 * 1024 * 1024),
-  IDOLTAG_ATTACHMENT_TIMEOUT_MS: positiveInt(15_000),
-  IDOLTAG_MAX_IMAGES_PER_MESSAGE: positiveInt(4),
-  IDOLTAG_GALLERY_PAGE_SIZE: optionalText.pipe(z.coerce.number().int().min(1).max(10).default(5)),
-  IDOLTAG_TEST_ALLOW_ATTACHMENT_ORIGIN: optional(
-    z
-      .string()
-      .url()
-      .refine((url) => /^http:\/\/(127\.0\.0\.1|localhost)(:\d+)?\/?$/.test(url), 'may only name a loopback origin'),
-  ),
-}).merge(shardingSchema).superRefine(checkShardSlice);
+const botSchema = dataSchema
+  .extend({
+    DISCORD_TOKEN: z
+      .string({ required_error: 'is missing: paste your bot token from the Discord developer portal' })
+      .trim()
+      .min(1, 'is empty: paste your bot token from the Discord developer portal')
+      .refine((token) => !/\s/.test(token), 'must not contain spaces'),
+    DISCORD_APPLICATION_ID: optional(snowflake),
+    DISCORD_DEV_GUILD_ID: optional(snowflake),
+    DISCORD_API_URL: optional(z.string().url('must be a URL such as https://discord.com/api')),
+    IDOLTAG_MAX_ATTACHMENT_BYTES: positiveInt(10 * 1024 * 1024),
+    IDOLTAG_ATTACHMENT_TIMEOUT_MS: positiveInt(15_000),
+    IDOLTAG_MAX_IMAGES_PER_MESSAGE: positiveInt(4),
+    IDOLTAG_GALLERY_PAGE_SIZE: optionalText.pipe(z.coerce.number().int().min(1).max(10).default(5)),
+    IDOLTAG_TEST_ALLOW_ATTACHMENT_ORIGIN: optional(
+      z
+        .string()
+        .url()
+        .refine((url) => /^http:\/\/(127\.0\.0\.1|localhost)(:\d+)?\/?$/.test(url), 'may only name a loopback origin'),
+    ),
+  })
+  .merge(shardingSchema)
+  .superRefine(checkShardSlice);
 
 export interface DataSettings {
   dataDir: string;
@@ -158,13 +177,17 @@ export function loadBotSettings(env?: NodeJS.ProcessEnv): BotSettings {
 
 const flag = optionalText.pipe(
   z
-    .enum(['1', '0', 'true', 'false', 'yes', 'no', 'on', 'off'], { errorMap: () => ({ message: 'must be 1 or 0 (or true/false)' }) })
+    .enum(['1', '0', 'true', 'false', 'yes', 'no', 'on', 'off'], {
+      errorMap: () => ({ message: 'must be 1 or 0 (or true/false)' }),
+    })
     .optional()
     .transform((value) => value !== undefined && ['1', 'true', 'yes', 'on'].includes(value)),
 );
 const device = (name: string) =>
   optionalText.pipe(
-    z.enum(['auto', 'cpu', 'cuda'], { errorMap: () => ({ message: `must be auto, cpu or cuda (${name})` }) }).default('auto'),
+    z
+      .enum(['auto', 'cpu', 'cuda'], { errorMap: () => ({ message: `must be auto, cpu or cuda (${name})` }) })
+      .default('auto'),
   );
 const folder = optionalText.transform((dir) => (dir === undefined ? undefined : path.resolve(dir)));
 
@@ -177,9 +200,13 @@ const runtimeSchema = dataSchema.extend({
   IDOLTAG_LOG_LEVEL: logLevel,
   IDOLTAG_DEBUG: flag,
   IDOLTAG_OFFLINE: flag,
-  IDOLTAG_DETECTOR: optional(z.string().regex(/^[a-z0-9_-]+(\+[a-z0-9_-]+)*$/, 'must be a detector name or a chain such as faceboxes+lbp')),
+  IDOLTAG_DETECTOR: optional(
+    z.string().regex(/^[a-z0-9_-]+(\+[a-z0-9_-]+)*$/, 'must be a detector name or a chain such as faceboxes+lbp'),
+  ),
   IDOLTAG_DEVICE: device('the onnxruntime device'),
-  IDOLTAG_THREADS: optional(z.coerce.number({ invalid_type_error: 'must be a whole number' }).int().positive('must be a positive whole number')),
+  IDOLTAG_THREADS: optional(
+    z.coerce.number({ invalid_type_error: 'must be a whole number' }).int().positive('must be a positive whole number'),
+  ),
   IDOLTAG_MODEL_CACHE: folder,
   IDOLTAG_MODEL_MIRROR: folder,
   IDOLTAG_PYTHON: optionalText,
@@ -246,14 +273,21 @@ const cronExpression = (fallback: string) =>
     z
       .string()
       .default(fallback)
-      .refine((expr) => expr === 'off' || cron.validate(expr), 'must be a cron expression such as "30 4 * * *", or off'),
+      .refine(
+        (expr) => expr === 'off' || cron.validate(expr),
+        'must be a cron expression such as "30 4 * * *", or off',
+      ),
   );
 
 const scheduleSchema = z.object({
   IDOLTAG_HEAD_CRON: cronExpression('30 4 * * *'),
   IDOLTAG_BACKBONE_CRON: cronExpression('0 5 * * 0'),
-  IDOLTAG_CRON_TZ: optional(z.string().refine(isTimeZone, 'must be an IANA time zone such as Europe/Paris or Asia/Tokyo')),
-  IDOLTAG_BACKBONE_MIN_NEW_LABELS: optionalText.pipe(z.coerce.number().int().nonnegative('must be 0 or more').default(200)),
+  IDOLTAG_CRON_TZ: optional(
+    z.string().refine(isTimeZone, 'must be an IANA time zone such as Europe/Paris or Asia/Tokyo'),
+  ),
+  IDOLTAG_BACKBONE_MIN_NEW_LABELS: optionalText.pipe(
+    z.coerce.number().int().nonnegative('must be 0 or more').default(200),
+  ),
   IDOLTAG_BACKBONE_EPOCHS: optional(z.coerce.number().int().positive('must be a positive whole number')),
   IDOLTAG_TRAIN_DEVICE: device('the training device'),
 });

@@ -29,11 +29,15 @@ export function registerAdmin(program: Command): void {
     .description('list the taught characters with their face counts')
     .action(async (_opts, cmd: Command) => {
       const global = cmd.optsWithGlobals<GlobalOptions>();
-      await withServices(global, async (services) => {
-        const list = services.characters.list(guildOf(global));
-        if (list.length === 0) console.log('No characters taught yet. Try: idoltag import <folder>');
-        for (const c of list) console.log(`${c.name}\t${c.faces}`);
-      }, { refitStaleHeads: false });
+      await withServices(
+        global,
+        async (services) => {
+          const list = services.characters.list(guildOf(global));
+          if (list.length === 0) console.log('No characters taught yet. Try: idoltag import <folder>');
+          for (const c of list) console.log(`${c.name}\t${c.faces}`);
+        },
+        { refitStaleHeads: false },
+      );
     });
 
   const models = program.command('models').description('model files');
@@ -65,39 +69,54 @@ export function registerAdmin(program: Command): void {
       const global = cmd.optsWithGlobals<GlobalOptions>();
       await withServices(global, async (services) => {
         const refit = await services.heads.refitAsTrainingRun(guildOf(global));
-        console.log(`Head v${refit.headVersion}: ${refit.characters} characters, ${refit.faces} faces, ${refit.fitMs.toFixed(0)} ms.`);
+        console.log(
+          `Head v${refit.headVersion}: ${refit.characters} characters, ${refit.faces} faces, ${refit.fitMs.toFixed(0)} ms.`,
+        );
       });
     });
 
   train
     .command('backbone')
-    .description('fine-tune the backbone on every label (Python trainer), then swap it in if held-out metrics did not drop')
+    .description(
+      'fine-tune the backbone on every label (Python trainer), then swap it in if held-out metrics did not drop',
+    )
     .option('--epochs <n>', 'most epochs to train', (v) => Number(v))
     .option('--device <device>', 'auto, cpu or cuda', 'auto')
     .option('--force', 'train even if few new labels arrived since the last run')
-    .option('--from <start>', 'active: from the serving model (or the shipped default); imagenet: from ImageNet', 'active')
+    .option(
+      '--from <start>',
+      'active: from the serving model (or the shipped default); imagenet: from ImageNet',
+      'active',
+    )
     .option('--max-steps <n>', 'stop after this many steps (smoke tests)', (v) => Number(v))
-    .action(async (opts: { epochs?: number; device?: 'auto' | 'cpu' | 'cuda'; force?: boolean; from: string; maxSteps?: number }, cmd: Command) => {
-      if (opts.from !== 'active' && opts.from !== 'imagenet') throw new Error(`--from must be active or imagenet (not ${opts.from})`);
-      const from = opts.from;
-      await withServices(cmd.optsWithGlobals<GlobalOptions>(), async (services) => {
-        const outcome = await services.training.backbone({
-          epochs: opts.epochs,
-          device: opts.device,
-          force: opts.force,
-          from,
-          trainerArgs: opts.maxSteps ? ['--max-steps', String(opts.maxSteps)] : [],
-          // SIGTERM stops the trainer; the run is recorded as failed and the old model keeps serving.
-          signal: gracefulStop(),
-          onProgress: (e) => console.error(describeProgress(e as unknown as Record<string, unknown>)),
+    .action(
+      async (
+        opts: { epochs?: number; device?: 'auto' | 'cpu' | 'cuda'; force?: boolean; from: string; maxSteps?: number },
+        cmd: Command,
+      ) => {
+        if (opts.from !== 'active' && opts.from !== 'imagenet')
+          throw new Error(`--from must be active or imagenet (not ${opts.from})`);
+        const from = opts.from;
+        await withServices(cmd.optsWithGlobals<GlobalOptions>(), async (services) => {
+          const outcome = await services.training.backbone({
+            epochs: opts.epochs,
+            device: opts.device,
+            force: opts.force,
+            from,
+            trainerArgs: opts.maxSteps ? ['--max-steps', String(opts.maxSteps)] : [],
+            // SIGTERM stops the trainer; the run is recorded as failed and the old model keeps serving.
+            signal: gracefulStop(),
+            onProgress: (e) => console.error(describeProgress(e as unknown as Record<string, unknown>)),
+          });
+          // A training that never started (no PyTorch) has nothing to report but its reason.
+          if (outcome.status === 'failed' && outcome.runId === undefined) console.error(outcome.reason);
+          else console.log(`${outcome.status}: ${outcome.reason}${outcome.version ? ` (${outcome.version})` : ''}`);
+          if (outcome.current || outcome.candidate)
+            console.log(JSON.stringify({ current: outcome.current, candidate: outcome.candidate }));
+          if (outcome.status === 'failed') process.exitCode = 1;
         });
-        // A training that never started (no PyTorch) has nothing to report but its reason.
-        if (outcome.status === 'failed' && outcome.runId === undefined) console.error(outcome.reason);
-        else console.log(`${outcome.status}: ${outcome.reason}${outcome.version ? ` (${outcome.version})` : ''}`);
-        if (outcome.current || outcome.candidate) console.log(JSON.stringify({ current: outcome.current, candidate: outcome.candidate }));
-        if (outcome.status === 'failed') process.exitCode = 1;
-      });
-    });
+      },
+    );
 
   program
     .command('backup <file>')
@@ -107,7 +126,9 @@ export function registerAdmin(program: Command): void {
       const target = path.resolve(file);
       const pages = await backupDatabase(dataDir(cmd.optsWithGlobals<GlobalOptions>()), target);
       console.log(`Backed up the database (${pages} pages) to ${target}.`);
-      console.log('Now copy crops/, images/ and models/ from the data folder too (docs/backup.md); they only ever grow.');
+      console.log(
+        'Now copy crops/, images/ and models/ from the data folder too (docs/backup.md); they only ever grow.',
+      );
     });
 }
 
@@ -118,15 +139,25 @@ function embedderVersionsCommand(name: string): Command {
     .command('list')
     .description('list embedder versions; * marks the one in service')
     .action(async (_opts, cmd: Command) => {
-      await withServices(cmd.optsWithGlobals<GlobalOptions>(), async (services) => {
-        for (const row of services.store.models.list()) {
-          const val = row.metrics_json ? JSON.parse(row.metrics_json).trainer?.val : undefined;
-          const layer = val ? (val.pooled ?? val.projection) : undefined;
-          const metrics = layer ? `\theld-out MAP@R ${layer.map_at_r.toFixed(3)}, recall@1 ${layer.recall_at_1.toFixed(3)}` : '';
-          const shipped = row.path.startsWith('manifest:') ? (row.id === resolveVersionName('default') ? '\t(shipped default)' : '\t(shipped)') : '';
-          console.log(`${row.active ? '*' : ' '} ${row.id}\t${row.created_at}${shipped}${metrics}`);
-        }
-      }, { refitStaleHeads: false });
+      await withServices(
+        cmd.optsWithGlobals<GlobalOptions>(),
+        async (services) => {
+          for (const row of services.store.models.list()) {
+            const val = row.metrics_json ? JSON.parse(row.metrics_json).trainer?.val : undefined;
+            const layer = val ? (val.pooled ?? val.projection) : undefined;
+            const metrics = layer
+              ? `\theld-out MAP@R ${layer.map_at_r.toFixed(3)}, recall@1 ${layer.recall_at_1.toFixed(3)}`
+              : '';
+            const shipped = row.path.startsWith('manifest:')
+              ? row.id === resolveVersionName('default')
+                ? '\t(shipped default)'
+                : '\t(shipped)'
+              : '';
+            console.log(`${row.active ? '*' : ' '} ${row.id}\t${row.created_at}${shipped}${metrics}`);
+          }
+        },
+        { refitStaleHeads: false },
+      );
     });
   group
     .command('activate <version>')

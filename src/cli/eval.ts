@@ -35,7 +35,10 @@ export function registerEval(program: Command): void {
     .option('--alias <old=new...>', 'read a label as another (e.g. lijima_yun=iijima_yun)')
     .option('--unknown <sources...>', 'faces of characters that are never taught (open-set numbers)')
     .option('--new <characters...>', 'dlc: the characters that arrive later (names, or commas)')
-    .option('--train-backbone', 'dlc: first train the backbone on the old characters (src/services/backbone-training.ts)')
+    .option(
+      '--train-backbone',
+      'dlc: first train the backbone on the old characters (src/services/backbone-training.ts)',
+    )
     .addHelpText(
       'after',
       '\nRuns in a scratch data folder (deleted afterwards) unless --data is given; with --data the\n' +
@@ -45,7 +48,8 @@ export function registerEval(program: Command): void {
     .action(async (sources: string[], opts: EvalOptions, cmd: Command) => {
       const global = cmd.optsWithGlobals<GlobalOptions>();
       const protocol = opts.protocol as Protocol;
-      if (!['closed', 'fewshot', 'dlc'].includes(protocol)) throw new Error(`--protocol must be closed, fewshot or dlc (not ${opts.protocol})`);
+      if (!['closed', 'fewshot', 'dlc'].includes(protocol))
+        throw new Error(`--protocol must be closed, fewshot or dlc (not ${opts.protocol})`);
       const int = (name: string, value: string, min: number) => {
         const n = Number(value);
         if (!Number.isInteger(n) || n < min) throw new Error(`${name} must be a whole number ≥ ${min}`);
@@ -55,7 +59,9 @@ export function registerEval(program: Command): void {
       if (!(testFraction > 0 && testFraction < 1)) throw new Error('--test-fraction must be between 0 and 1');
       if (opts.trainBackbone && protocol !== 'dlc') throw new Error('--train-backbone belongs to --protocol dlc');
       if (opts.trainBackbone && global.data) {
-        throw new Error('--train-backbone runs in a scratch data folder only: it trains on every label of the folder and may switch its model');
+        throw new Error(
+          '--train-backbone runs in a scratch data folder only: it trains on every label of the folder and may switch its model',
+        );
       }
       const scratch = global.data ? undefined : mkdtempSync(path.join(tmpdir(), 'idoltag-eval-'));
       try {
@@ -71,7 +77,10 @@ export function registerEval(program: Command): void {
             testFraction,
             aliases: new Map((opts.alias ?? []).map((a) => a.split('=', 2) as [string, string])),
             unknownSources: opts.unknown,
-            newLabels: opts.new?.flatMap((n) => n.split(',')).map((n) => n.trim()).filter(Boolean),
+            newLabels: opts.new
+              ?.flatMap((n) => n.split(','))
+              .map((n) => n.trim())
+              .filter(Boolean),
             trainBackbone: opts.trainBackbone,
             onProgress: (done, total) => {
               bar ??= progress(total, 'embedding');

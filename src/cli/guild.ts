@@ -5,15 +5,19 @@ export function registerGuild(program: Command): void {
   const guild = program.command('guild').description('move one guild (server) to another host');
   guild
     .command('export <guild> <file>')
-    .description("write every face, crop, screenshot, label and head of one guild to a file (safe while the bot runs)")
+    .description('write every face, crop, screenshot, label and head of one guild to a file (safe while the bot runs)')
     .action(async (guildId: string, file: string, _opts, cmd: Command) => {
-      await withServices(cmd.optsWithGlobals<GlobalOptions>(), async (services) => {
-        const { exportGuild } = await import('../services/guild-transfer.ts');
-        const counts = exportGuild(services, guildId, file);
-        console.log(
-          `Exported guild ${guildId}: ${counts.characters} characters, ${counts.faces} faces, ${counts.labels} labels, ${counts.heads} head versions, ${counts.files} files → ${file}`,
-        );
-      }, { refitStaleHeads: false });
+      await withServices(
+        cmd.optsWithGlobals<GlobalOptions>(),
+        async (services) => {
+          const { exportGuild } = await import('../services/guild-transfer.ts');
+          const counts = exportGuild(services, guildId, file);
+          console.log(
+            `Exported guild ${guildId}: ${counts.characters} characters, ${counts.faces} faces, ${counts.labels} labels, ${counts.heads} head versions, ${counts.files} files → ${file}`,
+          );
+        },
+        { refitStaleHeads: false },
+      );
     });
   guild
     .command('import <file>')

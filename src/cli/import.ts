@@ -35,12 +35,17 @@ export function registerImport(program: Command): void {
             if (stop.aborted) break files;
             const bytes = await readFile(file).catch(() => Buffer.alloc(0));
             const result = await services.teaching.teach({
-              guildId: guildOf(global), character, by: 'cli', crops: opts.crops, refit: false, previews: false,
+              guildId: guildOf(global),
+              character,
+              by: 'cli',
+              crops: opts.crops,
+              refit: false,
+              previews: false,
               images: [{ bytes, name: file, source: { kind: 'import', path: file } }],
             });
             for (const r of result.results) {
-              if (r.ok) (taught++, characters.add(character));
-              else if (r.duplicate) (duplicates++, characters.add(character));
+              if (r.ok) taught++, characters.add(character);
+              else if (r.duplicate) duplicates++, characters.add(character);
               else failures.push(`${file}: ${r.error}`);
             }
             done++;

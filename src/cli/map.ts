@@ -14,15 +14,20 @@ export function registerMap(program: Command): void {
       const global = cmd.optsWithGlobals<GlobalOptions>();
       await withServices(global, async (services) => {
         const map = await services.embeddingMap.render(guildOf(global), {
-          highlight: opts.highlight?.split(',').map((s) => s.trim()).filter(Boolean),
+          highlight: opts.highlight
+            ?.split(',')
+            .map((s) => s.trim())
+            .filter(Boolean),
           maxPoints: Number(opts.maxPoints) || 2500,
           thumbnails: !!opts.html,
         });
         if (map.faces === 0) throw new Error('No faces with embeddings yet: teach or tag some first.');
         writeFileSync(opts.out, map.png);
         if (opts.html) writeFileSync(opts.html, map.html);
-        console.log(`Mapped ${map.faces} faces of ${map.characters} characters → ${opts.out}${opts.html ? ` and ${opts.html}` : ''}` +
-          `${map.omitted ? ` (${map.omitted} more not shown)` : ''}.`);
+        console.log(
+          `Mapped ${map.faces} faces of ${map.characters} characters → ${opts.out}${opts.html ? ` and ${opts.html}` : ''}` +
+            `${map.omitted ? ` (${map.omitted} more not shown)` : ''}.`,
+        );
       });
     });
 }

@@ -24,7 +24,9 @@ export function installSignalHandlers(): void {
         process.stderr.write(`idoltag: ${signal}, stopping now\n`);
         process.exit(exitCodeFor(signal));
       }
-      process.stderr.write(`idoltag: ${signal}, finishing the current file, then saving and closing (send it again to stop at once)\n`);
+      process.stderr.write(
+        `idoltag: ${signal}, finishing the current file, then saving and closing (send it again to stop at once)\n`,
+      );
       process.exitCode = exitCodeFor(signal);
       controller.abort(signal);
     });

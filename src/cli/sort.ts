@@ -19,7 +19,8 @@ export function registerSort(program: Command): void {
     .action(async (inDir: string, opts: { out: string; link?: boolean }, cmd: Command) => {
       const global = cmd.optsWithGlobals<GlobalOptions>();
       const outDir = path.resolve(opts.out);
-      if (outDir.startsWith(path.resolve(inDir) + path.sep)) throw new Error('--out must not be inside the input folder');
+      if (outDir.startsWith(path.resolve(inDir) + path.sep))
+        throw new Error('--out must not be inside the input folder');
       const files = imageFiles(inDir);
       const counts = new Map<string, number>();
       const stop = gracefulStop();

@@ -8,17 +8,33 @@ import { gracefulStop, stoppedNote } from './shutdown.ts';
 
 export interface TagLine {
   path: string;
-  faces: Array<{ box: [number, number, number, number]; label: string | null; confidence: number; candidates: Array<{ label: string; score: number }> }>;
+  faces: Array<{
+    box: [number, number, number, number];
+    label: string | null;
+    confidence: number;
+    candidates: Array<{ label: string; score: number }>;
+  }>;
   error: string | null;
 }
 
 /** Tags one file; a bad file becomes an `error` line instead of stopping the run. */
-export async function tagFile(services: Services, guildId: string, file: string, crops?: boolean): Promise<{ line: TagLine; result?: TagResult }> {
+export async function tagFile(
+  services: Services,
+  guildId: string,
+  file: string,
+  crops?: boolean,
+): Promise<{ line: TagLine; result?: TagResult }> {
   let bytes: Buffer;
   try {
     bytes = await readFile(file);
   } catch (err) {
-    return { line: { path: file, faces: [], error: `cannot read file: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` } };
+    return {
+      line: {
+        path: file,
+        faces: [],
+        error: `cannot read file: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+      },
+    };
   }
   try {
     const result = await services.tagging.tagImage({ guildId, bytes, source: { kind: 'file', path: file }, crops });
@@ -67,7 +83,9 @@ export function registerTag(program: Command): void {
           else if (line.error) console.log(`${file}: error: ${line.error}`);
           else if (line.faces.length === 0) console.log(`${file}: no faces`);
           else {
-            const names = line.faces.map((f) => (f.label ? `${f.label} (${Math.round(f.confidence * 100)}%)` : 'unknown'));
+            const names = line.faces.map((f) =>
+              f.label ? `${f.label} (${Math.round(f.confidence * 100)}%)` : 'unknown',
+            );
             console.log(`${file}: ${names.join(', ')}`);
           }
           done++;

@@ -33,9 +33,12 @@ export function registerUnknowns(program: Command): void {
         );
         for (const [i, c] of listing.clusters.entries()) {
           const hint = c.nearest ? `  nearest taught: ${c.nearest.character} (${c.nearest.similarity.toFixed(2)})` : '';
-          console.log(`${String(i + 1).padStart(3)}. ${c.id}  ${String(c.size).padStart(4)} faces  cohesion ${c.cohesion.toFixed(2)}${hint}${files[i] ? `  ${files[i]}` : ''}`);
+          console.log(
+            `${String(i + 1).padStart(3)}. ${c.id}  ${String(c.size).padStart(4)} faces  cohesion ${c.cohesion.toFixed(2)}${hint}${files[i] ? `  ${files[i]}` : ''}`,
+          );
         }
-        if (listing.clusters.length) console.log('\nName one: idoltag unknowns name <id> <character> [--exclude faceId,…]');
+        if (listing.clusters.length)
+          console.log('\nName one: idoltag unknowns name <id> <character> [--exclude faceId,…]');
       });
     });
   command
@@ -44,7 +47,11 @@ export function registerUnknowns(program: Command): void {
     .option('--exclude <faceIds>', 'comma-separated face ids to leave out (the numbers on the contact sheet)')
     .action(async (clusterId: string, character: string, opts: { exclude?: string }, cmd: Command) => {
       const global = cmd.optsWithGlobals<GlobalOptions>();
-      const exclude = (opts.exclude ?? '').split(',').map((s) => s.trim().replace(/^#/, '')).filter(Boolean).map(Number);
+      const exclude = (opts.exclude ?? '')
+        .split(',')
+        .map((s) => s.trim().replace(/^#/, ''))
+        .filter(Boolean)
+        .map(Number);
       if (exclude.some((n) => !Number.isInteger(n))) throw new Error('--exclude takes face ids such as 12,15');
       await withServices(global, async (services) => {
         const result = await services.unknowns.nameCluster(guildOf(global), clusterId, character, 'cli', exclude);

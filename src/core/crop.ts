@@ -35,5 +35,7 @@ export async function resizeRgbLinear(image: RgbImage, width: number, height: nu
 }
 
 export async function encodeJpeg(image: RgbImage, quality = 90): Promise<Buffer> {
-  return sharp(image.data, { raw: { width: image.width, height: image.height, channels: 3 } }).jpeg({ quality }).toBuffer();
+  return sharp(image.data, { raw: { width: image.width, height: image.height, channels: 3 } })
+    .jpeg({ quality })
+    .toBuffer();
 }

@@ -53,7 +53,8 @@ export function sniffImageType(bytes: Buffer): string | undefined {
 export async function decodeImage(bytes: Buffer, options: DecodeOptions = {}): Promise<DecodedImage> {
   if (bytes.length === 0) throw new ImageInputError('The file is empty.', 'empty');
   const type = sniffImageType(bytes);
-  if (!type) throw new ImageInputError("That file isn't an image I can read (JPEG, PNG, WebP, GIF or AVIF).", 'not_image');
+  if (!type)
+    throw new ImageInputError("That file isn't an image I can read (JPEG, PNG, WebP, GIF or AVIF).", 'not_image');
   const maxPixels = options.maxPixels ?? DEFAULT_MAX_PIXELS;
   let meta: sharp.Metadata;
   try {
@@ -64,7 +65,10 @@ export async function decodeImage(bytes: Buffer, options: DecodeOptions = {}): P
   const width = meta.width ?? 0;
   const height = meta.pageHeight ?? meta.height ?? 0;
   if (width * height > maxPixels) {
-    throw new ImageInputError(`That image is too large (${width}×${height}); please send one under ${Math.round(maxPixels / 1e6)} megapixels.`, 'too_large');
+    throw new ImageInputError(
+      `That image is too large (${width}×${height}); please send one under ${Math.round(maxPixels / 1e6)} megapixels.`,
+      'too_large',
+    );
   }
   if (width < 8 || height < 8) throw new ImageInputError('That image is too small to hold a face.', 'too_small');
   const rotated = (meta.orientation ?? 1) >= 5;
@@ -99,7 +103,10 @@ function classify(err: unknown, type: string): ImageInputError {
     return new ImageInputError('That image is too large to process; please send a smaller one.', 'too_large');
   }
   if (/unsupported image format|no decoding plugin|bad seek|heif/i.test(text) && (type === 'heif' || type === 'avif')) {
-    return new ImageInputError(`I can't read ${type === 'heif' ? 'HEIC/HEIF' : 'AVIF'} images yet; please send a PNG or JPEG.`, 'unsupported');
+    return new ImageInputError(
+      `I can't read ${type === 'heif' ? 'HEIC/HEIF' : 'AVIF'} images yet; please send a PNG or JPEG.`,
+      'unsupported',
+    );
   }
   // The magic bytes named a known format but this build has no decoder for it (BMP): not damage.
   if (/unsupported image format/i.test(text)) {

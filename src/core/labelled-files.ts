@@ -47,9 +47,7 @@ export function labelledFiles(source: string, split?: string): LabelledFile[] {
   return readdirSync(source, { withFileTypes: true })
     .filter((d) => d.isDirectory() && !d.name.startsWith('.'))
     .sort((a, b) => a.name.localeCompare(b.name))
-    .flatMap((d) =>
-      imageFiles(path.join(source, d.name)).map((file) => ({ path: file, label: d.name })),
-    );
+    .flatMap((d) => imageFiles(path.join(source, d.name)).map((file) => ({ path: file, label: d.name })));
 }
 
 /** Image files under a folder, recursively, in a stable order. */

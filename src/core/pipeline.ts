@@ -65,7 +65,12 @@ export async function recognise(
   return {
     image,
     faces: detections.map((face, i) => ({
-      box: { x: Math.round(face.x * scale), y: Math.round(face.y * scale), w: Math.round(face.w * scale), h: Math.round(face.h * scale) },
+      box: {
+        x: Math.round(face.x * scale),
+        y: Math.round(face.y * scale),
+        w: Math.round(face.w * scale),
+        h: Math.round(face.h * scale),
+      },
       score: face.score,
       detector: face.detector,
       crop: crops[i],

@@ -30,7 +30,9 @@ export async function runBot(
   publishQueueLength(client, services.queue);
   client.once(Events.ClientReady, () => bindShards([...client.ws.shards.keys()].sort((a, b) => a - b)));
   const events = wireEvents(client, commands, { services, settings, logger });
-  const leadership = followLeadership(services.store, 'schedules', () => startSchedules(services, schedules, logger), { logger });
+  const leadership = followLeadership(services.store, 'schedules', () => startSchedules(services, schedules, logger), {
+    logger,
+  });
 
   let stopping = false;
   async function shutdown(signal: string): Promise<void> {

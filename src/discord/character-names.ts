@@ -9,7 +9,9 @@ export function cleanCharacterName(input: string): string {
   const name = input.normalize('NFC').replace(/\s+/g, ' ').trim();
   if (!name) throw new UserFacingError('A character needs a name! Please type one in.');
   if (name.length > MAX_CHARACTER_NAME_LENGTH) {
-    throw new UserFacingError(`That name is a little long. Could you keep it under ${MAX_CHARACTER_NAME_LENGTH} characters?`);
+    throw new UserFacingError(
+      `That name is a little long. Could you keep it under ${MAX_CHARACTER_NAME_LENGTH} characters?`,
+    );
   }
   return name;
 }
@@ -21,7 +23,11 @@ export async function suggestCharacters(interaction: AutocompleteInteraction, ct
   const matches = ctx.services.characters
     .list(interaction.guildId)
     .filter((c) => c.name.toLowerCase().includes(typed))
-    .sort((a, b) => Number(b.name.toLowerCase().startsWith(typed)) - Number(a.name.toLowerCase().startsWith(typed)) || b.faces - a.faces)
+    .sort(
+      (a, b) =>
+        Number(b.name.toLowerCase().startsWith(typed)) - Number(a.name.toLowerCase().startsWith(typed)) ||
+        b.faces - a.faces,
+    )
     .slice(0, 25);
   await interaction.respond(matches.map((c) => ({ name: c.name, value: c.name })));
 }

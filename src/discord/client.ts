@@ -19,7 +19,11 @@ export function createClient(settings: BotSettings): Client {
 }
 
 /** Wires the handlers; `drain()` stops taking new work and waits for what is in flight (on shutdown). */
-export function wireEvents(client: Client, commands: Map<string, Command>, ctx: BotContext): { drain(timeoutMs: number): Promise<void> } {
+export function wireEvents(
+  client: Client,
+  commands: Map<string, Command>,
+  ctx: BotContext,
+): { drain(timeoutMs: number): Promise<void> } {
   const { logger } = ctx;
   const inFlight = new Set<Promise<void>>();
   let draining = false;
@@ -28,7 +32,10 @@ export function wireEvents(client: Client, commands: Map<string, Command>, ctx: 
     void work.finally(() => inFlight.delete(work));
   };
   client.once(Events.ClientReady, (ready) => {
-    logger.info({ user: ready.user.tag, guilds: ready.guilds.cache.size, commands: [...commands.keys()] }, 'idoltag is online');
+    logger.info(
+      { user: ready.user.tag, guilds: ready.guilds.cache.size, commands: [...commands.keys()] },
+      'idoltag is online',
+    );
   });
   client.on(Events.MessageCreate, (message) => {
     if (draining) return;
@@ -36,13 +43,23 @@ export function wireEvents(client: Client, commands: Map<string, Command>, ctx: 
   });
   client.on(Events.InteractionCreate, (interaction) => {
     if (draining) return;
-    track(onInteractionCreate(interaction, commands, ctx).catch((err) => logger.error({ err }, 'interaction handler crashed')));
+    track(
+      onInteractionCreate(interaction, commands, ctx).catch((err) =>
+        logger.error({ err }, 'interaction handler crashed'),
+      ),
+    );
   });
   client.on(Events.Error, (err) => logger.error({ err }, 'discord client error'));
   client.on(Events.Warn, (message) => logger.warn({ message }, 'discord client warning'));
-  client.on(Events.ShardReady, (shardId, unavailable) => logger.info({ shardId, unavailableGuilds: unavailable?.size ?? 0 }, 'shard ready'));
-  client.on(Events.ShardDisconnect, (event, shardId) => logger.warn({ code: event.code, shardId }, 'gateway disconnected'));
-  client.rest.on('rateLimited', (info) => logger.warn({ route: info.route, retryAfter: info.retryAfter }, 'rate limited'));
+  client.on(Events.ShardReady, (shardId, unavailable) =>
+    logger.info({ shardId, unavailableGuilds: unavailable?.size ?? 0 }, 'shard ready'),
+  );
+  client.on(Events.ShardDisconnect, (event, shardId) =>
+    logger.warn({ code: event.code, shardId }, 'gateway disconnected'),
+  );
+  client.rest.on('rateLimited', (info) =>
+    logger.warn({ route: info.route, retryAfter: info.retryAfter }, 'rate limited'),
+  );
   return {
     async drain(timeoutMs) {
       draining = true;

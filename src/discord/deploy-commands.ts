@@ -10,8 +10,7 @@ try {
   const settings = loadBotSettings();
   const commands = [...(await loadCommands()).values()].map((c) => c.data.toJSON());
   const rest = new REST(settings.apiUrl ? { api: settings.apiUrl } : {}).setToken(settings.token);
-  const applicationId =
-    settings.applicationId ?? ((await rest.get(Routes.currentApplication())) as APIApplication).id;
+  const applicationId = settings.applicationId ?? ((await rest.get(Routes.currentApplication())) as APIApplication).id;
   const names = commands.map((c) => `/${c.name}`).join(' ');
   if (settings.devGuildId) {
     await rest.put(Routes.applicationGuildCommands(applicationId, settings.devGuildId), { body: commands });

@@ -16,7 +16,9 @@ export const GENERIC_FAILURE =
 const FRIENDLY_ERROR_NAMES = new Set(['UserFacingError', 'UserInputError', 'ImageInputError']);
 
 export function isQueueFull(error: unknown): boolean {
-  return error instanceof Error && (error.name === 'QueueFullError' || (error as { code?: string }).code === 'QUEUE_FULL');
+  return (
+    error instanceof Error && (error.name === 'QueueFullError' || (error as { code?: string }).code === 'QUEUE_FULL')
+  );
 }
 
 /** The text to show for an error, and whether it is worth logging as a fault of ours. */

@@ -31,7 +31,9 @@ export interface MessageLink {
 export function parseMessageLink(link: string): MessageLink | undefined {
   const match = link
     .trim()
-    .match(/^<?https:\/\/(?:(?:ptb|canary)\.)?discord(?:app)?\.com\/channels\/(\d{17,20})\/(\d{17,20})\/(\d{17,20})>?$/);
+    .match(
+      /^<?https:\/\/(?:(?:ptb|canary)\.)?discord(?:app)?\.com\/channels\/(\d{17,20})\/(\d{17,20})\/(\d{17,20})>?$/,
+    );
   return match ? { guildId: match[1], channelId: match[2], messageId: match[3] } : undefined;
 }
 

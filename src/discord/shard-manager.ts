@@ -25,7 +25,8 @@ export async function startShardManager(settings: BotSettings, logger: Logger): 
   // Also checks the token before any process starts (a wrong one would make them die and respawn in a loop).
   const recommended = await recommendedShardCount(settings.token, settings.apiUrl);
   // 'auto' gives each process at least one shard: Discord accepts more shards than it recommends.
-  const total = sharding.slice?.count ?? (sharding.shards === 'auto' ? Math.max(recommended, sharding.processes) : sharding.shards);
+  const total =
+    sharding.slice?.count ?? (sharding.shards === 'auto' ? Math.max(recommended, sharding.processes) : sharding.shards);
   const groups = spreadShards(sharding.slice?.ids ?? range(total), sharding.processes);
   const manager = new ShardingManager(BOT_ENTRY, {
     totalShards: groups.length,
@@ -36,9 +37,14 @@ export async function startShardManager(settings: BotSettings, logger: Logger): 
   });
   manager.on('shardCreate', (shard: Shard) => {
     const shards = groups[shard.id];
-    Object.assign(shard.env as Record<string, string>, { IDOLTAG_SHARD_IDS: shards.join(','), IDOLTAG_SHARD_COUNT: String(total) });
+    Object.assign(shard.env as Record<string, string>, {
+      IDOLTAG_SHARD_IDS: shards.join(','),
+      IDOLTAG_SHARD_COUNT: String(total),
+    });
     // mode 'process': the shard is always a ChildProcess, never a worker thread.
-    shard.on('spawn', (child) => logger.info({ process: shard.id, pid: (child as ChildProcess).pid, shards }, 'shard process started'));
+    shard.on('spawn', (child) =>
+      logger.info({ process: shard.id, pid: (child as ChildProcess).pid, shards }, 'shard process started'),
+    );
     shard.on('death', (dead) => {
       const child = dead as ChildProcess;
       const what = manager.respawn ? 'shard process died; starting it again' : 'shard process stopped';

@@ -16,7 +16,9 @@ export function clientShardOptions(sharding: ShardSettings): Pick<ClientOptions,
 /** Deals shards out to processes in turn, so each process gets a similar share of guilds. */
 export function spreadShards(shardIds: number[], processes: number): number[][] {
   if (processes > shardIds.length) {
-    throw new Error(`IDOLTAG_PROCESSES (${processes}) is more than the ${shardIds.length} shard(s) to run: each process needs at least one shard.`);
+    throw new Error(
+      `IDOLTAG_PROCESSES (${processes}) is more than the ${shardIds.length} shard(s) to run: each process needs at least one shard.`,
+    );
   }
   const groups: number[][] = Array.from({ length: processes }, () => []);
   shardIds.forEach((id, i) => groups[i % processes].push(id));

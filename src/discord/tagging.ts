@@ -47,7 +47,9 @@ export function tagReplyPayload(outcome: TagOutcome): BaseMessageOptions {
   if (outcome.faces.length === 0) return { content: NO_FACES_MESSAGE, components: [] };
   return {
     content: tagReplyContent(outcome.faces, outcome.hiddenFaces),
-    files: outcome.preview ? [new AttachmentBuilder(outcome.preview, { name: imageFileName('idoltag-preview', outcome.preview) })] : [],
+    files: outcome.preview
+      ? [new AttachmentBuilder(outcome.preview, { name: imageFileName('idoltag-preview', outcome.preview) })]
+      : [],
     components: tagReplyComponents(outcome.faces),
   };
 }

@@ -21,7 +21,9 @@ export function startSchedules(services: Services, config: ScheduleConfig, logge
   const tasks: ScheduledTask[] = [];
   const options = { timezone: config.timezone, noOverlap: true };
   if (config.headCron !== 'off') {
-    tasks.push(cron.schedule(config.headCron, () => refitAllHeads(services, logger), { ...options, name: 'head-refit' }));
+    tasks.push(
+      cron.schedule(config.headCron, () => refitAllHeads(services, logger), { ...options, name: 'head-refit' }),
+    );
   }
   if (config.backboneCron !== 'off') {
     tasks.push(
@@ -33,13 +35,19 @@ export function startSchedules(services: Services, config: ScheduleConfig, logge
             epochs: config.backboneEpochs,
             device: config.device,
           });
-          logger.info({ status: outcome.status, reason: outcome.reason, version: outcome.version }, 'scheduled backbone training');
+          logger.info(
+            { status: outcome.status, reason: outcome.reason, version: outcome.version },
+            'scheduled backbone training',
+          );
         },
         { ...options, name: 'backbone-training' },
       ),
     );
   }
-  logger.info({ head: config.headCron, backbone: config.backboneCron, timezone: config.timezone ?? 'local' }, 'training schedules started');
+  logger.info(
+    { head: config.headCron, backbone: config.backboneCron, timezone: config.timezone ?? 'local' },
+    'training schedules started',
+  );
   return async () => {
     for (const task of tasks) await task.stop();
   };

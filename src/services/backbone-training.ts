@@ -1,7 +1,13 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { ort } from '../core/onnx-runtime.ts';
-import { embedCrops, heldOutMetrics, embeddingsFor, isNotWorse, type HeldOutMetrics } from './evaluation/backbone-held-out.ts';
+import {
+  embedCrops,
+  heldOutMetrics,
+  embeddingsFor,
+  isNotWorse,
+  type HeldOutMetrics,
+} from './evaluation/backbone-held-out.ts';
 import type { ServiceBlocks } from './service-blocks.ts';
 import { readTrainedSpec, resolveVersionName } from './model-registry.ts';
 import { activateModel, type SwapProgress } from './model-swap.ts';
@@ -51,7 +57,9 @@ async function checkParity(modelDir: string): Promise<number> {
   const spec = readTrainedSpec(modelDir);
   const session = await ort.InferenceSession.create(path.join(modelDir, 'model.onnx'), { executionProviders: ['cpu'] });
   try {
-    const out = await session.run({ [spec.input.name]: new ort.Tensor('float32', input, [1, channels, height, width]) });
+    const out = await session.run({
+      [spec.input.name]: new ort.Tensor('float32', input, [1, channels, height, width]),
+    });
     const got = out[spec.output.name].data as Float32Array;
     const want = samples.synthetic.embedding as number[];
     let maxDiff = 0;
@@ -66,7 +74,11 @@ async function checkParity(modelDir: string): Promise<number> {
  * Embeddings under the trainer's selection model (trained without the held-out characters), when the
  * served model was retrained on every label; undefined when there is no separate selection model.
  */
-async function selectionEmbeddings(items: TrainingItem[], modelDir: string, version: string): Promise<Float32Array[] | undefined> {
+async function selectionEmbeddings(
+  items: TrainingItem[],
+  modelDir: string,
+  version: string,
+): Promise<Float32Array[] | undefined> {
   const dir = path.join(modelDir, 'selection');
   if (!existsSync(path.join(dir, 'model.json'))) return undefined;
   const embedder = await OnnxEmbedder.load(path.join(dir, 'model.onnx'), readTrainedSpec(dir), `${version}/selection`);
@@ -89,12 +101,17 @@ const IMAGENET_INPUT_SIZE = 160;
  * resolves: a checkpoint (`--init`, the serving model's, else the shipped default's) or the ImageNet
  * INT8 file (`--source-onnx`). The input size follows the starting model.
  */
-async function startingPoint(services: ServiceBlocks, currentVersion: string, from: 'active' | 'imagenet'): Promise<{ args: string[]; inputSize: number }> {
+async function startingPoint(
+  services: ServiceBlocks,
+  currentVersion: string,
+  from: 'active' | 'imagenet',
+): Promise<{ args: string[]; inputSize: number }> {
   if (from === 'active') {
     for (const version of [currentVersion, resolveVersionName('default')]) {
       const checkpoint = await services.models.checkpointFile(version);
       const row = services.store.models.get(version);
-      if (checkpoint && row) return { args: ['--init', checkpoint], inputSize: (JSON.parse(row.spec_json) as EmbedderSpec).input.size };
+      if (checkpoint && row)
+        return { args: ['--init', checkpoint], inputSize: (JSON.parse(row.spec_json) as EmbedderSpec).input.size };
     }
   }
   return { args: ['--source-onnx', await resolveModelFile(IMAGENET_INT8_ID)], inputSize: IMAGENET_INPUT_SIZE };
@@ -105,7 +122,10 @@ async function startingPoint(services: ServiceBlocks, currentVersion: string, fr
  * result only if held-out figures did not drop. Until the final switch (one transaction) the old
  * model keeps serving, so a crash or kill at any step leaves it in place.
  */
-export async function trainBackbone(services: ServiceBlocks, options: BackboneTrainingOptions = {}): Promise<BackboneOutcome> {
+export async function trainBackbone(
+  services: ServiceBlocks,
+  options: BackboneTrainingOptions = {},
+): Promise<BackboneOutcome> {
   const { store } = services;
   const labelsNow = store.labels.countHuman(null);
   const last = store.trainingRuns.lastSucceeded('backbone');
@@ -133,7 +153,16 @@ export async function trainBackbone(services: ServiceBlocks, options: BackboneTr
     const trainerItems = items.map(({ path: p, label, group, split }) => ({ path: p, label, group, split }));
     writeFileSync(datasetPath, JSON.stringify({ version: 1, input_size: start.inputSize, items: trainerItems }));
 
-    const args = ['train', '--dataset', datasetPath, '--out', staging, '--device', options.device ?? 'auto', ...start.args];
+    const args = [
+      'train',
+      '--dataset',
+      datasetPath,
+      '--out',
+      staging,
+      '--device',
+      options.device ?? 'auto',
+      ...start.args,
+    ];
     if (options.epochs) args.push('--epochs', String(options.epochs));
     const done = await runTrainer([...args, ...(options.trainerArgs ?? [])], options.onProgress, options.signal);
 
@@ -153,9 +182,16 @@ export async function trainBackbone(services: ServiceBlocks, options: BackboneTr
       metricsJson: JSON.stringify({ trainer: (done as { metrics?: unknown }).metrics, parity }),
     });
 
-    const current = await heldOutMetrics(items, await embeddingsFor(store, items, currentVersion, await services.models.embedder(currentVersion)));
+    const current = await heldOutMetrics(
+      items,
+      await embeddingsFor(store, items, currentVersion, await services.models.embedder(currentVersion)),
+    );
     const candidateEmbeddings = await embeddingsFor(store, items, version, await services.models.embedder(version));
-    const candidate = await heldOutMetrics(items, candidateEmbeddings, await selectionEmbeddings(items, modelDir, version));
+    const candidate = await heldOutMetrics(
+      items,
+      candidateEmbeddings,
+      await selectionEmbeddings(items, modelDir, version),
+    );
     const verdict = isNotWorse(candidate, current);
     const metrics = { labels: labelsNow, current, candidate, parity, verdict: verdict.reason };
     if (!verdict.ok) {

@@ -64,7 +64,8 @@ export class CorrectionService {
 
   private async confirmNow(guildId: string, faceId: number, by: string): Promise<FaceView> {
     const current = this.requireFace(guildId, faceId);
-    if (!current.character_id) throw new UserInputError('There is no name on this face to confirm yet; pick one instead.');
+    if (!current.character_id)
+      throw new UserInputError('There is no name on this face to confirm yet; pick one instead.');
     return this.record(guildId, faceId, current.character_id, 'confirmed', by);
   }
 
@@ -86,7 +87,13 @@ export class CorrectionService {
     return this.store.labels.current(faceId) ?? { character_id: null };
   }
 
-  private async record(guildId: string, faceId: number, characterId: number | null, source: LabelSource, by: string): Promise<FaceView> {
+  private async record(
+    guildId: string,
+    faceId: number,
+    characterId: number | null,
+    source: LabelSource,
+    by: string,
+  ): Promise<FaceView> {
     this.store.labels.add({ guildId, faceId, characterId, source, by });
     await this.heads.refit(guildId);
     return this.faceView(guildId, faceId)!;

@@ -34,41 +34,66 @@ export interface EmbeddingMap {
  * Faces a person marked "not a character" are left out. For the CLI `map` and Discord `/map`.
  */
 /** Through the queue: the projection and the drawing are heavy. */
-export function renderEmbeddingMap(services: ServiceBlocks, guildId: string, options: EmbeddingMapOptions = {}): Promise<EmbeddingMap> {
+export function renderEmbeddingMap(
+  services: ServiceBlocks,
+  guildId: string,
+  options: EmbeddingMapOptions = {},
+): Promise<EmbeddingMap> {
   return services.queue.run(() => drawEmbeddingMap(services, guildId, options));
 }
 
-async function drawEmbeddingMap(services: ServiceBlocks, guildId: string, options: EmbeddingMapOptions): Promise<EmbeddingMap> {
+async function drawEmbeddingMap(
+  services: ServiceBlocks,
+  guildId: string,
+  options: EmbeddingMapOptions,
+): Promise<EmbeddingMap> {
   const rows = services.store.embeddings.mapFaces(guildId, services.models.activeVersion());
   const maxPoints = options.maxPoints ?? 2500;
   let kept = rows;
   if (rows.length > maxPoints) {
     const human = rows.filter((r) => r.source && r.source !== 'predicted');
-    const rest = shuffled(rows.filter((r) => !r.source || r.source === 'predicted'), seededRandom(options.seed ?? 7));
-    kept = [...shuffled(human, seededRandom(options.seed ?? 7)).slice(0, maxPoints), ...rest].slice(0, maxPoints).sort((a, b) => a.id - b.id);
+    const rest = shuffled(
+      rows.filter((r) => !r.source || r.source === 'predicted'),
+      seededRandom(options.seed ?? 7),
+    );
+    kept = [...shuffled(human, seededRandom(options.seed ?? 7)).slice(0, maxPoints), ...rest]
+      .slice(0, maxPoints)
+      .sort((a, b) => a.id - b.id);
   }
-  const xy = await project2d(kept.map((r) => blobToVector(r.vector)), { seed: options.seed });
+  const xy = await project2d(
+    kept.map((r) => blobToVector(r.vector)),
+    { seed: options.seed },
+  );
   const thumbnails = options.thumbnails ?? kept.length <= 2500;
   const points: MapPoint[] = await Promise.all(
-    kept.map(async (r, i): Promise<MapPoint> => ({
-      x: xy[i][0],
-      y: xy[i][1],
-      character: r.display_name,
-      kind: !r.display_name ? 'unknown' : r.source === 'predicted' ? 'predicted' : 'human',
-      faceId: r.id,
-      thumb: thumbnails ? await thumbnail(services.files.absolute(r.crop_path)) : undefined,
-      note: [r.source_path?.split(/[\\/]/).slice(-2).join('/'), r.source === 'predicted' && r.confidence !== null ? `${Math.round(r.confidence * 100)} %` : '']
-        .filter(Boolean).join(' · '),
-    })),
+    kept.map(
+      async (r, i): Promise<MapPoint> => ({
+        x: xy[i][0],
+        y: xy[i][1],
+        character: r.display_name,
+        kind: !r.display_name ? 'unknown' : r.source === 'predicted' ? 'predicted' : 'human',
+        faceId: r.id,
+        thumb: thumbnails ? await thumbnail(services.files.absolute(r.crop_path)) : undefined,
+        note: [
+          r.source_path?.split(/[\\/]/).slice(-2).join('/'),
+          r.source === 'predicted' && r.confidence !== null ? `${Math.round(r.confidence * 100)} %` : '',
+        ]
+          .filter(Boolean)
+          .join(' · '),
+      }),
+    ),
   );
   const keyOf = (s: string) => s.normalize('NFKC').trim().toLowerCase().replace(/\s+/g, ' ');
   const wanted = new Set((options.highlight ?? []).map(keyOf));
-  const highlight = [...new Set(points.map((p) => p.character).filter((c): c is string => !!c && wanted.has(keyOf(c))))];
+  const highlight = [
+    ...new Set(points.map((p) => p.character).filter((c): c is string => !!c && wanted.has(keyOf(c)))),
+  ];
   const characters = new Set(points.map((p) => p.character).filter(Boolean)).size;
   const human = points.filter((p) => p.kind === 'human').length;
   const render = {
     title: options.title ?? `idoltag: who looks like whom (guild ${guildId})`,
-    subtitle: `${points.length} faces (${human} named by people, ${points.length - human} by the bot or unknown), ${characters} characters` +
+    subtitle:
+      `${points.length} faces (${human} named by people, ${points.length - human} by the bot or unknown), ${characters} characters` +
       `${rows.length > kept.length ? `, ${rows.length - kept.length} more not shown` : ''} · UMAP of ${services.models.activeVersion()}`,
     highlight,
     width: options.width,
@@ -76,12 +101,21 @@ async function drawEmbeddingMap(services: ServiceBlocks, guildId: string, option
   };
   const svg = renderMapSvg(points, render);
   const png = await sharp(Buffer.from(svg)).png().toBuffer();
-  return { png, html: renderMapHtml(points, render), faces: points.length, characters, omitted: rows.length - kept.length };
+  return {
+    png,
+    html: renderMapHtml(points, render),
+    faces: points.length,
+    characters,
+    omitted: rows.length - kept.length,
+  };
 }
 
 async function thumbnail(file: string): Promise<string | undefined> {
   try {
-    const jpeg = await sharp(await readFile(file)).resize(64, 64, { fit: 'cover' }).jpeg({ quality: 70 }).toBuffer();
+    const jpeg = await sharp(await readFile(file))
+      .resize(64, 64, { fit: 'cover' })
+      .jpeg({ quality: 70 })
+      .toBuffer();
     return `data:image/jpeg;base64,${jpeg.toString('base64')}`;
   } catch {
     return undefined;

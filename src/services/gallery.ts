@@ -36,14 +36,16 @@ export class GalleryService {
     const rows = this.store.images.appearances(req.guildId, character.id, this.minConfidence);
     const pages = Math.max(1, Math.ceil(rows.length / req.pageSize));
     const page = Math.min(Math.max(0, req.page), pages - 1);
-    const items = rows.slice(page * req.pageSize, (page + 1) * req.pageSize).map((r): GalleryItem => ({
-      ...r,
-      channelId: r.channelId ?? undefined,
-      messageId: r.messageId ?? undefined,
-      url: r.url ?? undefined,
-      sourcePath: r.sourcePath ?? undefined,
-      confirmed: !!r.confirmed,
-    }));
+    const items = rows.slice(page * req.pageSize, (page + 1) * req.pageSize).map(
+      (r): GalleryItem => ({
+        ...r,
+        channelId: r.channelId ?? undefined,
+        messageId: r.messageId ?? undefined,
+        url: r.url ?? undefined,
+        sourcePath: r.sourcePath ?? undefined,
+        confirmed: !!r.confirmed,
+      }),
+    );
     return { character: character.display_name, total: rows.length, page, pages, items };
   }
 
@@ -57,7 +59,11 @@ export class GalleryService {
         : undefined;
     if (!file) return undefined;
     try {
-      return await sharp(await readFile(file), { pages: 1 }).rotate().resize({ width, withoutEnlargement: true }).jpeg({ quality: 80 }).toBuffer();
+      return await sharp(await readFile(file), { pages: 1 })
+        .rotate()
+        .resize({ width, withoutEnlargement: true })
+        .jpeg({ quality: 80 })
+        .toBuffer();
     } catch {
       return undefined;
     }

@@ -18,14 +18,22 @@ export interface GuildImport extends ArchiveCounts {
 }
 
 export function exportGuild(services: ServiceBlocks, guildId: string, target: string): ArchiveCounts {
-  if (services.store.guildArchives.rowCount(guildId) === 0) throw new GuildArchiveError(`This data folder holds nothing of guild ${guildId}.`);
-  return services.store.guildArchives.write(guildId, path.resolve(target), (stored) => readFileSync(services.files.absolute(stored)));
+  if (services.store.guildArchives.rowCount(guildId) === 0)
+    throw new GuildArchiveError(`This data folder holds nothing of guild ${guildId}.`);
+  return services.store.guildArchives.write(guildId, path.resolve(target), (stored) =>
+    readFileSync(services.files.absolute(stored)),
+  );
 }
 
 /** Only files the way idoltag lays them out: no absolute paths, nothing outside crops/ and images/. */
 function checkStoredPath(stored: string): void {
   const normal = path.posix.normalize(stored.split(path.sep).join('/'));
-  if (path.isAbsolute(stored) || normal !== stored.split(path.sep).join('/') || !/^(crops|images)\/[^/]/.test(normal) || normal.includes('..')) {
+  if (
+    path.isAbsolute(stored) ||
+    normal !== stored.split(path.sep).join('/') ||
+    !/^(crops|images)\/[^/]/.test(normal) ||
+    normal.includes('..')
+  ) {
     throw new GuildArchiveError(`The archive holds a file at an unexpected place (${stored}); nothing was imported.`);
   }
 }
@@ -64,7 +72,8 @@ export async function importGuild(services: ServiceBlocks, file: string): Promis
   } finally {
     archive.close();
   }
-  const reembedded = counts.skippedModelVersions.length > 0 ? await reembedAll(services, services.models.activeVersion()) : 0;
+  const reembedded =
+    counts.skippedModelVersions.length > 0 ? await reembedAll(services, services.models.activeVersion()) : 0;
   if (reembedded > 0 || (counts.faces > 0 && !services.heads.current(guildId))) await services.heads.refit(guildId);
   const { skippedModelVersions: _skipped, ...rest } = counts;
   return { guildId, ...rest, reembedded, headVersion: services.heads.current(guildId)?.version ?? null };

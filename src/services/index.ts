@@ -106,7 +106,11 @@ export async function openServices(options: ServiceOptions): Promise<Services> {
   if (options.refitStaleHeads !== false) {
     try {
       const refitted = await heads.refitStale();
-      if (refitted.length > 0) logger.warn({ guilds: refitted }, 'refit heads that missed recent labels (a run stopped before its refit, or another is still importing)');
+      if (refitted.length > 0)
+        logger.warn(
+          { guilds: refitted },
+          'refit heads that missed recent labels (a run stopped before its refit, or another is still importing)',
+        );
     } catch (err) {
       logger.error({ err }, 'could not refit stale heads; they catch up on the next change');
     }
@@ -138,7 +142,8 @@ export async function openServices(options: ServiceOptions): Promise<Services> {
     embeddingMap: { render: (guildId, mapOptions) => renderEmbeddingMap(blocks, guildId, mapOptions) },
     training: {
       // Loaded on first use: most processes never train.
-      backbone: async (trainingOptions) => (await import('./backbone-training.ts')).trainBackbone(blocks, trainingOptions),
+      backbone: async (trainingOptions) =>
+        (await import('./backbone-training.ts')).trainBackbone(blocks, trainingOptions),
     },
     async stats(guildId) {
       const counts = store.images.counts(guildId);

@@ -125,7 +125,10 @@ export class ModelRegistry {
    */
   async checkpointFile(versionId: string): Promise<string | undefined> {
     const entry = manifestEntryOf(versionId);
-    if (entry) return entry.files.some((f) => f.name === 'checkpoint.pt') ? resolveModelFile(entry.id, 'checkpoint.pt') : undefined;
+    if (entry)
+      return entry.files.some((f) => f.name === 'checkpoint.pt')
+        ? resolveModelFile(entry.id, 'checkpoint.pt')
+        : undefined;
     const file = path.join(path.dirname(this.modelFile(versionId)), 'checkpoint.pt');
     return existsSync(file) ? file : undefined;
   }

@@ -11,7 +11,10 @@ export interface SwapProgress {
 
 /** A stored face crop (PNG under the data folder) as RGB pixels. */
 export async function readCrop(file: string): Promise<RgbImage> {
-  const { data, info } = await sharp(await readFile(file)).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+  const { data, info } = await sharp(await readFile(file))
+    .removeAlpha()
+    .raw()
+    .toBuffer({ resolveWithObject: true });
   return { data: new Uint8Array(data.buffer, data.byteOffset, data.length), width: info.width, height: info.height };
 }
 
@@ -19,7 +22,12 @@ export async function readCrop(file: string): Promise<RgbImage> {
  * Embeds every stored face crop that has no embedding under `version` yet. Each batch is one
  * transaction, and the serving model is untouched, so this can be stopped at any point and resumed.
  */
-export async function reembedAll(services: ServiceBlocks, version: string, onProgress?: (p: SwapProgress) => void, batchSize = 32): Promise<number> {
+export async function reembedAll(
+  services: ServiceBlocks,
+  version: string,
+  onProgress?: (p: SwapProgress) => void,
+  batchSize = 32,
+): Promise<number> {
   const embedder = await services.models.embedder(version);
   const missing = services.store.embeddings.missingFor(version);
   for (let i = 0; i < missing.length; i += batchSize) {
@@ -34,8 +42,13 @@ export async function reembedAll(services: ServiceBlocks, version: string, onPro
 }
 
 /** Re-embeds, refits every guild's head under `version`, then switches to it in one transaction. */
-export async function activateModel(services: ServiceBlocks, version: string, onProgress?: (p: SwapProgress) => void): Promise<void> {
-  if (!services.store.models.get(version)) throw new Error(`There is no model version ${version} (see: idoltag embedder list)`);
+export async function activateModel(
+  services: ServiceBlocks,
+  version: string,
+  onProgress?: (p: SwapProgress) => void,
+): Promise<void> {
+  if (!services.store.models.get(version))
+    throw new Error(`There is no model version ${version} (see: idoltag embedder list)`);
   await services.models.embedder(version); // fails early if the file is missing or broken
   await reembedAll(services, version, onProgress);
   const guilds = services.store.heads.guilds();

@@ -33,7 +33,12 @@ export interface PreviewLabel {
  * name stays readable on busy art; its font grows with the picture (the geometric mean of its
  * sides), so a phone-sized preview and a 1080p one read alike.
  */
-export function layoutPreviewLabels(faces: PreviewFace[], scale: number, width: number, height: number): PreviewLabel[] {
+export function layoutPreviewLabels(
+  faces: PreviewFace[],
+  scale: number,
+  width: number,
+  height: number,
+): PreviewLabel[] {
   const fontSize = Math.max(14, Math.round(Math.sqrt(width * height) / 24));
   const stroke = Math.max(2, Math.round(fontSize / 8));
   const padding = Math.round(fontSize * 0.3);
@@ -48,7 +53,14 @@ export function layoutPreviewLabels(faces: PreviewFace[], scale: number, width: 
     const above = Math.round(box.y) - tagHeight;
     const below = Math.round(box.y + box.h);
     const y = above >= 0 ? above : below + tagHeight <= height ? below : Math.max(0, Math.round(box.y));
-    return { colour: PALETTE[i % PALETTE.length], text, box, tag: { x, y, w: tagWidth, h: tagHeight }, fontSize, stroke };
+    return {
+      colour: PALETTE[i % PALETTE.length],
+      text,
+      box,
+      tag: { x, y, w: tagWidth, h: tagHeight },
+      fontSize,
+      stroke,
+    };
   });
 }
 
@@ -66,12 +78,14 @@ export async function renderPreview(bytes: Buffer, faces: PreviewFace[], maxWidt
   const meta = await base.metadata();
   const rotated = (meta.orientation ?? 1) >= 5;
   const width = (rotated ? meta.height : meta.width) ?? 1;
-  const height = (rotated ? meta.width : meta.pageHeight ?? meta.height) ?? 1;
+  const height = (rotated ? meta.width : (meta.pageHeight ?? meta.height)) ?? 1;
   const scale = Math.min(1, maxWidth / width);
   const w = Math.round(width * scale);
   const h = Math.round(height * scale);
   const shapes = layoutPreviewLabels(faces, scale, w, h).map(labelSvg);
-  const svg = Buffer.from(`<svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="${h}">${shapes.join('\n')}</svg>`);
+  const svg = Buffer.from(
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="${h}">${shapes.join('\n')}</svg>`,
+  );
   return base
     .resize(w, h, { fit: 'fill' })
     .flatten({ background: '#ffffff' })

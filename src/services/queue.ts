@@ -36,7 +36,8 @@ export class JobQueue {
   async run<T>(job: () => Promise<T> | T, options: { whenFull?: 'refuse' | 'wait' } = {}): Promise<T> {
     if (this.insideJob.getStore() === this) return job();
     if (this.running >= this.concurrency) {
-      if (options.whenFull !== 'wait' && this.waiting.length >= this.maxWaiting) throw new QueueFullError(this.maxWaiting);
+      if (options.whenFull !== 'wait' && this.waiting.length >= this.maxWaiting)
+        throw new QueueFullError(this.maxWaiting);
       await new Promise<void>((resolve) => this.waiting.push(resolve));
     } else {
       this.running++;

@@ -71,11 +71,15 @@ export class RecognitionService {
     const cropPaths = await Promise.all(
       indexes.map(async (i) => {
         const crop = result.faces[i].crop;
-        const png = await sharp(crop.data, { raw: { width: crop.width, height: crop.height, channels: 3 } }).png().toBuffer();
+        const png = await sharp(crop.data, { raw: { width: crop.width, height: crop.height, channels: 3 } })
+          .png()
+          .toBuffer();
         return this.files.writeAtomic(this.files.cropPath(guildId), png);
       }),
     );
-    const storedPath = options.keepOriginal ? this.files.writeAtomic(this.files.imagePath(hash, result.image.format), bytes) : null;
+    const storedPath = options.keepOriginal
+      ? this.files.writeAtomic(this.files.imagePath(hash, result.image.format), bytes)
+      : null;
     const row: NewImage = {
       guild_id: guildId,
       sha256: hash,

@@ -77,7 +77,13 @@ export class TeachingService {
       const known = this.store.characters.find(req.guildId, req.character);
       const already = known && this.store.images.humanLabelledFaceOfImage(req.guildId, sha256(image.bytes), known.id);
       if (already) {
-        results.push({ name: image.name, ok: false, duplicate: true, faceId: already, error: `Already taught as ${known.display_name}.` });
+        results.push({
+          name: image.name,
+          ok: false,
+          duplicate: true,
+          faceId: already,
+          error: `Already taught as ${known.display_name}.`,
+        });
         continue;
       }
       try {
@@ -90,7 +96,11 @@ export class TeachingService {
         const face = result.faces[0];
         const source: ImageSource = image.source ?? { kind: 'teach', fileName: image.name, authorId: req.by };
         const stored = await this.recognition.remember(
-          req.guildId, image.bytes, result, source, { keepOriginal: true, faceIndexes: [0] },
+          req.guildId,
+          image.bytes,
+          result,
+          source,
+          { keepOriginal: true, faceIndexes: [0] },
           ([taught]) => {
             if (characterId === undefined) {
               const found = this.store.characters.findOrCreate(req.guildId, req.character, req.by);
@@ -98,13 +108,28 @@ export class TeachingService {
               characterId = found.character.id;
               display = found.character.display_name;
             }
-            this.store.labels.add({ guildId: req.guildId, faceId: taught.faceId, characterId, source: 'taught', by: req.by });
+            this.store.labels.add({
+              guildId: req.guildId,
+              faceId: taught.faceId,
+              characterId,
+              source: 'taught',
+              by: req.by,
+            });
           },
         );
         results.push({
-          name: image.name, ok: true, faceId: stored.faces[0].faceId, box: face.box, whole: face.detector === 'whole',
+          name: image.name,
+          ok: true,
+          faceId: stored.faces[0].faceId,
+          box: face.box,
+          whole: face.detector === 'whole',
           facesFound: result.faces.length,
-          cropPng: req.previews === false ? undefined : await sharp(face.crop.data, { raw: { width: face.crop.width, height: face.crop.height, channels: 3 } }).png().toBuffer(),
+          cropPng:
+            req.previews === false
+              ? undefined
+              : await sharp(face.crop.data, { raw: { width: face.crop.width, height: face.crop.height, channels: 3 } })
+                  .png()
+                  .toBuffer(),
         });
       } catch (err) {
         if (!(err instanceof ImageInputError)) throw err;

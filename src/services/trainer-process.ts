@@ -36,12 +36,16 @@ export function checkTrainerPython(): Promise<void> {
     let stderr = '';
     child.stderr.on('data', (d) => (stderr = (stderr + d).slice(-4000)));
     const unavailable = (what: string) =>
-      new TrainerUnavailableError(`Face-model training needs Python 3 with PyTorch, but ${what}: ${TORCH_INSTALL_HINT}.`);
+      new TrainerUnavailableError(
+        `Face-model training needs Python 3 with PyTorch, but ${what}: ${TORCH_INSTALL_HINT}.`,
+      );
     child.on('error', () => reject(unavailable(`the Python at ${python} could not be started`)));
     child.on('close', (code) => {
       if (code === 0) return resolve();
       const missing = /No module named '?([\w.]+)'?/.exec(stderr)?.[1];
-      reject(unavailable(missing ? `${python} has no ${missing.split('.')[0]} module` : `${python} could not import torch`));
+      reject(
+        unavailable(missing ? `${python} has no ${missing.split('.')[0]} module` : `${python} could not import torch`),
+      );
     });
   });
 }
@@ -50,7 +54,11 @@ export function checkTrainerPython(): Promise<void> {
  * Runs `python -m trainer <args>` as its own process and streams its events. Resolves with the
  * `done` event; rejects with the trainer's own error message.
  */
-export function runTrainer(args: string[], onEvent?: (e: TrainerEvent) => void, signal?: AbortSignal): Promise<TrainerEvent> {
+export function runTrainer(
+  args: string[],
+  onEvent?: (e: TrainerEvent) => void,
+  signal?: AbortSignal,
+): Promise<TrainerEvent> {
   return new Promise((resolve, reject) => {
     const child = spawn(pythonExecutable(), ['-m', 'trainer', ...args], {
       cwd: PROJECT_ROOT,
@@ -73,7 +81,9 @@ export function runTrainer(args: string[], onEvent?: (e: TrainerEvent) => void, 
       onEvent?.(event);
     });
     child.stderr.on('data', (d) => (stderrTail = (stderrTail + d).slice(-2000)));
-    child.on('error', (err) => reject(new Error(`Could not start the trainer (${pythonExecutable()}): ${err.message}`)));
+    child.on('error', (err) =>
+      reject(new Error(`Could not start the trainer (${pythonExecutable()}): ${err.message}`)),
+    );
     child.on('close', (code) => {
       if (code === 0 && done) resolve(done);
       else reject(new Error(error ?? `trainer exited with code ${code}: ${stderrTail.trim().split('\n').pop() ?? ''}`));

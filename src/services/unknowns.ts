@@ -58,7 +58,11 @@ export class UnknownsService {
   constructor(private readonly services: ServiceBlocks) {}
 
   private unknownFaces(guildId: string): { ids: number[]; vectors: Float32Array[]; truncated: boolean } {
-    const rows = this.services.store.embeddings.unnamedFaces(guildId, this.services.models.activeVersion(), MAX_FACES + 1);
+    const rows = this.services.store.embeddings.unnamedFaces(
+      guildId,
+      this.services.models.activeVersion(),
+      MAX_FACES + 1,
+    );
     const truncated = rows.length > MAX_FACES;
     const kept = rows.slice(0, MAX_FACES).reverse();
     return { ids: kept.map((r) => r.id), vectors: kept.map((r) => blobToVector(r.vector)), truncated };
@@ -81,7 +85,9 @@ export class UnknownsService {
     const centred = centredUnitVectors(vectors);
     const result = hdbscan(await cosineDistances(centred), ids.length, CLUSTER_SETTINGS);
     const head = this.services.heads.current(guildId)?.head;
-    const names = new Map(this.services.store.characters.listWithCounts(guildId).map((c) => [c.name_key, c.display_name]));
+    const names = new Map(
+      this.services.store.characters.listWithCounts(guildId).map((c) => [c.name_key, c.display_name]),
+    );
     const clusters: UnknownCluster[] = [];
     for (let c = 0; c < result.clusters; c++) {
       const members = [...result.labels.keys()].filter((i) => result.labels[i] === c);
@@ -92,7 +98,8 @@ export class UnknownsService {
       if (head && head.labels.length > 0) {
         head.labels.forEach((label, k) => {
           const similarity = centroidSimilarity(head, k, centroid);
-          if (!nearest || similarity > nearest.similarity) nearest = { character: names.get(label) ?? label, similarity };
+          if (!nearest || similarity > nearest.similarity)
+            nearest = { character: names.get(label) ?? label, similarity };
         });
       }
       clusters.push({ id: clusterId(faceIds), faceIds, size: faceIds.length, cohesion, nearest });
@@ -108,17 +115,26 @@ export class UnknownsService {
     if (found.length === 0 || wanted.length < 4) {
       throw new UserInputError(`There is no unknown-face cluster ${clusterIdOrPrefix} (any more); list them again.`);
     }
-    if (found.length > 1) throw new UserInputError(`${clusterIdOrPrefix} matches several clusters; give more of the id.`);
+    if (found.length > 1)
+      throw new UserInputError(`${clusterIdOrPrefix} matches several clusters; give more of the id.`);
     return found[0];
   }
 
   /** A contact sheet PNG of a cluster's crops, with face ids to pass to --exclude. */
-  async contactSheet(guildId: string, clusterId: string, options: { tile?: number; columns?: number; max?: number } = {}): Promise<Buffer> {
+  async contactSheet(
+    guildId: string,
+    clusterId: string,
+    options: { tile?: number; columns?: number; max?: number } = {},
+  ): Promise<Buffer> {
     const cluster = await this.cluster(guildId, clusterId);
     return this.sheet(guildId, cluster, options);
   }
 
-  async sheet(guildId: string, cluster: UnknownCluster, options: { tile?: number; columns?: number; max?: number } = {}): Promise<Buffer> {
+  async sheet(
+    guildId: string,
+    cluster: UnknownCluster,
+    options: { tile?: number; columns?: number; max?: number } = {},
+  ): Promise<Buffer> {
     const tile = options.tile ?? 112;
     const faces = cluster.faceIds.slice(0, options.max ?? 60);
     const columns = Math.min(options.columns ?? 8, faces.length);
@@ -134,16 +150,22 @@ export class UnknownsService {
       const x = pad + (k % columns) * (tile + pad);
       const y = header + Math.floor(k / columns) * (tile + label + pad);
       const face = this.services.store.images.face(guildId, faceId);
-      const thumb = face ? await readFile(this.services.files.absolute(face.crop_path)).then(
-        (b) => sharp(b).resize(tile, tile, { fit: 'cover' }).png().toBuffer(),
-        () => undefined,
-      ) : undefined;
+      const thumb = face
+        ? await readFile(this.services.files.absolute(face.crop_path)).then(
+            (b) => sharp(b).resize(tile, tile, { fit: 'cover' }).png().toBuffer(),
+            () => undefined,
+          )
+        : undefined;
       if (thumb) composites.push({ input: thumb, left: x, top: y });
       else texts.push(`<rect x="${x}" y="${y}" width="${tile}" height="${tile}" fill="#ccc"/>`);
-      texts.push(`<text x="${x + tile / 2}" y="${y + tile + 13}" text-anchor="middle" font-size="12" font-family="DejaVu Sans" fill="#333">#${faceId}</text>`);
+      texts.push(
+        `<text x="${x + tile / 2}" y="${y + tile + 13}" text-anchor="middle" font-size="12" font-family="DejaVu Sans" fill="#333">#${faceId}</text>`,
+      );
     }
     const more = cluster.size > faces.length ? ` (first ${faces.length})` : '';
-    const hint = cluster.nearest ? `, nearest taught: ${escapeXml(cluster.nearest.character)} ${cluster.nearest.similarity.toFixed(2)}` : '';
+    const hint = cluster.nearest
+      ? `, nearest taught: ${escapeXml(cluster.nearest.character)} ${cluster.nearest.similarity.toFixed(2)}`
+      : '';
     const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}">
 <text x="${pad}" y="23" font-size="16" font-weight="bold" font-family="DejaVu Sans" fill="#111">cluster ${cluster.id}: ${cluster.size} faces${more}, cohesion ${cluster.cohesion.toFixed(2)}${hint}</text>
 ${texts.join('\n')}</svg>`;
@@ -157,22 +179,36 @@ ${texts.join('\n')}</svg>`;
    * Names every face of a cluster (but `exclude`) as `character`: labels with source 'corrected'
    * by `by`, in one transaction, then one head refit; all of it through the queue.
    */
-  nameCluster(guildId: string, clusterId: string, character: string, by: string, exclude: number[] = []): Promise<NameResult> {
+  nameCluster(
+    guildId: string,
+    clusterId: string,
+    character: string,
+    by: string,
+    exclude: number[] = [],
+  ): Promise<NameResult> {
     return this.services.queue.run(() => this.name(guildId, clusterId, character, by, exclude));
   }
 
-  private async name(guildId: string, clusterId: string, character: string, by: string, exclude: number[]): Promise<NameResult> {
+  private async name(
+    guildId: string,
+    clusterId: string,
+    character: string,
+    by: string,
+    exclude: number[],
+  ): Promise<NameResult> {
     const invalid = validateCharacterName(character);
     if (invalid) throw new UserInputError(invalid);
     const cluster = await this.findCluster(guildId, clusterId);
     const unknownExcludes = exclude.filter((id) => !cluster.faceIds.includes(id));
-    if (unknownExcludes.length) throw new UserInputError(`Faces ${unknownExcludes.join(', ')} are not in cluster ${cluster.id}.`);
+    if (unknownExcludes.length)
+      throw new UserInputError(`Faces ${unknownExcludes.join(', ')} are not in cluster ${cluster.id}.`);
     const faces = cluster.faceIds.filter((id) => !exclude.includes(id));
     if (faces.length === 0) throw new UserInputError('Every face of that cluster is excluded; nothing to name.');
     const store = this.services.store;
     const { created, display } = store.transaction(() => {
       const found = store.characters.findOrCreate(guildId, character, by);
-      for (const faceId of faces) store.labels.add({ guildId, faceId, characterId: found.character.id, source: 'corrected', by });
+      for (const faceId of faces)
+        store.labels.add({ guildId, faceId, characterId: found.character.id, source: 'corrected', by });
       return { created: found.created, display: found.character.display_name };
     });
     const refit = await this.services.heads.refit(guildId);
@@ -181,7 +217,10 @@ ${texts.join('\n')}</svg>`;
 }
 
 export function clusterId(faceIds: number[]): string {
-  return createHash('sha1').update([...faceIds].sort((a, b) => a - b).join(',')).digest('hex').slice(0, 10);
+  return createHash('sha1')
+    .update([...faceIds].sort((a, b) => a - b).join(','))
+    .digest('hex')
+    .slice(0, 10);
 }
 
 /** For the Discord /unknowns command and the CLI: `unknowns(services).listClusters(guild)`. */
@@ -191,6 +230,13 @@ export function unknowns(services: ServiceBlocks): UnknownsService {
 
 /** Function forms, as the issue names them. */
 export const listClusters = (services: ServiceBlocks, guildId: string) => unknowns(services).listClusters(guildId);
-export const contactSheet = (services: ServiceBlocks, guildId: string, clusterId: string) => unknowns(services).contactSheet(guildId, clusterId);
-export const nameCluster = (services: ServiceBlocks, guildId: string, clusterId: string, character: string, by: string, exclude: number[] = []) =>
-  unknowns(services).nameCluster(guildId, clusterId, character, by, exclude);
+export const contactSheet = (services: ServiceBlocks, guildId: string, clusterId: string) =>
+  unknowns(services).contactSheet(guildId, clusterId);
+export const nameCluster = (
+  services: ServiceBlocks,
+  guildId: string,
+  clusterId: string,
+  character: string,
+  by: string,
+  exclude: number[] = [],
+) => unknowns(services).nameCluster(guildId, clusterId, character, by, exclude);

@@ -66,7 +66,9 @@ export class CharacterRepository {
 
   /** Moves every label of `fromId` onto `intoId`, then deletes `fromId`. */
   merge(guildId: string, fromId: number, intoId: number): void {
-    this.db.prepare('UPDATE labels SET character_id = ? WHERE guild_id = ? AND character_id = ?').run(intoId, guildId, fromId);
+    this.db
+      .prepare('UPDATE labels SET character_id = ? WHERE guild_id = ? AND character_id = ?')
+      .run(intoId, guildId, fromId);
     this.db.prepare('DELETE FROM characters WHERE guild_id = ? AND id = ?').run(guildId, fromId);
   }
 

@@ -11,7 +11,16 @@ export const ARCHIVE_FORMAT = 'idoltag-guild-archive';
 export const ARCHIVE_VERSION = 1;
 
 /** Tables copied with the guild's rows, parents before children. */
-const GUILD_TABLES = ['characters', 'images', 'faces', 'head_versions', 'labels', 'watched_channels', 'guild_settings', 'training_runs'] as const;
+const GUILD_TABLES = [
+  'characters',
+  'images',
+  'faces',
+  'head_versions',
+  'labels',
+  'watched_channels',
+  'guild_settings',
+  'training_runs',
+] as const;
 
 export interface ArchiveCounts {
   characters: number;
@@ -36,7 +45,12 @@ export class GuildArchiveError extends Error {
  * bot may keep writing). `readFile` gives the bytes of a path stored in a row. The archive is built
  * beside `target` and renamed into place, so `target` is never half-written.
  */
-export function writeGuildArchive(db: Db, guildId: string, target: string, readFile: (stored: string) => Buffer): ArchiveCounts {
+export function writeGuildArchive(
+  db: Db,
+  guildId: string,
+  target: string,
+  readFile: (stored: string) => Buffer,
+): ArchiveCounts {
   const temp = `${target}.tmp-${process.pid}`;
   rmSync(temp, { force: true });
   db.prepare('ATTACH DATABASE ? AS archive').run(temp);
@@ -50,7 +64,9 @@ export function writeGuildArchive(db: Db, guildId: string, target: string, readF
       meta.run('exported_at', new Date().toISOString());
       meta.run('schema_version', String(db.pragma('user_version', { simple: true })));
       for (const table of GUILD_TABLES) {
-        db.prepare(`CREATE TABLE archive.${table} AS SELECT * FROM main.${table} WHERE guild_id = ? ORDER BY rowid`).run(guildId);
+        db.prepare(
+          `CREATE TABLE archive.${table} AS SELECT * FROM main.${table} WHERE guild_id = ? ORDER BY rowid`,
+        ).run(guildId);
       }
       db.prepare(
         `CREATE TABLE archive.embeddings AS SELECT e.* FROM main.embeddings e JOIN main.faces f ON f.id = e.face_id
@@ -102,12 +118,17 @@ export function openGuildArchive(file: string): { archive: Db; guildId: string }
   try {
     archive = new Database(file, { readonly: true, fileMustExist: true });
     const meta = Object.fromEntries(
-      (archive.prepare('SELECT key, value FROM meta').all() as Array<{ key: string; value: string }>).map((r) => [r.key, r.value]),
+      (archive.prepare('SELECT key, value FROM meta').all() as Array<{ key: string; value: string }>).map((r) => [
+        r.key,
+        r.value,
+      ]),
     );
     if (meta.format !== ARCHIVE_FORMAT || !meta.guild_id) throw new Error('not a guild archive');
     if (Number(meta.version) > ARCHIVE_VERSION) {
       archive.close();
-      throw new GuildArchiveError(`${file} was written by a newer idoltag (archive version ${meta.version}); update idoltag here first.`);
+      throw new GuildArchiveError(
+        `${file} was written by a newer idoltag (archive version ${meta.version}); update idoltag here first.`,
+      );
     }
     return { archive, guildId: meta.guild_id };
   } catch (err) {
@@ -123,7 +144,11 @@ type Row = Record<string, unknown>;
  * the references. Embeddings and heads of model versions this database does not have are left out
  * (the caller re-embeds from the crops). Returns the counts and which faces lack an embedding.
  */
-export function insertGuildArchive(db: Db, archive: Db, guildId: string): ArchiveCounts & { skippedModelVersions: string[] } {
+export function insertGuildArchive(
+  db: Db,
+  archive: Db,
+  guildId: string,
+): ArchiveCounts & { skippedModelVersions: string[] } {
   const rows = (table: string) => archive.prepare(`SELECT * FROM ${table} ORDER BY rowid`).all() as Row[];
   const known = new Set((db.prepare('SELECT id FROM model_versions').all() as Array<{ id: string }>).map((r) => r.id));
   const skipped = new Set<string>();
@@ -136,7 +161,8 @@ export function insertGuildArchive(db: Db, archive: Db, guildId: string): Archiv
   };
   const remap = (ids: Map<unknown, number>, table: string, value: unknown): number => {
     const id = ids.get(value);
-    if (id === undefined) throw new GuildArchiveError(`The archive is damaged: ${table} ${String(value)} is referenced but missing.`);
+    if (id === undefined)
+      throw new GuildArchiveError(`The archive is damaged: ${table} ${String(value)} is referenced but missing.`);
     return id;
   };
   return db.transaction(() => {
@@ -190,14 +216,18 @@ export function insertGuildArchive(db: Db, archive: Db, guildId: string): Archiv
 /** How many rows `guildId` has here: an import only goes to a host that holds none. */
 export function guildRowCount(db: Db, guildId: string): number {
   return GUILD_TABLES.reduce(
-    (n, table) => n + (db.prepare(`SELECT COUNT(*) AS n FROM ${table} WHERE guild_id = ?`).get(guildId) as { n: number }).n,
+    (n, table) =>
+      n + (db.prepare(`SELECT COUNT(*) AS n FROM ${table} WHERE guild_id = ?`).get(guildId) as { n: number }).n,
     0,
   );
 }
 
 /** The stored files of an archive, one at a time (screenshots can be large). */
 export function* archiveFiles(archive: Db): IterableIterator<{ path: string; bytes: Buffer }> {
-  yield* archive.prepare('SELECT path, bytes FROM files ORDER BY path').iterate() as IterableIterator<{ path: string; bytes: Buffer }>;
+  yield* archive.prepare('SELECT path, bytes FROM files ORDER BY path').iterate() as IterableIterator<{
+    path: string;
+    bytes: Buffer;
+  }>;
 }
 
 /** The guild archive functions on the store's own connection (services never hold it). */

@@ -39,13 +39,18 @@ export class HeadRepository {
   }
 
   /** The newest head's bookkeeping without parsing its weights. */
-  latestSummary(guildId: string, modelVersion: string): { id: number; trained_on: number; created_at: string; labels: string[] } | undefined {
+  latestSummary(
+    guildId: string,
+    modelVersion: string,
+  ): { id: number; trained_on: number; created_at: string; labels: string[] } | undefined {
     const row = this.db
       .prepare(
         `SELECT id, trained_on, created_at, json_extract(head_json, '$.labels') AS labels FROM head_versions
          WHERE guild_id = ? AND model_version = ? ORDER BY id DESC LIMIT 1`,
       )
-      .get(guildId, modelVersion) as { id: number; trained_on: number; created_at: string; labels: string | null } | undefined;
+      .get(guildId, modelVersion) as
+      | { id: number; trained_on: number; created_at: string; labels: string | null }
+      | undefined;
     return row ? { ...row, labels: JSON.parse(row.labels ?? '[]') as string[] } : undefined;
   }
 
@@ -58,6 +63,8 @@ export class HeadRepository {
   }
 
   guilds(): string[] {
-    return (this.db.prepare('SELECT DISTINCT guild_id FROM characters').all() as Array<{ guild_id: string }>).map((r) => r.guild_id);
+    return (this.db.prepare('SELECT DISTINCT guild_id FROM characters').all() as Array<{ guild_id: string }>).map(
+      (r) => r.guild_id,
+    );
   }
 }

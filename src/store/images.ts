@@ -66,7 +66,9 @@ export class ImageRepository {
   }
 
   image(guildId: string, id: number): ImageRow | undefined {
-    return this.db.prepare('SELECT * FROM images WHERE guild_id = ? AND id = ?').get(guildId, id) as ImageRow | undefined;
+    return this.db.prepare('SELECT * FROM images WHERE guild_id = ? AND id = ?').get(guildId, id) as
+      | ImageRow
+      | undefined;
   }
 
   face(guildId: string, id: number): FaceRow | undefined {

@@ -28,7 +28,15 @@ export class LabelRepository {
         `INSERT INTO labels (guild_id, face_id, character_id, source, confidence, head_version, by_user)
          VALUES (?, ?, ?, ?, ?, ?, ?)`,
       )
-      .run(label.guildId, label.faceId, label.characterId, label.source, label.confidence ?? null, label.headVersion ?? null, label.by ?? null);
+      .run(
+        label.guildId,
+        label.faceId,
+        label.characterId,
+        label.source,
+        label.confidence ?? null,
+        label.headVersion ?? null,
+        label.by ?? null,
+      );
     return Number(info.lastInsertRowid);
   }
 
@@ -76,7 +84,11 @@ export class LabelRepository {
          WHERE cl.guild_id = ? AND cl.source IN ('taught', 'corrected', 'confirmed')`,
       )
       .get(modelVersion, guildId) as { n: number; newest: string | null; names: string };
-    return { faces: row.n, newest: row.newest, names: (JSON.parse(row.names) as Array<string | null>).filter((n): n is string => n !== null).sort() };
+    return {
+      faces: row.n,
+      newest: row.newest,
+      names: (JSON.parse(row.names) as Array<string | null>).filter((n): n is string => n !== null).sort(),
+    };
   }
 
   countHuman(guildId: string | null): number {

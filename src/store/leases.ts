@@ -35,6 +35,8 @@ export class LeaseRepository {
 
   /** The live holder, if any. */
   holder(name: string, now = Date.now()): LeaseRow | undefined {
-    return this.db.prepare('SELECT * FROM leases WHERE name = ? AND expires_at > ?').get(name, now) as LeaseRow | undefined;
+    return this.db.prepare('SELECT * FROM leases WHERE name = ? AND expires_at > ?').get(name, now) as
+      | LeaseRow
+      | undefined;
   }
 }

@@ -14,7 +14,13 @@ export interface ModelVersionRow {
 export class ModelVersionRepository {
   constructor(private readonly db: Db) {}
 
-  upsert(row: { id: string; path: string; specJson: string; parentId?: string | null; metricsJson?: string | null }): void {
+  upsert(row: {
+    id: string;
+    path: string;
+    specJson: string;
+    parentId?: string | null;
+    metricsJson?: string | null;
+  }): void {
     this.db
       .prepare(
         `INSERT INTO model_versions (id, kind, path, spec_json, parent_id, metrics_json) VALUES (?, 'embedder', ?, ?, ?, ?)

@@ -16,23 +16,37 @@ export class TrainingRunRepository {
   constructor(private readonly db: Db) {}
 
   start(kind: TrainingRunRow['kind'], guildId: string | null): number {
-    const info = this.db.prepare("INSERT INTO training_runs (kind, guild_id, status) VALUES (?, ?, 'running')").run(kind, guildId);
+    const info = this.db
+      .prepare("INSERT INTO training_runs (kind, guild_id, status) VALUES (?, ?, 'running')")
+      .run(kind, guildId);
     return Number(info.lastInsertRowid);
   }
 
-  finish(id: number, status: Exclude<TrainingRunRow['status'], 'running'>, fields: { modelVersion?: string; metrics?: unknown; error?: string } = {}): void {
+  finish(
+    id: number,
+    status: Exclude<TrainingRunRow['status'], 'running'>,
+    fields: { modelVersion?: string; metrics?: unknown; error?: string } = {},
+  ): void {
     this.db
       .prepare(
         `UPDATE training_runs SET status = ?, model_version = ?, metrics_json = ?, error = ?,
          finished_at = strftime('%Y-%m-%dT%H:%M:%fZ','now') WHERE id = ?`,
       )
-      .run(status, fields.modelVersion ?? null, fields.metrics === undefined ? null : JSON.stringify(fields.metrics), fields.error ?? null, id);
+      .run(
+        status,
+        fields.modelVersion ?? null,
+        fields.metrics === undefined ? null : JSON.stringify(fields.metrics),
+        fields.error ?? null,
+        id,
+      );
   }
 
   /** Runs left 'running' by a process that died are marked failed at start-up. */
   failAbandoned(): number {
     return this.db
-      .prepare("UPDATE training_runs SET status = 'failed', error = 'interrupted', finished_at = strftime('%Y-%m-%dT%H:%M:%fZ','now') WHERE status = 'running'")
+      .prepare(
+        "UPDATE training_runs SET status = 'failed', error = 'interrupted', finished_at = strftime('%Y-%m-%dT%H:%M:%fZ','now') WHERE status = 'running'",
+      )
       .run().changes;
   }
 

@@ -86,7 +86,18 @@ describe('idoltag bot against a fake Discord', { skip, timeout: 240_000 }, () =>
 
   test('deploy-commands registered every command in the dev guild', () => {
     const names = (fake.registeredCommands.get(fake.guildId) ?? []).map((c) => c.name).sort();
-    assert.deepEqual(names, ['character', 'characters', 'gallery', 'map', 'stats', 'tag', 'teach', 'train', 'unknowns', 'watch']);
+    assert.deepEqual(names, [
+      'character',
+      'characters',
+      'gallery',
+      'map',
+      'stats',
+      'tag',
+      'teach',
+      'train',
+      'unknowns',
+      'watch',
+    ]);
     for (const admin of ['character', 'train', 'watch']) {
       const command = fake.registeredCommands.get(fake.guildId)!.find((c) => c.name === admin);
       assert.equal(command.default_member_permissions, String(1 << 5), `/${admin} needs Manage Server by default`);
@@ -126,7 +137,9 @@ describe('idoltag bot against a fake Discord', { skip, timeout: 240_000 }, () =>
     const reply = await fake.reply(fake.slash('teach', { name: HARUHI, message_link: link }), 60_000);
     assert.match(reply.content, /studied more of \*\*Suzumiya Haruhi\*\*/);
     assert.match(reply.content, /2 of 2 pictures/);
-    const foreign = await fake.reply(fake.slash('teach', { name: HARUHI, message_link: 'https://discord.com/channels/1/2/3' }));
+    const foreign = await fake.reply(
+      fake.slash('teach', { name: HARUHI, message_link: 'https://discord.com/channels/1/2/3' }),
+    );
     assert.match(foreign.content, /doesn't look like a message link|only look at messages from this server/);
   });
 
@@ -134,11 +147,17 @@ describe('idoltag bot against a fake Discord', { skip, timeout: 240_000 }, () =>
     const reply = await postAndWaitForReply(crops('hatsune_miku', 'test', 1));
     mikuReply = reply;
     assert.match(reply.content, /Hatsune Miku/);
-    assert.ok(fake.requests.some((r) => r.path === `/channels/${fake.channels.screenshots.id}/typing`), 'typing… while working');
+    assert.ok(
+      fake.requests.some((r) => r.path === `/channels/${fake.channels.screenshots.id}/typing`),
+      'typing… while working',
+    );
     assert.equal(reply.attachments.length, 1, 'a preview image');
     assert.match(reply.attachments[0].content_type ?? reply.attachments[0].filename, /jpe?g|png/);
     const ids = customIds(reply);
-    assert.ok(ids.some((id) => /^face:confirm:\d+$/.test(id)), `confirm button in ${ids}`);
+    assert.ok(
+      ids.some((id) => /^face:confirm:\d+$/.test(id)),
+      `confirm button in ${ids}`,
+    );
     assert.ok(ids.some((id) => /^face:other:\d+$/.test(id)));
     assert.ok(ids.some((id) => /^face:none:\d+$/.test(id)));
   });
@@ -175,7 +194,11 @@ describe('idoltag bot against a fake Discord', { skip, timeout: 240_000 }, () =>
     assert.ok(menu, 'a menu of other characters');
     const option = menu.options.find((o: any) => o.value === `c:${MIKU}`) ?? menu.options[0];
     const pick = fake.selectMenu(reply, menu.custom_id, [option.value]);
-    await fake.waitFor(() => pick.callbacks.length > 0 && fake.messages.get(reply.id)!.edited_timestamp, 30_000, 'the edit');
+    await fake.waitFor(
+      () => pick.callbacks.length > 0 && fake.messages.get(reply.id)!.edited_timestamp,
+      30_000,
+      'the edit',
+    );
     assert.match(fake.messages.get(reply.id)!.content, new RegExp(`\\*\\*${option.label}\\*\\* — ✏️`));
   });
 
@@ -203,17 +226,20 @@ describe('idoltag bot against a fake Discord', { skip, timeout: 240_000 }, () =>
     for (let page = 2; page <= pages; page++) {
       fake.clickButton(first.id, nextButton(fake.messages.get(first.id)!).custom_id);
       const shown = await fake.waitFor(
-        () => (fake.messages.get(first.id)!.content.includes(`page ${page} of`) ? fake.messages.get(first.id) : undefined),
+        () =>
+          fake.messages.get(first.id)!.content.includes(`page ${page} of`) ? fake.messages.get(first.id) : undefined,
         20_000,
         `page ${page}`,
       );
       assert.ok(shown.embeds.length >= 1 && shown.embeds.length <= GALLERY_PAGE_SIZE);
-      assert.equal(shown.attachments.length, shown.embeds.length, 'only this page\'s thumbnails');
+      assert.equal(shown.attachments.length, shown.embeds.length, "only this page's thumbnails");
       links.push(...shown.embeds.map((e: any) => e.url).filter(Boolean));
     }
     assert.equal(nextButton(fake.messages.get(first.id)!).disabled, true, 'no page after the last');
     assert.ok(
-      links.some((url: string) => url.endsWith(`/${fake.channels.screenshots.id}/${mikuReply.message_reference!.message_id}`)),
+      links.some((url: string) =>
+        url.endsWith(`/${fake.channels.screenshots.id}/${mikuReply.message_reference!.message_id}`),
+      ),
       `a jump link to the posted screenshot among ${links.join(' ')}`,
     );
     const unknown = await fake.reply(fake.slash('gallery', { name: 'Nobody Atall' }));
@@ -225,11 +251,18 @@ describe('idoltag bot against a fake Discord', { skip, timeout: 240_000 }, () =>
     const text = fake.slash('tag', { image: { filename: 'notes.txt', bytes: Buffer.from('hello producer') } });
     assert.match((await fake.reply(text)).content, /doesn't look like a picture/);
     const huge = fake.slash('tag', {
-      image: { filename: 'huge.png', bytes: Buffer.alloc(64), contentType: 'image/png', declaredSize: 25 * 1024 * 1024 },
+      image: {
+        filename: 'huge.png',
+        bytes: Buffer.alloc(64),
+        contentType: 'image/png',
+        declaredSize: 25 * 1024 * 1024,
+      },
     });
     assert.match((await fake.reply(huge)).content, /too big for me \(the limit is 10 MB\)/);
     const posted = fake.postMessage(fake.channels.screenshots.id, {
-      attachments: [{ filename: 'big.jpg', bytes: Buffer.alloc(64), contentType: 'image/jpeg', declaredSize: 11 * 1024 * 1024 }],
+      attachments: [
+        { filename: 'big.jpg', bytes: Buffer.alloc(64), contentType: 'image/jpeg', declaredSize: 11 * 1024 * 1024 },
+      ],
     });
     const reply = await fake.waitFor(() => fake.repliesTo(posted.id)[0], 10_000, 'the too-big reply');
     assert.match(reply.content, /too big/);
@@ -240,12 +273,17 @@ describe('idoltag bot against a fake Discord', { skip, timeout: 240_000 }, () =>
     assert.match(pdfReply.content, /\*\*setlist.pdf\*\* doesn't look like a picture/);
     assert.equal(fake.cdnHits.length, hitsBefore, 'nothing was downloaded');
     // Claims to be a PNG but isn't: caught by its magic bytes after download.
-    const liar = fake.slash('tag', { image: { filename: 'fake.png', bytes: Buffer.from('<html>not a picture</html>') } });
+    const liar = fake.slash('tag', {
+      image: { filename: 'fake.png', bytes: Buffer.from('<html>not a picture</html>') },
+    });
     assert.match((await fake.reply(liar)).content, /doesn't look like a picture I can read/);
   });
 
   test('/tag answers privately when asked', async () => {
-    const interaction: FakeInteraction = fake.slash('tag', { image: crops('hatsune_miku', 'test', 3)[2], private: true });
+    const interaction: FakeInteraction = fake.slash('tag', {
+      image: crops('hatsune_miku', 'test', 3)[2],
+      private: true,
+    });
     const reply = await fake.reply(interaction, 60_000);
     assert.equal(reply.flags & 64, 64, 'ephemeral');
     assert.match(reply.content, /Hatsune Miku|Suzumiya Haruhi|Shana|Kyaru/);
@@ -258,7 +296,8 @@ describe('idoltag bot against a fake Discord', { skip, timeout: 240_000 }, () =>
     const confirmId = customIds(mikuReply).find((id) => id.startsWith('face:confirm:'))!;
     fake.clickButton(mikuReply, confirmId);
     const confirmed = await fake.waitFor(
-      () => (fake.messages.get(mikuReply.id)!.content.includes('confirmed') ? fake.messages.get(mikuReply.id) : undefined),
+      () =>
+        fake.messages.get(mikuReply.id)!.content.includes('confirmed') ? fake.messages.get(mikuReply.id) : undefined,
       30_000,
       'the confirmation',
     );
@@ -266,11 +305,15 @@ describe('idoltag bot against a fake Discord', { skip, timeout: 240_000 }, () =>
     const reply = await postAndWaitForReply(crops('hatsune_miku', 'test', 4).slice(3));
     assert.match(reply.content, /Hatsune Miku/);
     const listed = await fake.reply(fake.slash('characters'));
-    for (const name of [MIKU, HARUHI, 'Shana', KYARU]) assert.match(listed.content, new RegExp(`\\*\\*${name}\\*\\* · \\d+ face`));
+    for (const name of [MIKU, HARUHI, 'Shana', KYARU])
+      assert.match(listed.content, new RegExp(`\\*\\*${name}\\*\\* · \\d+ face`));
     const stats = await fake.reply(fake.slash('stats'));
     const fields = Object.fromEntries(stats.embeds[0].fields.map((f: any) => [f.name, f.value]));
     assert.equal(fields.Characters, '4');
-    assert.ok(fields['Face model'].includes(resolveVersionName('default')), `a new bot serves the shipped embedder: ${fields['Face model']}`);
+    assert.ok(
+      fields['Face model'].includes(resolveVersionName('default')),
+      `a new bot serves the shipped embedder: ${fields['Face model']}`,
+    );
     const trained = await fake.reply(fake.slash('train head'), 60_000);
     assert.match(trained.content, /Recogniser v\d+ learned 4 characters/);
     const map = await fake.reply(fake.slash('map', { highlight: KYARU }), 120_000);
@@ -289,7 +332,10 @@ describe('idoltag bot against a fake Discord', { skip, timeout: 240_000 }, () =>
   });
 
   test('the token never appears in a log line or anything the bot sent', () => {
-    assert.ok(fake.identifyTokens.every((t) => t === TOKEN), 'the gateway got the real token');
+    assert.ok(
+      fake.identifyTokens.every((t) => t === TOKEN),
+      'the gateway got the real token',
+    );
     for (const process of [...retiredBots, bot]) {
       assert.ok(process.lines.length > 0);
       assert.ok(!process.output().includes(TOKEN), 'the token is in the bot log');

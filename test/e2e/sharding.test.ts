@@ -33,7 +33,10 @@ function fans(fake: FakeDiscord) {
     return fake.reply(fake.slash('teach', options as never, { channelId: guild.channels.general.id }), 120_000);
   };
   const watch = async (guild: FakeGuild) => {
-    const added = await fake.reply(fake.slash('watch add', { channel: guild.channels.screenshots.id }, { channelId: guild.channels.general.id }), 60_000);
+    const added = await fake.reply(
+      fake.slash('watch add', { channel: guild.channels.screenshots.id }, { channelId: guild.channels.general.id }),
+      60_000,
+    );
     assert.match(added.content, /now watching/);
   };
   const stats = async (guild: FakeGuild) => {
@@ -57,7 +60,11 @@ describe('one process runs every shard Discord recommends', { skip, timeout: 420
     const deployed = await runScript('src/discord/deploy-commands.ts', env);
     assert.equal(deployed.code, 0, deployed.output);
     bot = BotProcess.start(env);
-    await fake.waitFor(() => bot.lines.some((l) => l.includes('idoltag is online')) || !bot.running, 180_000, 'the bot to be online');
+    await fake.waitFor(
+      () => bot.lines.some((l) => l.includes('idoltag is online')) || !bot.running,
+      180_000,
+      'the bot to be online',
+    );
     assert.ok(bot.running, `the bot exited while starting:\n${bot.output()}`);
   });
 
@@ -68,8 +75,15 @@ describe('one process runs every shard Discord recommends', { skip, timeout: 420
   });
 
   test('both shards IDENTIFY with [id, 2], and every log line says which shards', () => {
-    assert.deepEqual([...fake.identifiedShards].sort(), [[0, 2], [1, 2]]);
-    assert.deepEqual(fake.guilds.map((g) => shardOf(g.id, 2)), [0, 1], 'one guild on each shard');
+    assert.deepEqual([...fake.identifiedShards].sort(), [
+      [0, 2],
+      [1, 2],
+    ]);
+    assert.deepEqual(
+      fake.guilds.map((g) => shardOf(g.id, 2)),
+      [0, 1],
+      'one guild on each shard',
+    );
     const online = bot.logRecords().find((r) => r.msg === 'idoltag is online');
     assert.deepEqual(online?.shards, [0, 1]);
     assert.equal(online?.guilds, 2);
@@ -83,14 +97,21 @@ describe('one process runs every shard Discord recommends', { skip, timeout: 420
     const [first, second] = fake.guilds;
     for (const guild of fake.guilds) await watch(guild);
     assert.match((await teach(first, 'Hatsune Miku', crops('hatsune_miku', 'train', 5))).content, /Nice to meet you/);
-    assert.match((await teach(second, 'Suzumiya Haruhi', crops('suzumiya_haruhi', 'train', 5))).content, /Nice to meet you/);
+    assert.match(
+      (await teach(second, 'Suzumiya Haruhi', crops('suzumiya_haruhi', 'train', 5))).content,
+      /Nice to meet you/,
+    );
     assert.match((await postAndWaitForReply(first, crops('hatsune_miku', 'test', 1))).content, /Hatsune Miku/);
     assert.match((await postAndWaitForReply(second, crops('suzumiya_haruhi', 'test', 1))).content, /Suzumiya Haruhi/);
     // The line is written once the reply is sent, which can be a moment after the fake saw it.
-    const tagged = await fake.waitFor(() => {
-      const lines = bot.logRecords().filter((r) => r.msg === 'tagged a watched screenshot');
-      return lines.length >= 2 && lines;
-    }, 10_000, 'both tagging log lines');
+    const tagged = await fake.waitFor(
+      () => {
+        const lines = bot.logRecords().filter((r) => r.msg === 'tagged a watched screenshot');
+        return lines.length >= 2 && lines;
+      },
+      10_000,
+      'both tagging log lines',
+    );
     assert.deepEqual(
       tagged.map((r) => [r.guildId, r.shardId]),
       fake.guilds.map((g) => [g.id, shardOf(g.id, 2)]),
@@ -113,7 +134,10 @@ describe('two shard processes under the ShardingManager on one data folder', { s
   let env: NodeJS.ProcessEnv;
 
   const started = () => manager.logRecords().filter((r) => r.msg === 'shard process started');
-  const pidOf = (processIndex: number) => started().filter((r) => r.process === processIndex).at(-1)?.pid as number;
+  const pidOf = (processIndex: number) =>
+    started()
+      .filter((r) => r.process === processIndex)
+      .at(-1)?.pid as number;
 
   before(async () => {
     fake = await FakeDiscord.start({ recommendedShards: 2, guilds: 2 });
@@ -122,7 +146,12 @@ describe('two shard processes under the ShardingManager on one data folder', { s
     env = botEnv(fake, {
       token: TOKEN,
       dataDir,
-      extra: { IDOLTAG_MODEL_MIRROR: MODEL_MIRROR, IDOLTAG_PROCESSES: '2', IDOLTAG_SHARDS: 'auto', IDOLTAG_THREADS: '1' },
+      extra: {
+        IDOLTAG_MODEL_MIRROR: MODEL_MIRROR,
+        IDOLTAG_PROCESSES: '2',
+        IDOLTAG_SHARDS: 'auto',
+        IDOLTAG_THREADS: '1',
+      },
     });
     const deployed = await runScript('src/discord/deploy-commands.ts', env);
     assert.equal(deployed.code, 0, deployed.output);
@@ -135,7 +164,11 @@ describe('two shard processes under the ShardingManager on one data folder', { s
     assert.ok(manager.running, `the manager exited while starting:\n${manager.output()}`);
     await fake.waitFor(() => fake.guilds.every((g) => fake.isServed(g.id)), 60_000, 'both guilds to be served');
     // A process reports ready to the manager on its first shard; "online" follows a moment later.
-    await fake.waitFor(() => manager.logRecords().filter((r) => r.msg === 'idoltag is online').length >= 2, 30_000, 'both processes online');
+    await fake.waitFor(
+      () => manager.logRecords().filter((r) => r.msg === 'idoltag is online').length >= 2,
+      30_000,
+      'both processes online',
+    );
   });
 
   after(async () => {
@@ -146,12 +179,28 @@ describe('two shard processes under the ShardingManager on one data folder', { s
   });
 
   test('each process IDENTIFYs its own shard of 2 and logs it on every line', () => {
-    assert.deepEqual([...fake.identifiedShards].sort(), [[0, 2], [1, 2]]);
-    assert.deepEqual(started().map((r) => [r.process, r.shards]).sort(), [[0, [0]], [1, [1]]]);
+    assert.deepEqual([...fake.identifiedShards].sort(), [
+      [0, 2],
+      [1, 2],
+    ]);
+    assert.deepEqual(
+      started()
+        .map((r) => [r.process, r.shards])
+        .sort(),
+      [
+        [0, [0]],
+        [1, [1]],
+      ],
+    );
     assert.notEqual(pidOf(0), pidOf(1));
     const online = manager.logRecords().filter((r) => r.msg === 'idoltag is online');
-    assert.deepEqual(online.map((r) => [r.process, r.shards]).sort(), [[0, [0]], [1, [1]]]);
-    const schedulers = manager.logRecords().filter((r) => r.msg === 'this process now runs the work of this lease' && r.lease === 'schedules');
+    assert.deepEqual(online.map((r) => [r.process, r.shards]).sort(), [
+      [0, [0]],
+      [1, [1]],
+    ]);
+    const schedulers = manager
+      .logRecords()
+      .filter((r) => r.msg === 'this process now runs the work of this lease' && r.lease === 'schedules');
     assert.equal(schedulers.length, 1, 'the schedules run in exactly one process');
   });
 
@@ -164,7 +213,9 @@ describe('two shard processes under the ShardingManager on one data folder', { s
     await teach(second, 'Hatsune Miku', crops('hatsune_miku', 'train', 5));
     const shana = crops('shana', 'train', 1);
     const reply = await postAndWaitForReply(first, shana);
-    const other = reply.components.flatMap((row: any) => row.components).find((c: any) => c.custom_id?.startsWith('face:other:'));
+    const other = reply.components
+      .flatMap((row: any) => row.components)
+      .find((c: any) => c.custom_id?.startsWith('face:other:'));
     const click = fake.clickButton(reply, other.custom_id);
     await fake.waitFor(() => click.callbacks.some((c) => c.type === 9), 30_000, 'the name modal');
     fake.submitModal(click, { character: 'Shana' }, { user: fake.fan });
@@ -179,10 +230,13 @@ describe('two shard processes under the ShardingManager on one data folder', { s
     const folder = path.join(scratch, 'teach', 'konata');
     mkdirSync(folder, { recursive: true });
     for (const crop of crops('izumi_konata', 'train', 5)) writeFileSync(path.join(folder, crop.filename), crop.bytes);
-    const cli = await runCli(['import', path.join(scratch, 'teach'), '--crops', '--data', dataDir, '--guild', second.id], {
-      IDOLTAG_MODEL_MIRROR: MODEL_MIRROR,
-      IDOLTAG_THREADS: '1',
-    });
+    const cli = await runCli(
+      ['import', path.join(scratch, 'teach'), '--crops', '--data', dataDir, '--guild', second.id],
+      {
+        IDOLTAG_MODEL_MIRROR: MODEL_MIRROR,
+        IDOLTAG_THREADS: '1',
+      },
+    );
     assert.equal(cli.code, 0, cli.stderr);
     assert.match(cli.stdout + cli.stderr, /head v\d+/);
     const { postAndWaitForReply } = fans(fake);
@@ -216,7 +270,10 @@ describe('two shard processes under the ShardingManager on one data folder', { s
     // What was taught there before the kill (in the bot and through the CLI) is all still known.
     assert.match((await postAndWaitForReply(second, crops('izumi_konata', 'test', 2).slice(1))).content, /konata/i);
     const listed = await fake.reply(fake.slash('characters', {}, { channelId: second.channels.general.id }), 60_000);
-    assert.match(listed.content + JSON.stringify(listed.embeds), /Hatsune Miku[\s\S]*konata|konata[\s\S]*Hatsune Miku/i);
+    assert.match(
+      listed.content + JSON.stringify(listed.embeds),
+      /Hatsune Miku[\s\S]*konata|konata[\s\S]*Hatsune Miku/i,
+    );
     assert.ok(manager.running, 'the manager is still running');
     assert.ok(!manager.output().includes(TOKEN), 'the token is never logged, by the manager or a shard process');
     assert.ok(!fake.everythingTheBotSent().includes(TOKEN), 'nor sent anywhere but the Authorization header');

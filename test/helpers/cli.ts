@@ -6,7 +6,10 @@ import { ROOT } from './paths.ts';
 const tsxCli = createRequire(import.meta.url).resolve('tsx/cli');
 
 /** Runs the real CLI in a child process and collects its output. */
-export function runCli(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+export function runCli(
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [tsxCli, path.join(ROOT, 'src/cli/main.ts'), ...args], {
       cwd: ROOT,
@@ -22,5 +25,9 @@ export function runCli(args: string[], env: Record<string, string> = {}): Promis
 }
 
 export function jsonLines<T = any>(stdout: string): T[] {
-  return stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as T);
+  return stdout
+    .trim()
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as T);
 }

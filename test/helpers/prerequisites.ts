@@ -40,7 +40,9 @@ let torchPresent: boolean | undefined;
 export function torch(): Prerequisite {
   const python = pythonExecutable();
   torchPresent ??=
-    spawnSync(python, ['-c', 'import torch, torchvision, onnx'], { env: { ...process.env, OMP_WAIT_POLICY: 'PASSIVE' } }).status === 0;
+    spawnSync(python, ['-c', 'import torch, torchvision, onnx'], {
+      env: { ...process.env, OMP_WAIT_POLICY: 'PASSIVE' },
+    }).status === 0;
   return {
     what: `PyTorch, torchvision and onnx for ${python} (Debian: apt-get install python3-torch python3-torchvision python3-onnx)`,
     present: torchPresent,
@@ -78,6 +80,7 @@ export function skipUnless(testName: string, ...prerequisites: Prerequisite[]): 
  */
 export function pythonSkips(unittestStderr: string): string[] {
   const counts = new Map<string, number>();
-  for (const match of unittestStderr.matchAll(/\.\.\. skipped '(.*)'$/gm)) counts.set(match[1], (counts.get(match[1]) ?? 0) + 1);
+  for (const match of unittestStderr.matchAll(/\.\.\. skipped '(.*)'$/gm))
+    counts.set(match[1], (counts.get(match[1]) ?? 0) + 1);
   return [...counts].map(([reason, n]) => `${reason} (${n} Python test${n === 1 ? '' : 's'} skipped)`);
 }

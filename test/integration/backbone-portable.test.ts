@@ -27,7 +27,10 @@ describe('a backbone training on a machine that is not the development machine',
   it('starts from ImageNet with the INT8 file the manifest resolves', { timeout: 15 * 60_000 }, async () => {
     const mirror = scratch('idoltag-portable-mirror-');
     mkdirSync(path.join(mirror, 'mobilenetv2_12_int8'));
-    copyFileSync(path.join(DATA, 'models', 'mobilenetv2_12_int8', 'mobilenetv2-12-int8.onnx'), path.join(mirror, 'mobilenetv2_12_int8', 'mobilenetv2-12-int8.onnx'));
+    copyFileSync(
+      path.join(DATA, 'models', 'mobilenetv2_12_int8', 'mobilenetv2-12-int8.onnx'),
+      path.join(mirror, 'mobilenetv2_12_int8', 'mobilenetv2-12-int8.onnx'),
+    );
     const cache = scratch('idoltag-portable-cache-');
     const env = {
       HOME: scratch('idoltag-portable-home-'),
@@ -37,7 +40,18 @@ describe('a backbone training on a machine that is not the development machine',
       IDOLTAG_OFFLINE: '1',
     };
     const data = scratch('idoltag-portable-data-');
-    const imported = await runCli(['--data', data, 'import', path.join(DATA, 'newgame8', 'labels.csv'), '--crops', '--alias', 'lijima_yun=iijima_yun'], env);
+    const imported = await runCli(
+      [
+        '--data',
+        data,
+        'import',
+        path.join(DATA, 'newgame8', 'labels.csv'),
+        '--crops',
+        '--alias',
+        'lijima_yun=iijima_yun',
+      ],
+      env,
+    );
     assert.equal(imported.code, 0, imported.stderr);
 
     // The cache now holds the INT8 file; the mirror's copy goes, so the trainer can only have the
@@ -46,22 +60,46 @@ describe('a backbone training on a machine that is not the development machine',
     assert.equal(fetched.code, 0, fetched.stderr);
     rmSync(path.join(mirror, 'mobilenetv2_12_int8'), { recursive: true });
 
-    const r = await runCli(['--data', data, 'train', 'backbone', '--force', '--from', 'imagenet', '--epochs', '1', '--max-steps', '2', '--device', 'cpu'], env);
+    const r = await runCli(
+      [
+        '--data',
+        data,
+        'train',
+        'backbone',
+        '--force',
+        '--from',
+        'imagenet',
+        '--epochs',
+        '1',
+        '--max-steps',
+        '2',
+        '--device',
+        'cpu',
+      ],
+      env,
+    );
     assert.equal(r.code, 0, r.stderr + r.stdout);
     assert.match(r.stdout, /^(activated|rejected): /m);
     const db = new Database(path.join(data, 'idoltag.sqlite'), { readonly: true });
-    const run = db.prepare("SELECT * FROM training_runs WHERE kind = 'backbone' ORDER BY id DESC").get() as { model_version: string };
+    const run = db.prepare("SELECT * FROM training_runs WHERE kind = 'backbone' ORDER BY id DESC").get() as {
+      model_version: string;
+    };
     db.close();
     const modelJson = readFileSync(path.join(data, 'models', run.model_version, 'model.json'), 'utf8');
     const parent = JSON.parse(modelJson).parent;
     assert.equal(parent.kind, 'imagenet-int8');
     assert.equal(parent.sha256, '83530ad811bc31d2b60a5599a21265a5057608c9b044b4ee758cc22f2309f54f');
     // The trainer was handed the cached copy, not a file it knew of by itself.
-    assert.ok(!modelJson.includes(path.resolve(ROOT, '..', 'shared')), `model.json names the shared folder: ${modelJson}`);
+    assert.ok(
+      !modelJson.includes(path.resolve(ROOT, '..', 'shared')),
+      `model.json names the shared folder: ${modelJson}`,
+    );
     if (parent.path && path.isAbsolute(parent.path)) assert.ok(parent.path.startsWith(cache), parent.path);
   });
 
-  it("starts a server's training from the shipped model's checkpoint, not from ImageNet", { timeout: 15 * 60_000 }, async () => {
+  it("starts a server's training from the shipped model's checkpoint, not from ImageNet", {
+    timeout: 15 * 60_000,
+  }, async () => {
     const env = {
       HOME: scratch('idoltag-portable-home-'),
       IDOLTAG_MODEL_MIRROR: path.join(scratch('idoltag-portable-nomirror-'), 'missing'),
@@ -70,12 +108,28 @@ describe('a backbone training on a machine that is not the development machine',
       IDOLTAG_OFFLINE: '1',
     };
     const data = scratch('idoltag-portable-data-');
-    const imported = await runCli(['--data', data, 'import', path.join(DATA, 'newgame8', 'labels.csv'), '--crops', '--alias', 'lijima_yun=iijima_yun'], env);
+    const imported = await runCli(
+      [
+        '--data',
+        data,
+        'import',
+        path.join(DATA, 'newgame8', 'labels.csv'),
+        '--crops',
+        '--alias',
+        'lijima_yun=iijima_yun',
+      ],
+      env,
+    );
     assert.equal(imported.code, 0, imported.stderr);
-    const r = await runCli(['--data', data, 'train', 'backbone', '--force', '--epochs', '1', '--max-steps', '2', '--device', 'cpu'], env);
+    const r = await runCli(
+      ['--data', data, 'train', 'backbone', '--force', '--epochs', '1', '--max-steps', '2', '--device', 'cpu'],
+      env,
+    );
     assert.equal(r.code, 0, r.stderr + r.stdout);
     const db = new Database(path.join(data, 'idoltag.sqlite'), { readonly: true });
-    const run = db.prepare("SELECT * FROM training_runs WHERE kind = 'backbone' ORDER BY id DESC").get() as { model_version: string };
+    const run = db.prepare("SELECT * FROM training_runs WHERE kind = 'backbone' ORDER BY id DESC").get() as {
+      model_version: string;
+    };
     db.close();
     const trained = JSON.parse(readFileSync(path.join(data, 'models', run.model_version, 'model.json'), 'utf8'));
     const shipped = JSON.parse(readFileSync(await resolveModelFile(defaultEmbedderId(), 'model.json'), 'utf8'));

@@ -21,12 +21,34 @@ describe('backbone training through the CLI', { skip }, () => {
   const data = tempDir();
 
   before(async () => {
-    const r = await runCli(['--data', data, 'import', path.join(DATA, 'newgame8', 'labels.csv'), '--crops', '--alias', 'lijima_yun=iijima_yun']);
+    const r = await runCli([
+      '--data',
+      data,
+      'import',
+      path.join(DATA, 'newgame8', 'labels.csv'),
+      '--crops',
+      '--alias',
+      'lijima_yun=iijima_yun',
+    ]);
     assert.equal(r.code, 0, r.stderr);
   });
 
-  it('trains a few real steps, checks parity and records a verdict; the old model serves until a swap', { timeout: 10 * 60_000 }, async () => {
-    const r = await runCli(['--data', data, 'train', 'backbone', '--force', '--epochs', '1', '--max-steps', '2', '--device', 'cpu']);
+  it('trains a few real steps, checks parity and records a verdict; the old model serves until a swap', {
+    timeout: 10 * 60_000,
+  }, async () => {
+    const r = await runCli([
+      '--data',
+      data,
+      'train',
+      'backbone',
+      '--force',
+      '--epochs',
+      '1',
+      '--max-steps',
+      '2',
+      '--device',
+      'cpu',
+    ]);
     assert.equal(r.code, 0, r.stderr + r.stdout);
     assert.match(r.stdout, /^(activated|rejected): /m);
     const conn = db(data);
@@ -37,20 +59,44 @@ describe('backbone training through the CLI', { skip }, () => {
     assert.ok(metrics.candidate.unseenFaces > 0 && metrics.candidate.testFaces > 0);
     const versions = conn.prepare('SELECT id, active FROM model_versions ORDER BY created_at').all() as any[];
     // The two embedders idoltag ships, and the candidate.
-    assert.deepEqual(versions.map((v) => v.id).sort(), [resolveVersionName('default'), resolveVersionName('imagenet'), run.model_version].sort());
+    assert.deepEqual(
+      versions.map((v) => v.id).sort(),
+      [resolveVersionName('default'), resolveVersionName('imagenet'), run.model_version].sort(),
+    );
     const active = versions.find((v) => v.active);
     assert.equal(active.id, run.status === 'succeeded' ? run.model_version : resolveVersionName('default'));
     conn.close();
   });
 
-  it('a training killed with SIGKILL leaves the old model serving and the database intact', { timeout: 10 * 60_000 }, async () => {
+  it('a training killed with SIGKILL leaves the old model serving and the database intact', {
+    timeout: 10 * 60_000,
+  }, async () => {
     const before = db(data);
     const activeBefore = (before.prepare('SELECT id FROM model_versions WHERE active = 1').get() as any).id;
     const taughtBefore = (before.prepare("SELECT COUNT(*) AS n FROM labels WHERE source = 'taught'").get() as any).n;
     before.close();
-    const child = spawn(process.execPath, [tsxCli, path.join(ROOT, 'src/cli/main.ts'), '--data', data, 'train', 'backbone', '--force', '--epochs', '3', '--device', 'cpu'], {
-      cwd: ROOT, detached: true, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, IDOLTAG_LOG_LEVEL: 'warn' },
-    });
+    const child = spawn(
+      process.execPath,
+      [
+        tsxCli,
+        path.join(ROOT, 'src/cli/main.ts'),
+        '--data',
+        data,
+        'train',
+        'backbone',
+        '--force',
+        '--epochs',
+        '3',
+        '--device',
+        'cpu',
+      ],
+      {
+        cwd: ROOT,
+        detached: true,
+        stdio: ['ignore', 'ignore', 'pipe'],
+        env: { ...process.env, IDOLTAG_LOG_LEVEL: 'warn' },
+      },
+    );
     // Wait until the trainer process is really training, then kill the whole process group.
     await new Promise<void>((resolve) => {
       let err = '';
@@ -68,11 +114,23 @@ describe('backbone training through the CLI', { skip }, () => {
     const conn = db(data);
     assert.equal((conn.pragma('integrity_check') as any[])[0].integrity_check, 'ok');
     assert.equal((conn.prepare('SELECT id FROM model_versions WHERE active = 1').get() as any).id, activeBefore);
-    assert.equal((conn.prepare("SELECT COUNT(*) AS n FROM labels WHERE source = 'taught'").get() as any).n, taughtBefore);
-    const last = conn.prepare("SELECT status, error FROM training_runs WHERE kind = 'backbone' ORDER BY id DESC").get() as any;
+    assert.equal(
+      (conn.prepare("SELECT COUNT(*) AS n FROM labels WHERE source = 'taught'").get() as any).n,
+      taughtBefore,
+    );
+    const last = conn
+      .prepare("SELECT status, error FROM training_runs WHERE kind = 'backbone' ORDER BY id DESC")
+      .get() as any;
     assert.deepEqual([last.status, last.error], ['failed', 'interrupted']);
     conn.close();
-    const tagged = await runCli(['--data', data, 'tag', path.join(DATA, 'newgame8', 'faces', 'ahagon_umiko', '0.jpg'), '--crops', '--json']);
+    const tagged = await runCli([
+      '--data',
+      data,
+      'tag',
+      path.join(DATA, 'newgame8', 'faces', 'ahagon_umiko', '0.jpg'),
+      '--crops',
+      '--json',
+    ]);
     assert.equal(JSON.parse(tagged.stdout).error, null, 'still tags with the old model');
   });
 });

@@ -9,7 +9,12 @@ import { mirroredModel, sharedData, skipUnless } from '../helpers/prerequisites.
 
 const NAGADOMI = path.join(DATA, 'nagadomi10', 'labels.csv');
 
-const skip = skipUnless('the CLI on face crops', sharedData('nagadomi10'), sharedData('newgame8'), mirroredModel('mobilenetv2_12_int8'));
+const skip = skipUnless(
+  'the CLI on face crops',
+  sharedData('nagadomi10'),
+  sharedData('newgame8'),
+  mirroredModel('mobilenetv2_12_int8'),
+);
 
 describe('idoltag CLI on face crops (nagadomi10)', { skip }, () => {
   const data = tempDir();
@@ -39,14 +44,21 @@ describe('idoltag CLI on face crops (nagadomi10)', { skip }, () => {
     // The shipped embedder measured 0.919 / 0.816 (bench/results/eval-closed-nagadomi10-shipped.json);
     // the ImageNet one 0.914 / 0.897 with the gate before: the open-set gate turns more of this
     // other show's faces "unknown" (docs/models.md, limits).
-    console.log(`nagadomi10 closed set: best candidate ${(best / lines.length).toFixed(3)}, named right ${(named / lines.length).toFixed(3)}`);
+    console.log(
+      `nagadomi10 closed set: best candidate ${(best / lines.length).toFixed(3)}, named right ${(named / lines.length).toFixed(3)}`,
+    );
     assert.ok(best / lines.length >= 0.88, `best candidate ${best / lines.length}`);
     assert.ok(named / lines.length >= 0.8, `named right ${named / lines.length}`);
   });
 
   it('learns a new character from 5 crops, with no backbone work', async () => {
-    const rows = readFileSync(path.join(DATA, 'newgame8', 'labels.csv'), 'utf8').trim().split('\n').slice(1);
-    const aoba = rows.filter((r) => r.split(',')[1] === 'suzukaze_aoba').map((r) => path.join(DATA, 'newgame8', r.split(',')[0]));
+    const rows = readFileSync(path.join(DATA, 'newgame8', 'labels.csv'), 'utf8')
+      .trim()
+      .split('\n')
+      .slice(1);
+    const aoba = rows
+      .filter((r) => r.split(',')[1] === 'suzukaze_aoba')
+      .map((r) => path.join(DATA, 'newgame8', r.split(',')[0]));
     const tree = tempDir();
     const charDir = path.join(tree, 'suzukaze_aoba');
     mkdirSync(charDir);
@@ -54,7 +66,8 @@ describe('idoltag CLI on face crops (nagadomi10)', { skip }, () => {
     const imported = await runCli(['--data', data, 'import', tree, '--crops']);
     assert.equal(imported.code, 0, imported.stderr);
     const trained = new Database(path.join(data, 'idoltag.sqlite'), { readonly: true })
-      .prepare("SELECT COUNT(*) AS n FROM model_versions WHERE path NOT LIKE 'manifest:%'").get() as { n: number };
+      .prepare("SELECT COUNT(*) AS n FROM model_versions WHERE path NOT LIKE 'manifest:%'")
+      .get() as { n: number };
     assert.equal(trained.n, 0, 'still only the embedders idoltag ships, none trained');
     const queries = aoba.slice(5, 15);
     const r = await runCli(['--data', data, 'tag', ...queries, '--crops', '--json']);
@@ -66,7 +79,18 @@ describe('idoltag CLI on face crops (nagadomi10)', { skip }, () => {
     const dir = tempDir();
     const good = path.join(DATA, 'nagadomi10', 'faces', 'shana');
     const goodFile = path.join(dir, 'good.jpg');
-    copyFileSync(path.join(good, readFileSync(NAGADOMI, 'utf8').split('\n').find((l) => l.includes('faces/shana/test_'))!.split(',')[0].split('/').pop()!), goodFile);
+    copyFileSync(
+      path.join(
+        good,
+        readFileSync(NAGADOMI, 'utf8')
+          .split('\n')
+          .find((l) => l.includes('faces/shana/test_'))!
+          .split(',')[0]
+          .split('/')
+          .pop()!,
+      ),
+      goodFile,
+    );
     writeFileSync(path.join(dir, 'empty.jpg'), Buffer.alloc(0));
     writeFileSync(path.join(dir, 'notes.png'), 'not an image, just text');
     writeFileSync(path.join(dir, 'truncated.jpg'), readFileSync(goodFile).subarray(0, 600));

@@ -40,7 +40,13 @@ describe('idoltag CLI with the default face detector', { skip }, () => {
     sample.forEach((b, i) => {
       assert.equal(lines[i].error, null);
       const hand = { x: +b.x, y: +b.y, w: +b.w, h: +b.h };
-      if (hits(hand, lines[i].faces.map((f: any) => f.box))) found++;
+      if (
+        hits(
+          hand,
+          lines[i].faces.map((f: any) => f.box),
+        )
+      )
+        found++;
     });
     assert.ok(found >= 7, `found ${found}/8 boxed faces`);
   });
@@ -54,17 +60,25 @@ describe('idoltag CLI with the default face detector', { skip }, () => {
     assert.ok(line.faces.length >= 9, `found ${line.faces.length} of ~${cover.approx_face_count} faces`);
     for (const face of line.faces) {
       const [x, y, w, h] = face.box;
-      assert.ok(x >= 0 && y >= 0 && x + w <= +cover.width + 1 && y + h <= +cover.height + 1, 'boxes lie inside the image');
+      assert.ok(
+        x >= 0 && y >= 0 && x + w <= +cover.width + 1 && y + h <= +cover.height + 1,
+        'boxes lie inside the image',
+      );
     }
   });
 
   it('sorts screenshots into folders without touching the originals', async () => {
     const input = tempDir();
-    for (const b of boxes.slice(0, 3)) copyFileSync(path.join(SCREENSHOTS, b.path), path.join(input, path.basename(b.path)));
+    for (const b of boxes.slice(0, 3))
+      copyFileSync(path.join(SCREENSHOTS, b.path), path.join(input, path.basename(b.path)));
     mkdirSync(path.join(input, 'nested'));
     copyFileSync(path.join(DATA, 'multiface', 'images', 'xavier_test_1.jpg'), path.join(input, 'nested', 'cover.jpg'));
     const before = readdirSync(input).map((f) => f);
-    const hashes = new Map(boxes.slice(0, 3).map((b) => [path.basename(b.path), sha256(readFileSync(path.join(input, path.basename(b.path))))]));
+    const hashes = new Map(
+      boxes
+        .slice(0, 3)
+        .map((b) => [path.basename(b.path), sha256(readFileSync(path.join(input, path.basename(b.path))))]),
+    );
     const out = path.join(tempDir(), 'sorted');
     const r = await runCli(['--data', data, 'sort', input, '--out', out]);
     assert.equal(r.code, 0, r.stderr);

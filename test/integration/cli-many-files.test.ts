@@ -20,12 +20,27 @@ const FILES = 1000;
  * The child runs as on a user's machine: without those markers and without our own opt-out.
  */
 const CI_MARKERS = [
-  'CI', 'TF_BUILD', 'GITHUB_ACTIONS', 'GITLAB_CI', 'CIRCLECI', 'TRAVIS', 'JENKINS_URL', 'CODEBUILD_BUILD_ID',
-  'BUILDKITE', 'TEAMCITY_VERSION', 'APPVEYOR', 'BITBUCKET_BUILD_NUMBER', 'SYSTEM_TEAMFOUNDATIONCOLLECTIONURI',
-  'ORT_RUNNING_UNIT_TESTS', 'ORT_DISABLE_TELEMETRY', 'ORT_TELEMETRY_DISABLED',
+  'CI',
+  'TF_BUILD',
+  'GITHUB_ACTIONS',
+  'GITLAB_CI',
+  'CIRCLECI',
+  'TRAVIS',
+  'JENKINS_URL',
+  'CODEBUILD_BUILD_ID',
+  'BUILDKITE',
+  'TEAMCITY_VERSION',
+  'APPVEYOR',
+  'BITBUCKET_BUILD_NUMBER',
+  'SYSTEM_TEAMFOUNDATIONCOLLECTIONURI',
+  'ORT_RUNNING_UNIT_TESTS',
+  'ORT_DISABLE_TELEMETRY',
+  'ORT_TELEMETRY_DISABLED',
 ];
 
-function idoltag(args: string[]): Promise<{ code: number | null; signal: string | null; stdout: string; stderr: string }> {
+function idoltag(
+  args: string[],
+): Promise<{ code: number | null; signal: string | null; stdout: string; stderr: string }> {
   const env: NodeJS.ProcessEnv = { ...process.env, IDOLTAG_LOG_LEVEL: 'warn' };
   for (const name of CI_MARKERS) delete env[name];
   return new Promise((resolve, reject) => {
@@ -76,7 +91,10 @@ describe('idoltag tag with 1,000 files', { skip, timeout: 20 * 60_000 }, () => {
   }
 
   it('tags 1,000 files given on the command line', async () => {
-    assert.ok(files.every((f) => f.length >= 95), 'paths as long as the ones in the report');
+    assert.ok(
+      files.every((f) => f.length >= 95),
+      'paths as long as the ones in the report',
+    );
     assert.ok(files.join(' ').length > 90_000, 'a command line well past the old ~30 KB limit');
     const r = await idoltag(['--data', path.join(root, 'data-args'), 'tag', ...files, '--crops', '--json']);
     assert.equal(r.signal, null, `killed by ${r.signal}: ${r.stderr.slice(-2000)}`);
@@ -101,7 +119,8 @@ describe('the onnxruntime import', () => {
         if (entry.isDirectory()) walk(full);
         else if (entry.name.endsWith('.ts') && full !== path.join(ROOT, 'src/core/onnx-runtime.ts')) {
           // Type-only imports are erased and load nothing.
-          if (/^import (?!type\b)[^;]*from 'onnxruntime-node'/m.test(readFileSync(full, 'utf8'))) offenders.push(path.relative(ROOT, full));
+          if (/^import (?!type\b)[^;]*from 'onnxruntime-node'/m.test(readFileSync(full, 'utf8')))
+            offenders.push(path.relative(ROOT, full));
         }
       }
     };

@@ -62,7 +62,10 @@ describe('FaceBoxes ONNX model', () => {
   });
 
   it('gives as many outputs as TypeScript makes priors, for odd sizes too', async () => {
-    const session = await ort.InferenceSession.create(await resolveModelFile(FACEBOXES_MODEL_ID), { executionProviders: ['cpu'], intraOpNumThreads: 1 });
+    const session = await ort.InferenceSession.create(await resolveModelFile(FACEBOXES_MODEL_ID), {
+      executionProviders: ['cpu'],
+      intraOpNumThreads: 1,
+    });
     for (const [w, h] of [
       [300, 200],
       [333, 97],
@@ -75,7 +78,13 @@ describe('FaceBoxes ONNX model', () => {
   });
 });
 
-describe('FaceBoxes on real images', { skip: skipUnless('FaceBoxes on real images', sharedData('multiface', 'images.csv'), sharedData('screenshots_syncopika', 'boxes.csv')) }, () => {
+describe('FaceBoxes on real images', {
+  skip: skipUnless(
+    'FaceBoxes on real images',
+    sharedData('multiface', 'images.csv'),
+    sharedData('screenshots_syncopika', 'boxes.csv'),
+  ),
+}, () => {
   before(() => useEnv({}));
   after(() => {
     process.env = { ...saved };
@@ -117,7 +126,8 @@ describe('FaceBoxes on real images', { skip: skipUnless('FaceBoxes on real image
         return super.detectHeads(image, factor, threshold);
       }
     }
-    const finePass = (img: { width: number; height: number }, d: FaceBoxesDetector) => planPasses(img.width, img.height, d.settings).find((p) => p.fine)!.factor;
+    const finePass = (img: { width: number; height: number }, d: FaceBoxesDetector) =>
+      planPasses(img.width, img.height, d.settings).find((p) => p.fine)!.factor;
     const closeUp = await decodeRgb(path.join(DATA, 'screenshots_syncopika/images/aletta7.jpg'));
     const group = await decodeRgb(path.join(DATA, 'multiface/images/jonathonyan_detect_04.jpg'));
     const lazy = new Counting();
@@ -135,13 +145,23 @@ describe('FaceBoxes on real images', { skip: skipUnless('FaceBoxes on real image
 
   it('finds the ~100 px faces of a group illustration shown in a 1280x720 frame', async () => {
     const art = sharp(path.join(DATA, 'multiface/images/xavier_test_1.jpg')).resize(640);
-    const frame = await sharp({ create: { width: 1280, height: 720, channels: 3, background: { r: 30, g: 30, b: 60 } } })
+    const frame = await sharp({
+      create: { width: 1280, height: 720, channels: 3, background: { r: 30, g: 30, b: 60 } },
+    })
       .composite([{ input: await art.toBuffer(), left: 320, top: 40 }])
-      .removeAlpha().raw().toBuffer({ resolveWithObject: true });
+      .removeAlpha()
+      .raw()
+      .toBuffer({ resolveWithObject: true });
     const image = { data: new Uint8Array(frame.data), width: 1280, height: 720 };
     const faces = await new FaceBoxesDetector().detect(image);
     assert.ok(faces.length >= 10 && faces.length <= 13, `${faces.length} of 13 faces`);
-    assert.ok(faces.every((f) => f.x >= 300 && f.x + f.w <= 980), 'all inside the pasted illustration');
-    assert.ok((await new FaceBoxesDetector({ fineSide: null }).detect(image)).length <= 1, 'the two coarse passes alone miss them');
+    assert.ok(
+      faces.every((f) => f.x >= 300 && f.x + f.w <= 980),
+      'all inside the pasted illustration',
+    );
+    assert.ok(
+      (await new FaceBoxesDetector({ fineSide: null }).detect(image)).length <= 1,
+      'the two coarse passes alone miss them',
+    );
   });
 });

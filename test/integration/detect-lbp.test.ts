@@ -27,7 +27,10 @@ describe('lbpcascade_animeface', () => {
     const image = await decodeRgb(path.join(DATA, 'screenshots_syncopika/images/aletta14.jpg'));
     const hand = { x: 202, y: 66, w: 332, h: 307 };
     const faces = await createDetector('lbp').detect(image);
-    assert.ok(faces.some((f) => iou(f, hand) >= 0.3), JSON.stringify(faces));
+    assert.ok(
+      faces.some((f) => iou(f, hand) >= 0.3),
+      JSON.stringify(faces),
+    );
   });
 });
 

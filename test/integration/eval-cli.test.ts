@@ -14,7 +14,12 @@ import { idoltag, pick, writeCsv, type Row } from './eval-fixture.ts';
 import { mirroredModel, sharedData, skipUnless } from '../helpers/prerequisites.ts';
 
 const CHARACTERS = ['hatsune_miku', 'shana', 'suzumiya_haruhi'];
-const skip = skipUnless('idoltag eval', sharedData('nagadomi10'), sharedData('keima3'), mirroredModel('mobilenetv2_12_int8'));
+const skip = skipUnless(
+  'idoltag eval',
+  sharedData('nagadomi10'),
+  sharedData('keima3'),
+  mirroredModel('mobilenetv2_12_int8'),
+);
 
 describe('idoltag eval', { skip, timeout: 300_000 }, () => {
   let dir: string;
@@ -30,12 +35,16 @@ describe('idoltag eval', { skip, timeout: 300_000 }, () => {
   after(() => rmSync(dir, { recursive: true, force: true }));
 
   test('closed set: the same numbers as import + tag through the database', async () => {
-    const evaluated = JSON.parse((await idoltag(['eval', fixture, '--protocol', 'closed', '--crops', '--json'])).stdout);
+    const evaluated = JSON.parse(
+      (await idoltag(['eval', fixture, '--protocol', 'closed', '--crops', '--json'])).stdout,
+    );
 
     const data = path.join(dir, 'data');
     await idoltag(['--data', data, 'import', fixture, '--split', 'train', '--crops']);
     const lines = (await idoltag(['--data', data, 'tag', fixture, '--split', 'test', '--crops', '--json'])).stdout
-      .trim().split('\n').map((l) => JSON.parse(l));
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     const truthOf = new Map(rows.map((r) => [r.path, r.label]));
     assert.equal(lines.length, 9);
     let top1 = 0;
@@ -62,9 +71,11 @@ describe('idoltag eval', { skip, timeout: 300_000 }, () => {
     // Every cell of the confusion matrix.
     const { labels, columns, matrix } = closed.confusion;
     assert.deepEqual(labels, CHARACTERS);
-    labels.forEach((truth: string, i: number) => columns.forEach((answer: string, j: number) => {
-      assert.equal(matrix[i][j], confusion.get(`${truth}→${answer}`) ?? 0, `${truth} answered ${answer}`);
-    }));
+    labels.forEach((truth: string, i: number) =>
+      columns.forEach((answer: string, j: number) => {
+        assert.equal(matrix[i][j], confusion.get(`${truth}→${answer}`) ?? 0, `${truth} answered ${answer}`);
+      }),
+    );
     assert.match(evaluated.closed.split, /own train\/test split/);
     // Three characters: one is held out of a second head for the open-set figures.
     assert.equal(evaluated.openSet.unknown, 10);
@@ -81,13 +92,33 @@ describe('idoltag eval', { skip, timeout: 300_000 }, () => {
   test('few-shot and DLC protocols count shots and queries as specified', async () => {
     // Without a split column: every crop is its own picture, so K shots leave 10 − K queries each.
     const noSplit = writeCsv(path.join(dir, 'nosplit.csv'), rows, false);
-    const fewShot = JSON.parse((await idoltag(['eval', noSplit, '--protocol', 'fewshot', '--shots', '3', '--seeds', '2', '--crops', '--json'])).stdout).fewShot;
+    const fewShot = JSON.parse(
+      (await idoltag(['eval', noSplit, '--protocol', 'fewshot', '--shots', '3', '--seeds', '2', '--crops', '--json']))
+        .stdout,
+    ).fewShot;
     assert.equal(fewShot.support, 9);
     assert.equal(fewShot.queries, 21);
     assert.equal(fewShot.top1.runs.length, 2);
     assert.ok(Math.abs(fewShot.top1.mean - (fewShot.top1.runs[0] + fewShot.top1.runs[1]) / 2) < 1e-12);
 
-    const dlc = JSON.parse((await idoltag(['eval', fixture, '--protocol', 'dlc', '--new', 'shana', '--shots', '3', '--seeds', '2', '--crops', '--json'])).stdout).dlc;
+    const dlc = JSON.parse(
+      (
+        await idoltag([
+          'eval',
+          fixture,
+          '--protocol',
+          'dlc',
+          '--new',
+          'shana',
+          '--shots',
+          '3',
+          '--seeds',
+          '2',
+          '--crops',
+          '--json',
+        ])
+      ).stdout,
+    ).dlc;
     assert.deepEqual(dlc.newCharacters, ['shana']);
     assert.deepEqual(dlc.oldCharacters, ['hatsune_miku', 'suzumiya_haruhi']);
     assert.equal(dlc.oldBefore.queries, 6); // the old characters' test crops

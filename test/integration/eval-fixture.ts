@@ -43,18 +43,31 @@ export function writeCsv(file: string, list: Row[], withSplit = true): string {
 }
 
 /** Runs the CLI (through tsx) and returns its output; throws with the output on failure. */
-export async function idoltag(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ stdout: string; stderr: string }> {
+export async function idoltag(
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+): Promise<{ stdout: string; stderr: string }> {
   const { spawn } = await import('node:child_process');
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'src/cli/main.ts'), ...args], {
       cwd: REPO_ROOT,
-      env: { ...process.env, IDOLTAG_MODEL_MIRROR: MODEL_MIRROR, IDOLTAG_LOG_LEVEL: 'warn', OMP_WAIT_POLICY: 'PASSIVE', ...env },
+      env: {
+        ...process.env,
+        IDOLTAG_MODEL_MIRROR: MODEL_MIRROR,
+        IDOLTAG_LOG_LEVEL: 'warn',
+        OMP_WAIT_POLICY: 'PASSIVE',
+        ...env,
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
     child.stderr.on('data', (d) => (stderr += d));
-    child.on('close', (code) => (code === 0 ? resolve({ stdout, stderr }) : reject(new Error(`idoltag ${args.join(' ')} exited ${code}\n${stdout}\n${stderr}`))));
+    child.on('close', (code) =>
+      code === 0
+        ? resolve({ stdout, stderr })
+        : reject(new Error(`idoltag ${args.join(' ')} exited ${code}\n${stdout}\n${stderr}`)),
+    );
   });
 }

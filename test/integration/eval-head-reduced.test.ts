@@ -20,7 +20,8 @@ describe('reduced head fit', () => {
     const { Q, r } = await orthonormalColumns(B, D, k);
     assert.equal(r, 5);
     const G = await gemm(Q, [D, r], Q, [D, r], true);
-    for (let i = 0; i < r; i++) for (let j = 0; j < r; j++) assert.ok(Math.abs(G[i * r + j] - (i === j ? 1 : 0)) < 1e-4);
+    for (let i = 0; i < r; i++)
+      for (let j = 0; j < r; j++) assert.ok(Math.abs(G[i * r + j] - (i === j ? 1 : 0)) < 1e-4);
     // Every input column is reproduced by its projection Q Qᵀ b.
     const QtB = await gemm(Q, [D, r], B, [D, k], true);
     const back = await gemm(Q, [D, r], QtB, [r, k]);
@@ -40,7 +41,9 @@ describe('reduced head fit', () => {
     const trainLabels = labels.slice(0, 1600);
     const score = async (fit: 'exact' | ReturnType<typeof reducedFitPlan>) => {
       const head = await trainHead(train, trainLabels, { fit });
-      return embeddings.slice(1600).filter((v, i) => predict(head, v).candidates[0].label === labels[1600 + i]).length / 800;
+      return (
+        embeddings.slice(1600).filter((v, i) => predict(head, v).candidates[0].label === labels[1600 + i]).length / 800
+      );
     };
     const exact = await score('exact');
     const reduced = await score(reducedFitPlan(1600, 256, 40));

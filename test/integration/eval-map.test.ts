@@ -15,7 +15,12 @@ import { openServices, type Services } from '../../src/services/index.ts';
 import { idoltag, pick, rows } from './eval-fixture.ts';
 import { mirroredModel, sharedData, skipUnless } from '../helpers/prerequisites.ts';
 
-const skip = skipUnless('embedding map', sharedData('nagadomi10'), sharedData('keima3'), mirroredModel('mobilenetv2_12_int8'));
+const skip = skipUnless(
+  'embedding map',
+  sharedData('nagadomi10'),
+  sharedData('keima3'),
+  mirroredModel('mobilenetv2_12_int8'),
+);
 
 describe('embedding map', { skip, timeout: 180_000 }, () => {
   let dir: string;
@@ -27,17 +32,39 @@ describe('embedding map', { skip, timeout: 180_000 }, () => {
     const taught = pick('nagadomi10', ['hatsune_miku', 'shana', 'suzumiya_haruhi'], 8, 0);
     for (const label of new Set(taught.map((r) => r.label))) {
       await services.teaching.teach({
-        guildId: 'local', character: label, by: 'test', crops: true, refit: false, previews: false,
+        guildId: 'local',
+        character: label,
+        by: 'test',
+        crops: true,
+        refit: false,
+        previews: false,
         images: taught.filter((r) => r.label === label).map((r) => ({ bytes: readFileSync(r.path), name: r.path })),
       });
     }
     await services.teaching.teach({
-      guildId: 'local', character: 'nishikino_maki', by: 'test', crops: true, previews: false,
-      images: rows('keima3').filter((r) => r.label === 'nishikino_maki').slice(0, 6).map((r) => ({ bytes: readFileSync(r.path), name: r.path })),
+      guildId: 'local',
+      character: 'nishikino_maki',
+      by: 'test',
+      crops: true,
+      previews: false,
+      images: rows('keima3')
+        .filter((r) => r.label === 'nishikino_maki')
+        .slice(0, 6)
+        .map((r) => ({ bytes: readFileSync(r.path), name: r.path })),
     });
     // Some predictions and unknowns too.
-    for (const r of [...pick('nagadomi10', ['shana'], 0, 4), ...rows('keima3').filter((x) => x.label === 'sakurauchi_riko').slice(0, 4)]) {
-      await services.tagging.tagImage({ guildId: 'local', bytes: readFileSync(r.path), source: { kind: 'file', path: r.path }, crops: true });
+    for (const r of [
+      ...pick('nagadomi10', ['shana'], 0, 4),
+      ...rows('keima3')
+        .filter((x) => x.label === 'sakurauchi_riko')
+        .slice(0, 4),
+    ]) {
+      await services.tagging.tagImage({
+        guildId: 'local',
+        bytes: readFileSync(r.path),
+        source: { kind: 'file', path: r.path },
+        crops: true,
+      });
     }
   });
   after(async () => {
@@ -46,7 +73,11 @@ describe('embedding map', { skip, timeout: 180_000 }, () => {
   });
 
   test('renderEmbeddingMap: a PNG of the asked size and a self-contained page', async () => {
-    const map = await renderEmbeddingMap(services, 'local', { highlight: ['NISHIKINO_MAKI'], width: 1200, height: 800 });
+    const map = await renderEmbeddingMap(services, 'local', {
+      highlight: ['NISHIKINO_MAKI'],
+      width: 1200,
+      height: 800,
+    });
     assert.equal(map.faces, 38);
     assert.equal(map.characters, 4);
     const meta = await sharp(map.png).metadata();
@@ -62,7 +93,17 @@ describe('embedding map', { skip, timeout: 180_000 }, () => {
     await services.close();
     const png = path.join(dir, 'map.png');
     const html = path.join(dir, 'map.html');
-    const { stdout } = await idoltag(['--data', dir, 'map', '--out', png, '--html', html, '--highlight', 'nishikino_maki']);
+    const { stdout } = await idoltag([
+      '--data',
+      dir,
+      'map',
+      '--out',
+      png,
+      '--html',
+      html,
+      '--highlight',
+      'nishikino_maki',
+    ]);
     assert.match(stdout, /Mapped 38 faces of 4 characters/);
     const meta = await sharp(png).metadata();
     assert.deepEqual([meta.width, meta.height], [1600, 1000]);

@@ -15,7 +15,12 @@ import { unknowns, type UnknownCluster } from '../../src/services/unknowns.ts';
 import { idoltag, rows } from './eval-fixture.ts';
 import { mirroredModel, sharedData, skipUnless } from '../helpers/prerequisites.ts';
 
-const skip = skipUnless('unknown-face clusters', sharedData('nagadomi10'), sharedData('keima3'), mirroredModel('mobilenetv2_12_int8'));
+const skip = skipUnless(
+  'unknown-face clusters',
+  sharedData('nagadomi10'),
+  sharedData('keima3'),
+  mirroredModel('mobilenetv2_12_int8'),
+);
 const PER_CHARACTER = 20;
 
 describe('unknown-face clusters', { skip, timeout: 240_000 }, () => {
@@ -38,7 +43,12 @@ describe('unknown-face clusters', { skip, timeout: 240_000 }, () => {
     const keima = rows('keima3');
     for (const label of ['nishikino_maki', 'sakurauchi_riko']) {
       for (const row of keima.filter((r) => r.label === label).slice(0, PER_CHARACTER)) {
-        const result = await services.tagging.tagImage({ guildId: 'g', bytes: readFileSync(row.path), source: { kind: 'file', path: row.path }, crops: true });
+        const result = await services.tagging.tagImage({
+          guildId: 'g',
+          bytes: readFileSync(row.path),
+          source: { kind: 'file', path: row.path },
+          crops: true,
+        });
         assert.equal(result.faces[0].label, null);
         truth.set(result.faces[0].faceId, label);
       }
@@ -60,7 +70,10 @@ describe('unknown-face clusters', { skip, timeout: 240_000 }, () => {
     assert.ok(a.purity >= 0.75 && b.purity >= 0.75, `purity ${a.purity}, ${b.purity}`);
     for (const c of clusters) assert.ok(c.size >= 3);
     // Stable ids: the same faces give the same clusters again.
-    assert.deepEqual((await unknowns(services).listClusters('g')).clusters.map((c) => c.id), clusters.map((c) => c.id));
+    assert.deepEqual(
+      (await unknowns(services).listClusters('g')).clusters.map((c) => c.id),
+      clusters.map((c) => c.id),
+    );
     const sheet = await unknowns(services).contactSheet('g', clusters[0].id);
     const meta = await sharp(sheet).metadata();
     assert.equal(meta.format, 'png');
@@ -93,11 +106,22 @@ describe('unknown-face clusters', { skip, timeout: 240_000 }, () => {
   test('the CLI lists clusters with contact sheets and names one', async () => {
     await services.close();
     const out = path.join(dir, 'sheets');
-    const listing = JSON.parse((await idoltag(['--data', dir, '--guild', 'g', 'unknowns', '--out', out, '--json'])).stdout);
+    const listing = JSON.parse(
+      (await idoltag(['--data', dir, '--guild', 'g', 'unknowns', '--out', out, '--json'])).stdout,
+    );
     assert.ok(listing.clusters.length >= 1);
     assert.equal(readdirSync(out).length, listing.clusters.length);
     assert.match(readdirSync(out).sort()[0], new RegExp(`^01-${listing.clusters[0].id}\\.png$`));
-    const { stdout } = await idoltag(['--data', dir, '--guild', 'g', 'unknowns', 'name', listing.clusters[0].id, 'Riko']);
+    const { stdout } = await idoltag([
+      '--data',
+      dir,
+      '--guild',
+      'g',
+      'unknowns',
+      'name',
+      listing.clusters[0].id,
+      'Riko',
+    ]);
     assert.match(stdout, new RegExp(`Named ${listing.clusters[0].size} faces Riko \\(a new character\\)`));
     services = await openServices({ dataDir: dir });
     assert.ok(services.store.characters.find('g', 'riko'));

@@ -18,14 +18,29 @@ const OTHER = '1100000000000000002';
 const skip = skipUnless('guild export / import', sharedData('nagadomi10'), mirroredModel('mobilenetv2_12_int8'));
 
 function cropFiles(label: string, split: string, count: number): string[] {
-  const rows = readFileSync(path.join(DATA, 'nagadomi10', 'labels.csv'), 'utf8').trim().split('\n').slice(1).map((r) => r.split(','));
-  return rows.filter((r) => r[1] === label && r[3] === split).slice(0, count).map((r) => path.join(DATA, 'nagadomi10', r[0]));
+  const rows = readFileSync(path.join(DATA, 'nagadomi10', 'labels.csv'), 'utf8')
+    .trim()
+    .split('\n')
+    .slice(1)
+    .map((r) => r.split(','));
+  return rows
+    .filter((r) => r[1] === label && r[3] === split)
+    .slice(0, count)
+    .map((r) => path.join(DATA, 'nagadomi10', r[0]));
 }
 
 async function teach(services: Services, guildId: string, character: string, files: string[]): Promise<void> {
   await services.teaching.teach({
-    guildId, character, by: 'teacher-1', crops: true, previews: false,
-    images: files.map((f) => ({ bytes: readFileSync(f), name: path.basename(f), source: { kind: 'import' as const, path: f } })),
+    guildId,
+    character,
+    by: 'teacher-1',
+    crops: true,
+    previews: false,
+    images: files.map((f) => ({
+      bytes: readFileSync(f),
+      name: path.basename(f),
+      source: { kind: 'import' as const, path: f },
+    })),
   });
 }
 
@@ -33,7 +48,11 @@ async function teach(services: Services, guildId: string, character: string, fil
 function snapshot(dataDir: string, guildId: string) {
   const db = new Database(path.join(dataDir, 'idoltag.sqlite'), { readonly: true });
   try {
-    const faces = db.prepare('SELECT f.*, i.sha256, i.stored_path, i.source_kind, i.channel_id, i.message_id, i.author_id FROM faces f JOIN images i ON i.id = f.image_id WHERE f.guild_id = ? ORDER BY f.id').all(guildId) as any[];
+    const faces = db
+      .prepare(
+        'SELECT f.*, i.sha256, i.stored_path, i.source_kind, i.channel_id, i.message_id, i.author_id FROM faces f JOIN images i ON i.id = f.image_id WHERE f.guild_id = ? ORDER BY f.id',
+      )
+      .all(guildId) as any[];
     const faceIndex = new Map(faces.map((f, i) => [f.id, i]));
     const labels = db
       .prepare(
@@ -41,22 +60,39 @@ function snapshot(dataDir: string, guildId: string) {
          FROM labels l LEFT JOIN characters c ON c.id = l.character_id WHERE l.guild_id = ? ORDER BY l.id`,
       )
       .all(guildId) as any[];
-    const heads = db.prepare('SELECT head_json, head_arrays, characters, trained_on, created_at FROM head_versions WHERE guild_id = ? ORDER BY id').all(guildId) as any[];
+    const heads = db
+      .prepare(
+        'SELECT head_json, head_arrays, characters, trained_on, created_at FROM head_versions WHERE guild_id = ? ORDER BY id',
+      )
+      .all(guildId) as any[];
     const embeddings = db
-      .prepare('SELECT e.face_id, e.model_version, e.vector FROM embeddings e JOIN faces f ON f.id = e.face_id WHERE f.guild_id = ? ORDER BY e.face_id')
+      .prepare(
+        'SELECT e.face_id, e.model_version, e.vector FROM embeddings e JOIN faces f ON f.id = e.face_id WHERE f.guild_id = ? ORDER BY e.face_id',
+      )
       .all(guildId) as any[];
     return {
       faces: faces.map((f) => ({
-        box: [f.x, f.y, f.w, f.h], detector: f.detector, score: f.score, created_at: f.created_at,
+        box: [f.x, f.y, f.w, f.h],
+        detector: f.detector,
+        score: f.score,
+        created_at: f.created_at,
         image: [f.sha256, f.source_kind, f.channel_id, f.message_id, f.author_id],
         crop: readFileSync(path.join(dataDir, f.crop_path)).toString('base64'),
         screenshot: f.stored_path ? readFileSync(path.join(dataDir, f.stored_path)).toString('base64') : null,
       })),
       labels: labels.map((l) => ({ ...l, face_id: faceIndex.get(l.face_id) })),
       heads: heads.map((h) => ({ ...h, head_arrays: h.head_arrays?.toString('base64') })),
-      embeddings: embeddings.map((e) => ({ face: faceIndex.get(e.face_id), model: e.model_version, vector: e.vector.toString('base64') })),
-      characters: (db.prepare('SELECT display_name, created_by, created_at FROM characters WHERE guild_id = ? ORDER BY id').all(guildId) as any[]),
-      watched: (db.prepare('SELECT channel_id, added_by FROM watched_channels WHERE guild_id = ? ORDER BY channel_id').all(guildId) as any[]),
+      embeddings: embeddings.map((e) => ({
+        face: faceIndex.get(e.face_id),
+        model: e.model_version,
+        vector: e.vector.toString('base64'),
+      })),
+      characters: db
+        .prepare('SELECT display_name, created_by, created_at FROM characters WHERE guild_id = ? ORDER BY id')
+        .all(guildId) as any[],
+      watched: db
+        .prepare('SELECT channel_id, added_by FROM watched_channels WHERE guild_id = ? ORDER BY channel_id')
+        .all(guildId) as any[],
     };
   } finally {
     db.close();
@@ -67,7 +103,12 @@ function guildsIn(dataDir: string): string[] {
   const db = new Database(path.join(dataDir, 'idoltag.sqlite'), { readonly: true });
   try {
     const tables = ['characters', 'images', 'faces', 'labels', 'head_versions', 'watched_channels', 'training_runs'];
-    const rows = tables.flatMap((t) => db.prepare(`SELECT DISTINCT guild_id FROM ${t} WHERE guild_id IS NOT NULL`).all() as Array<{ guild_id: string }>);
+    const rows = tables.flatMap(
+      (t) =>
+        db.prepare(`SELECT DISTINCT guild_id FROM ${t} WHERE guild_id IS NOT NULL`).all() as Array<{
+          guild_id: string;
+        }>,
+    );
     return [...new Set(rows.map((r) => r.guild_id))].sort();
   } finally {
     db.close();
@@ -90,14 +131,33 @@ describe('idoltag guild export / import', { skip, timeout: 600_000 }, () => {
       services.watch.add(OTHER, '1100000000000000201', 'admin-2');
       // A tagged screenshot (a prediction), then a person corrects it and confirms another.
       const tagged = await services.tagging.tagImage({
-        guildId: GUILD, bytes: readFileSync(cropFiles('suzumiya_haruhi', 'test', 1)[0]), fileName: 'haruhi.jpg', crops: true, keepOriginal: true,
-        source: { kind: 'discord', channelId: '1100000000000000101', messageId: '1100000000000000301', url: 'https://cdn.discordapp.com/x.jpg', authorId: 'fan-1' },
+        guildId: GUILD,
+        bytes: readFileSync(cropFiles('suzumiya_haruhi', 'test', 1)[0]),
+        fileName: 'haruhi.jpg',
+        crops: true,
+        keepOriginal: true,
+        source: {
+          kind: 'discord',
+          channelId: '1100000000000000101',
+          messageId: '1100000000000000301',
+          url: 'https://cdn.discordapp.com/x.jpg',
+          authorId: 'fan-1',
+        },
       });
       correctedFace = tagged.faces[0].faceId;
       await services.corrections.relabel(GUILD, correctedFace, 'Suzumiya Haruhi', 'fan-2');
       const miku = await services.tagging.tagImage({
-        guildId: GUILD, bytes: readFileSync(cropFiles('hatsune_miku', 'test', 1)[0]), fileName: 'miku.jpg', crops: true,
-        source: { kind: 'discord', channelId: '1100000000000000101', messageId: '1100000000000000302', url: 'https://cdn.discordapp.com/y.jpg', authorId: 'fan-1' },
+        guildId: GUILD,
+        bytes: readFileSync(cropFiles('hatsune_miku', 'test', 1)[0]),
+        fileName: 'miku.jpg',
+        crops: true,
+        source: {
+          kind: 'discord',
+          channelId: '1100000000000000101',
+          messageId: '1100000000000000302',
+          url: 'https://cdn.discordapp.com/y.jpg',
+          authorId: 'fan-1',
+        },
       });
       await services.corrections.relabel(GUILD, miku.faces[0].faceId, 'Hatsune Miku', 'fan-3');
     } finally {
@@ -123,7 +183,11 @@ describe('idoltag guild export / import', { skip, timeout: 600_000 }, () => {
     assert.deepEqual(moved.faces, before.faces, 'every face with its box, crop and screenshot');
     assert.deepEqual(moved.characters, before.characters);
     assert.deepEqual(moved.labels, before.labels, 'every label, with who and when, in the same order');
-    assert.ok(moved.labels.some((l) => l.source === 'corrected' && l.display_name === 'Suzumiya Haruhi' && l.by_user === 'fan-2'));
+    assert.ok(
+      moved.labels.some(
+        (l) => l.source === 'corrected' && l.display_name === 'Suzumiya Haruhi' && l.by_user === 'fan-2',
+      ),
+    );
     assert.deepEqual(moved.embeddings, before.embeddings);
     assert.deepEqual(moved.heads, before.heads, 'every head version, weights included');
     assert.deepEqual(moved.watched, before.watched);
@@ -140,7 +204,12 @@ describe('idoltag guild export / import', { skip, timeout: 600_000 }, () => {
     const [a, b] = [await openServices({ dataDir: source }), await openServices({ dataDir: target })];
     try {
       for (const file of [...cropFiles('shana', 'test', 2), ...cropFiles('hatsune_miku', 'test', 3).slice(1)]) {
-        const request = { guildId: GUILD, bytes: readFileSync(file), crops: true, source: { kind: 'file' as const, path: file } };
+        const request = {
+          guildId: GUILD,
+          bytes: readFileSync(file),
+          crops: true,
+          source: { kind: 'file' as const, path: file },
+        };
         const [ra, rb] = [await a.tagging.tagImage(request), await b.tagging.tagImage(request)];
         assert.equal(rb.faces[0].label, ra.faces[0].label);
         assert.ok(Math.abs(rb.faces[0].confidence - ra.faces[0].confidence) < 1e-6);

@@ -7,7 +7,12 @@ import { spawn, spawnSync } from 'node:child_process';
 import { hostname } from 'node:os';
 import { describe, it } from 'node:test';
 import { followLeadership, liveLeaseHolder } from '../../src/services/leases.ts';
-import { acquireTrainingLock, TRAINING_LEASE, trainingInProgress, TrainingBusyError } from '../../src/services/training-lock.ts';
+import {
+  acquireTrainingLock,
+  TRAINING_LEASE,
+  trainingInProgress,
+  TrainingBusyError,
+} from '../../src/services/training-lock.ts';
 import { openStore } from '../../src/store/index.ts';
 import { ROOT, tempDir } from '../helpers/paths.ts';
 
@@ -67,7 +72,11 @@ describe('SQLite leases', () => {
       store.leases.acquire('schedules', `another-host:${process.pid}:x`, 60_000);
       assert.equal(trainingInProgress(store), false, 'the dead holder is cleared');
       acquireTrainingLock(store)();
-      assert.equal(liveLeaseHolder(store, 'schedules'), `another-host:${process.pid}:x`, "another host's holder can only expire");
+      assert.equal(
+        liveLeaseHolder(store, 'schedules'),
+        `another-host:${process.pid}:x`,
+        "another host's holder can only expire",
+      );
     } finally {
       store.close();
     }
@@ -83,7 +92,10 @@ describe('SQLite leases', () => {
       followLeadership(store, 'schedules', () => { console.log('LEADING'); return async () => {}; }, { ttlMs: ${ttlMs} });
       setInterval(() => {}, 1000);
     `;
-    const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', holderScript], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', holderScript], {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     let output = '';
     child.stdout.on('data', (chunk) => (output += chunk));
     const exited = new Promise((resolve) => child.on('exit', resolve));
@@ -93,10 +105,15 @@ describe('SQLite leases', () => {
     let leadership: ReturnType<typeof followLeadership> | undefined;
     try {
       await waitFor(() => output.includes('LEADING'), 60_000, 'the child to lead');
-      leadership = followLeadership(store, 'schedules', () => {
-        leads++;
-        return async () => void stops++;
-      }, { ttlMs });
+      leadership = followLeadership(
+        store,
+        'schedules',
+        () => {
+          leads++;
+          return async () => void stops++;
+        },
+        { ttlMs },
+      );
       await new Promise((resolve) => setTimeout(resolve, ttlMs * 1.5));
       assert.equal(leadership.leading(), false, 'the live child keeps the lease by renewing it');
       assert.equal(leads, 0);

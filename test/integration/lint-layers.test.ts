@@ -10,7 +10,9 @@ import { describe, it } from 'node:test';
 import { ROOT, tempDir } from '../helpers/paths.ts';
 
 const DEPCRUISE = path.join(ROOT, 'node_modules', 'dependency-cruiser', 'bin', 'dependency-cruise.mjs');
-const TSCONFIG = { compilerOptions: { module: 'NodeNext', moduleResolution: 'NodeNext', allowImportingTsExtensions: true, noEmit: true } };
+const TSCONFIG = {
+  compilerOptions: { module: 'NodeNext', moduleResolution: 'NodeNext', allowImportingTsExtensions: true, noEmit: true },
+};
 
 function checkTree(files: Record<string, string>): { status: number | null; output: string } {
   const dir = tempDir('idoltag-layers-');
@@ -48,7 +50,9 @@ describe('dependency rule', () => {
     assert.match(r.output, /core-is-pure: src\/core\/face\.ts → src\/discord\/reply\.ts/);
   });
 
-  it('fails an import cycle, a command reaching a service module, and a service reading adapter settings', { timeout: 60_000 }, () => {
+  it('fails an import cycle, a command reaching a service module, and a service reading adapter settings', {
+    timeout: 60_000,
+  }, () => {
     const r = checkTree({
       'src/services/a.ts': "import { b } from './b.ts';\nexport const a = b;\n",
       'src/services/b.ts': "import type { a } from './a.ts';\nexport const b = 1 as typeof a;\n",

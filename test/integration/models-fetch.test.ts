@@ -7,7 +7,9 @@ import { runCli } from '../helpers/cli.ts';
 import { DATA, tempDir } from '../helpers/paths.ts';
 import { mirroredModel, skipUnless } from '../helpers/prerequisites.ts';
 
-describe('idoltag models fetch', { skip: skipUnless('idoltag models fetch', mirroredModel('mobilenetv2_12_int8'), mirroredModel('lbpcascade_animeface')) }, () => {
+describe('idoltag models fetch', {
+  skip: skipUnless('idoltag models fetch', mirroredModel('mobilenetv2_12_int8'), mirroredModel('lbpcascade_animeface')),
+}, () => {
   const cache = tempDir('idoltag-fetch-cache-');
   after(() => rmSync(cache, { recursive: true, force: true }));
 

@@ -14,7 +14,9 @@ const CHARACTERS: Record<string, string[]> = {
   jashinchan: ['jashinchan3', 'jashinchan5', 'jashinchan13'],
 };
 
-describe('running and tagging need Node alone', { skip: skipUnless('Node-only tagging', sharedData('screenshots_syncopika', 'boxes.csv')) }, () => {
+describe('running and tagging need Node alone', {
+  skip: skipUnless('Node-only tagging', sharedData('screenshots_syncopika', 'boxes.csv')),
+}, () => {
   const made: string[] = [];
   const scratch = (prefix: string) => {
     const dir = tempDir(prefix);
@@ -26,36 +28,55 @@ describe('running and tagging need Node alone', { skip: skipUnless('Node-only ta
   // No Python at all, a model cache that starts empty, and nothing to fetch models from: the shipped
   // detector and embedder are all it has.
   const nowhere = path.join(scratch('idoltag-nopython-'), 'missing');
-  const env = { IDOLTAG_PYTHON: path.join(nowhere, 'python3'), IDOLTAG_MODEL_CACHE: cache, IDOLTAG_MODEL_MIRROR: nowhere, IDOLTAG_OFFLINE: '1' };
+  const env = {
+    IDOLTAG_PYTHON: path.join(nowhere, 'python3'),
+    IDOLTAG_MODEL_CACHE: cache,
+    IDOLTAG_MODEL_MIRROR: nowhere,
+    IDOLTAG_OFFLINE: '1',
+  };
 
-  it('finds and names the faces of screenshots with an empty model cache, no model mirror and no Python', { timeout: 10 * 60_000 }, async () => {
+  it('finds and names the faces of screenshots with an empty model cache, no model mirror and no Python', {
+    timeout: 10 * 60_000,
+  }, async () => {
     const data = scratch('idoltag-nopython-data-');
     const teach = scratch('idoltag-nopython-teach-');
     for (const [character, shots] of Object.entries(CHARACTERS)) {
       mkdirSync(path.join(teach, character));
-      for (const shot of shots.slice(0, -1)) symlinkSync(path.join(SHOTS, `${shot}.jpg`), path.join(teach, character, `${shot}.jpg`));
+      for (const shot of shots.slice(0, -1))
+        symlinkSync(path.join(SHOTS, `${shot}.jpg`), path.join(teach, character, `${shot}.jpg`));
     }
     const taught = await runCli(['--data', data, 'import', teach], env);
     assert.equal(taught.code, 0, taught.stderr);
     assert.match(taught.stdout, /Taught 9 faces of 3 characters \(0 skipped/);
 
-    const held = Object.entries(CHARACTERS).map(([character, shots]) => [character, path.join(SHOTS, `${shots.at(-1)}.jpg`)]);
+    const held = Object.entries(CHARACTERS).map(([character, shots]) => [
+      character,
+      path.join(SHOTS, `${shots.at(-1)}.jpg`),
+    ]);
     const tagged = await runCli(['--data', data, 'tag', '--json', ...held.map(([, file]) => file)], env);
     assert.equal(tagged.code, 0, tagged.stderr);
     const lines = jsonLines(tagged.stdout);
     held.forEach(([character], i) => {
       assert.equal(lines[i].error, null);
       assert.ok(lines[i].faces.length >= 1, `a face found in ${held[i][1]}`);
-      assert.equal(lines[i].faces[0].candidates[0].label, character, `${held[i][1]}: ${JSON.stringify(lines[i].faces[0])}`);
+      assert.equal(
+        lines[i].faces[0].candidates[0].label,
+        character,
+        `${held[i][1]}: ${JSON.stringify(lines[i].faces[0])}`,
+      );
     });
-    const named = held.filter(([character], i) => lines[i].faces.some((f: { label: string | null }) => f.label === character)).length;
+    const named = held.filter(([character], i) =>
+      lines[i].faces.some((f: { label: string | null }) => f.label === character),
+    ).length;
     assert.ok(named >= 2, `named ${named} of ${held.length}: ${tagged.stdout}`);
   });
 
-  it('says in one sentence, with the install command, that face-model training needs PyTorch', { timeout: 120_000 }, async () => {
+  it('says in one sentence, with the install command, that face-model training needs PyTorch', {
+    timeout: 120_000,
+  }, async () => {
     const fakeBin = scratch('idoltag-notorch-');
     const noTorch = path.join(fakeBin, 'python3');
-    writeFileSync(noTorch, "#!/bin/sh\necho \"ModuleNotFoundError: No module named 'torch'\" >&2\nexit 1\n");
+    writeFileSync(noTorch, '#!/bin/sh\necho "ModuleNotFoundError: No module named \'torch\'" >&2\nexit 1\n');
     chmodSync(noTorch, 0o755);
     for (const [python, why] of [
       [env.IDOLTAG_PYTHON, /could not be started/],
@@ -70,7 +91,11 @@ describe('running and tagging need Node alone', { skip: skipUnless('Node-only ta
       assert.match(said, why);
       assert.match(said, /pip install torch torchvision onnx/);
       assert.doesNotMatch(said, /\n\s+at |Error:/);
-      assert.deepEqual(readdirSync(path.join(data)).filter((f) => f === 'training'), [], 'no training folder was started');
+      assert.deepEqual(
+        readdirSync(path.join(data)).filter((f) => f === 'training'),
+        [],
+        'no training folder was started',
+      );
     }
   });
 });

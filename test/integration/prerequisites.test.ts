@@ -14,11 +14,15 @@ function runFixture(ci: string | undefined) {
   // NODE_TEST_CONTEXT would make the child think it runs inside this test and skip the file.
   for (const name of [...CI_VARIABLES, 'NODE_TEST_CONTEXT']) delete env[name];
   if (ci !== undefined) env.CI = ci;
-  return spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', 'test/fixtures/needs-missing-data.ts'], {
-    cwd: ROOT,
-    env,
-    encoding: 'utf8',
-  });
+  return spawnSync(
+    process.execPath,
+    ['--import', 'tsx', '--test', '--test-reporter=spec', 'test/fixtures/needs-missing-data.ts'],
+    {
+      cwd: ROOT,
+      env,
+      encoding: 'utf8',
+    },
+  );
 }
 
 describe('missing test prerequisites', () => {

@@ -44,9 +44,17 @@ function measuredHeight(pixel: (x: number, y: number) => number[], label: Previe
 }
 
 describe('preview name tags', { skip }, () => {
-  const rows = skip ? [] : readFileSync(path.join(SET, 'boxes.csv'), 'utf8').trim().split('\n').slice(1).map((l) => l.split(','));
+  const rows = skip
+    ? []
+    : readFileSync(path.join(SET, 'boxes.csv'), 'utf8')
+        .trim()
+        .split('\n')
+        .slice(1)
+        .map((l) => l.split(','));
   const row = rows.find((r) => r[0] === 'images/aletta14.jpg') ?? rows[0];
-  const faces = [{ box: { x: +row[1], y: +row[2], w: +row[3], h: +row[4] }, label: 'Shimamura Uzuki', confidence: 0.87 }];
+  const faces = [
+    { box: { x: +row[1], y: +row[2], w: +row[3], h: +row[4] }, label: 'Shimamura Uzuki', confidence: 0.87 },
+  ];
 
   it('sit on a solid background in the face colour', async () => {
     const bytes = readFileSync(path.join(SET, row[0]));
@@ -55,8 +63,10 @@ describe('preview name tags', { skip }, () => {
     const padding = Math.floor((label.tag.h - label.fontSize) / 2);
     // The padding band above the text and the column left of it: every pixel the tag's colour.
     const samples: number[][] = [];
-    for (let x = label.tag.x + 1; x < label.tag.x + label.tag.w - 1; x++) for (let y = label.tag.y + 1; y < label.tag.y + padding - 1; y++) samples.push(pixel(x, y));
-    for (let y = label.tag.y + 1; y < label.tag.y + label.tag.h - 1; y++) for (let x = label.tag.x + 1; x < label.tag.x + padding - 1; x++) samples.push(pixel(x, y));
+    for (let x = label.tag.x + 1; x < label.tag.x + label.tag.w - 1; x++)
+      for (let y = label.tag.y + 1; y < label.tag.y + padding - 1; y++) samples.push(pixel(x, y));
+    for (let y = label.tag.y + 1; y < label.tag.y + label.tag.h - 1; y++)
+      for (let x = label.tag.x + 1; x < label.tag.x + padding - 1; x++) samples.push(pixel(x, y));
     assert.ok(samples.length > 100, 'enough of the background is sampled');
     const worst = Math.max(...samples.map((rgb) => distance(rgb, label.colour)));
     assert.ok(worst <= 40, `background pixels stray ${worst} from ${label.colour}: not solid`);
@@ -65,13 +75,22 @@ describe('preview name tags', { skip }, () => {
   it('grow with the picture', async () => {
     const original = readFileSync(path.join(SET, row[0]));
     const meta = await sharp(original).metadata();
-    const doubled = await sharp(original).resize(meta.width! * 2, meta.height! * 2).jpeg().toBuffer();
-    const twiceFaces = faces.map((f) => ({ ...f, box: { x: f.box.x * 2, y: f.box.y * 2, w: f.box.w * 2, h: f.box.h * 2 } }));
+    const doubled = await sharp(original)
+      .resize(meta.width! * 2, meta.height! * 2)
+      .jpeg()
+      .toBuffer();
+    const twiceFaces = faces.map((f) => ({
+      ...f,
+      box: { x: f.box.x * 2, y: f.box.y * 2, w: f.box.w * 2, h: f.box.h * 2 },
+    }));
     const small = await rendered(original, faces, 4000);
     const large = await rendered(doubled, twiceFaces, 4000);
     const smallHeight = measuredHeight(small.pixel, small.labels[0], small.info.height);
     const largeHeight = measuredHeight(large.pixel, large.labels[0], large.info.height);
-    assert.ok(Math.abs(smallHeight - small.labels[0].tag.h) <= 3, `the small tag measures ${smallHeight} px, laid out ${small.labels[0].tag.h}`);
+    assert.ok(
+      Math.abs(smallHeight - small.labels[0].tag.h) <= 3,
+      `the small tag measures ${smallHeight} px, laid out ${small.labels[0].tag.h}`,
+    );
     const ratio = largeHeight / smallHeight;
     assert.ok(ratio > 1.8 && ratio < 2.2, `tag height ${smallHeight} → ${largeHeight} px for a picture twice as large`);
     assert.ok(smallHeight >= 0.06 * small.info.height, 'the tag is big enough to read');

@@ -8,7 +8,12 @@ import type { HeadTrainingOptions } from '../../src/core/head/softmax-head.ts';
 import { getModel } from '../../src/core/models/manifest.ts';
 import { EmbeddingCache, runEvaluation } from '../../src/services/evaluation/index.ts';
 import { openServices } from '../../src/services/index.ts';
-import { BASE_EMBEDDER_ID, defaultEmbedderId, manifestVersionId, resolveVersionName } from '../../src/services/model-registry.ts';
+import {
+  BASE_EMBEDDER_ID,
+  defaultEmbedderId,
+  manifestVersionId,
+  resolveVersionName,
+} from '../../src/services/model-registry.ts';
 import { activateModel } from '../../src/services/model-swap.ts';
 import { DATA, ROOT, tempDir } from '../helpers/paths.ts';
 import { sharedData, skipUnless } from '../helpers/prerequisites.ts';
@@ -23,10 +28,20 @@ after(() => made.forEach((dir) => rmSync(dir, { recursive: true, force: true }))
 
 // The DLC protocol of bench/results/eval-dlc-newgame8.json: newgame8's characters arrive later.
 const DLC_SOURCES = ['nagadomi10', 'keima3', 'newgame8'].map((set) => path.join(DATA, set, 'labels.csv'));
-const DLC_NEW = ['ahagon_umiko', 'hazuki_shizuku', 'iijima_yun', 'sakura_nene', 'suzukaze_aoba', 'toyama_rin', 'yagami_kou'];
+const DLC_NEW = [
+  'ahagon_umiko',
+  'hazuki_shizuku',
+  'iijima_yun',
+  'sakura_nene',
+  'suzukaze_aoba',
+  'toyama_rin',
+  'yagami_kou',
+];
 const ALIASES = new Map([['lijima_yun', 'iijima_yun']]);
 
-describe('the embedder idoltag ships', { skip: skipUnless('the shipped embedder', sharedData('nagadomi10'), sharedData('keima3'), sharedData('newgame8')) }, () => {
+describe('the embedder idoltag ships', {
+  skip: skipUnless('the shipped embedder', sharedData('nagadomi10'), sharedData('keima3'), sharedData('newgame8')),
+}, () => {
   it('is the default, in models/ with the sha256 of every file in the manifest', async () => {
     const id = defaultEmbedderId();
     assert.notEqual(id, BASE_EMBEDDER_ID, 'the manifest names a shipped default embedder');
@@ -41,14 +56,19 @@ describe('the embedder idoltag ships', { skip: skipUnless('the shipped embedder'
       assert.equal(await sha256File(resolved), file.sha256);
     }
     const modelJson = readFileSync(await resolveModelFile(id, 'model.json'), 'utf8');
-    assert.equal(JSON.parse(modelJson).id, (await sha256File(await resolveModelFile(id))).slice(0, 16), 'model.json belongs to model.onnx');
+    assert.equal(
+      JSON.parse(modelJson).id,
+      (await sha256File(await resolveModelFile(id))).slice(0, 16),
+      'model.json belongs to model.onnx',
+    );
     assert.doesNotMatch(modelJson, /"\/(work|root|home|tmp)\//, 'no path of the machine it was trained on');
   });
 
   it('is refused when a shipped file is damaged, with what to do', { timeout: 120_000 }, async () => {
     // A copy of the checkout, so the real models/ stays untouched.
     const checkout = scratch('idoltag-damaged-checkout-');
-    for (const part of ['src', 'migrations', 'package.json', 'tsconfig.json']) cpSync(path.join(ROOT, part), path.join(checkout, part), { recursive: true });
+    for (const part of ['src', 'migrations', 'package.json', 'tsconfig.json'])
+      cpSync(path.join(ROOT, part), path.join(checkout, part), { recursive: true });
     mkdirSync(path.join(checkout, 'models'));
     cpSync(path.join(ROOT, 'models', 'manifest.json'), path.join(checkout, 'models', 'manifest.json'));
     const id = defaultEmbedderId();
@@ -59,19 +79,39 @@ describe('the embedder idoltag ships', { skip: skipUnless('the shipped embedder'
     bytes[bytes.length >> 1] ^= 0xff;
     writeFileSync(onnx, bytes);
     const data = scratch('idoltag-damaged-data-');
-    const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(checkout, 'src', 'cli', 'main.ts'), '--data', data, 'tag', '--crops', path.join(DATA, 'newgame8', 'faces', 'ahagon_umiko', '0.jpg')], {
-      cwd: checkout, encoding: 'utf8', env: { ...process.env, IDOLTAG_LOG_LEVEL: 'warn' },
-    });
+    const r = spawnSync(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        path.join(checkout, 'src', 'cli', 'main.ts'),
+        '--data',
+        data,
+        'tag',
+        '--crops',
+        path.join(DATA, 'newgame8', 'faces', 'ahagon_umiko', '0.jpg'),
+      ],
+      {
+        cwd: checkout,
+        encoding: 'utf8',
+        env: { ...process.env, IDOLTAG_LOG_LEVEL: 'warn' },
+      },
+    );
     assert.equal(r.status, 1, r.stdout + r.stderr);
     assert.match(r.stderr, new RegExp(`models/${id}/model\\.onnx is damaged`));
     assert.match(r.stderr, /git checkout -- /);
   });
 
-  it('serves a new data folder; an existing folder keeps its model until it activates the shipped one', { timeout: 5 * 60_000 }, async () => {
+  it('serves a new data folder; an existing folder keeps its model until it activates the shipped one', {
+    timeout: 5 * 60_000,
+  }, async () => {
     const fresh = await openServices({ dataDir: scratch('idoltag-new-folder-') });
     try {
       assert.equal(fresh.models.activeVersion(), manifestVersionId(getModel(defaultEmbedderId())));
-      assert.equal((await fresh.models.activeEmbedder()).dim, (JSON.parse(readFileSync(await resolveModelFile(defaultEmbedderId(), 'model.json'), 'utf8')).output.dim));
+      assert.equal(
+        (await fresh.models.activeEmbedder()).dim,
+        JSON.parse(readFileSync(await resolveModelFile(defaultEmbedderId(), 'model.json'), 'utf8')).output.dim,
+      );
     } finally {
       await fresh.close();
     }
@@ -85,10 +125,23 @@ describe('the embedder idoltag ships', { skip: skipUnless('the shipped embedder'
     for (const face of faces) {
       const character = face.split('/')[0];
       const result = await old.teaching.teach({
-        guildId: 'g', character, by: 'test', crops: true, previews: false,
-        images: [{ bytes: readFileSync(path.join(DATA, 'newgame8', 'faces', face)), name: face, source: { kind: 'import', path: face } }],
+        guildId: 'g',
+        character,
+        by: 'test',
+        crops: true,
+        previews: false,
+        images: [
+          {
+            bytes: readFileSync(path.join(DATA, 'newgame8', 'faces', face)),
+            name: face,
+            source: { kind: 'import', path: face },
+          },
+        ],
       });
-      assert.ok(result.results.every((x) => x.ok), JSON.stringify(result.results));
+      assert.ok(
+        result.results.every((x) => x.ok),
+        JSON.stringify(result.results),
+      );
     }
     await old.close();
 
@@ -109,13 +162,21 @@ describe('the embedder idoltag ships', { skip: skipUnless('the shipped embedder'
     }
   });
 
-  it('beats ImageNet on the newgame8 DLC protocol (issue target: 0.40 more named right)', { timeout: 15 * 60_000 }, async () => {
+  it('beats ImageNet on the newgame8 DLC protocol (issue target: 0.40 more named right)', {
+    timeout: 15 * 60_000,
+  }, async () => {
     const services = await openServices({ dataDir: scratch('idoltag-dlc-') });
     const cache = new EmbeddingCache(services, true);
     try {
       const namedRight = async (head?: HeadTrainingOptions) => {
         const report = await runEvaluation(services, {
-          sources: DLC_SOURCES, protocol: 'dlc', crops: true, aliases: ALIASES, newLabels: DLC_NEW, head, cache,
+          sources: DLC_SOURCES,
+          protocol: 'dlc',
+          crops: true,
+          aliases: ALIASES,
+          newLabels: DLC_NEW,
+          head,
+          cache,
         });
         return report.dlc!.new.labelAccuracy.mean;
       };

@@ -23,7 +23,11 @@ describe('faces a tag reply leaves out', { timeout: 3 * 60_000 }, () => {
 
   it('are counted from the image in the store, also after a correction, and only in its guild', async () => {
     const bytes = readFileSync(path.join(DATA, 'multiface', 'images', 'xavier_test_1.jpg'));
-    const tagged = await services.tagging.tagImage({ guildId: GUILD, bytes, source: { kind: 'file', path: 'group.jpg' } });
+    const tagged = await services.tagging.tagImage({
+      guildId: GUILD,
+      bytes,
+      source: { kind: 'file', path: 'group.jpg' },
+    });
     assert.ok(tagged.faces.length > MAX_FACES_WITH_CONTROLS, `a group picture: ${tagged.faces.length} faces`);
     const shown = facesToShow(tagged.faces);
     const imageId = services.corrections.faceView(GUILD, shown[0].faceId)!.imageId;

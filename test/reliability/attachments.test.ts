@@ -10,7 +10,12 @@ import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { loadBotSettings, SettingsError } from '../../src/config.ts';
-import { assertAllowedUrl, downloadAttachment, type AttachmentLimits, type AttachmentRef } from '../../src/discord/attachments.ts';
+import {
+  assertAllowedUrl,
+  downloadAttachment,
+  type AttachmentLimits,
+  type AttachmentRef,
+} from '../../src/discord/attachments.ts';
 import { UserFacingError } from '../../src/discord/errors.ts';
 
 const MB = 1024 * 1024;
@@ -96,7 +101,12 @@ describe('attachment downloads only ever reach Discord’s CDN', () => {
     elsewhere.close();
   });
 
-  const limits = (over: Partial<AttachmentLimits> = {}): AttachmentLimits => ({ maxBytes: MB, timeoutMs: 1_500, testOrigin: origin, ...over });
+  const limits = (over: Partial<AttachmentLimits> = {}): AttachmentLimits => ({
+    maxBytes: MB,
+    timeoutMs: 1_500,
+    testOrigin: origin,
+    ...over,
+  });
   const ref = (url: string, name = 'shot.png'): AttachmentRef => ({ url, name, size: 1000, contentType: 'image/png' });
 
   it('accepts https URLs on cdn.discordapp.com and media.discordapp.net only', () => {
@@ -152,13 +162,28 @@ describe('attachment downloads only ever reach Discord’s CDN', () => {
   it('allows the loopback origin only through the explicit test setting, and only that exact origin', () => {
     assert.equal(assertAllowedUrl(`${origin}/ok.png`, { testOrigin: origin }).pathname, '/ok.png');
     const port = new URL(origin).port;
-    for (const url of [`http://localhost:${port}/ok.png`, `${elsewhereOrigin}/ok.png`, `https://127.0.0.1:${port}/ok.png`, `http://127.0.0.1/ok.png`]) {
+    for (const url of [
+      `http://localhost:${port}/ok.png`,
+      `${elsewhereOrigin}/ok.png`,
+      `https://127.0.0.1:${port}/ok.png`,
+      `http://127.0.0.1/ok.png`,
+    ]) {
       assert.throws(() => assertAllowedUrl(url, { testOrigin: origin }), UserFacingError, url);
     }
     // The setting itself accepts nothing but a loopback origin, and is absent unless set.
     assert.equal(loadBotSettings({ DISCORD_TOKEN: 'x' }).testAttachmentOrigin, undefined);
-    for (const bad of ['https://evil.example', 'http://10.0.0.1:80', 'http://169.254.169.254', 'http://127.0.0.1.evil.example', 'file:///tmp']) {
-      assert.throws(() => loadBotSettings({ DISCORD_TOKEN: 'x', IDOLTAG_TEST_ALLOW_ATTACHMENT_ORIGIN: bad }), SettingsError, bad);
+    for (const bad of [
+      'https://evil.example',
+      'http://10.0.0.1:80',
+      'http://169.254.169.254',
+      'http://127.0.0.1.evil.example',
+      'file:///tmp',
+    ]) {
+      assert.throws(
+        () => loadBotSettings({ DISCORD_TOKEN: 'x', IDOLTAG_TEST_ALLOW_ATTACHMENT_ORIGIN: bad }),
+        SettingsError,
+        bad,
+      );
     }
   });
 
@@ -172,7 +197,11 @@ describe('attachment downloads only ever reach Discord’s CDN', () => {
 
   it('follows no redirect, to another host or its own', async () => {
     for (const status of [301, 302, 303, 307, 308]) {
-      await assert.rejects(downloadAttachment(ref(`${origin}/redirect-${status}`), limits()), UserFacingError, String(status));
+      await assert.rejects(
+        downloadAttachment(ref(`${origin}/redirect-${status}`), limits()),
+        UserFacingError,
+        String(status),
+      );
     }
     await assert.rejects(downloadAttachment(ref(`${origin}/redirect-same-origin`), limits()), UserFacingError);
     assert.equal(elsewhereHits, 0, 'the redirect target was never contacted');
@@ -180,7 +209,10 @@ describe('attachment downloads only ever reach Discord’s CDN', () => {
 
   it('stops an endless chunked body at the cap while streaming, long before the timeout', async () => {
     const started = Date.now();
-    await assert.rejects(downloadAttachment(ref(`${origin}/endless`), limits({ timeoutMs: 20_000 })), /bigger than 1 MB/);
+    await assert.rejects(
+      downloadAttachment(ref(`${origin}/endless`), limits({ timeoutMs: 20_000 })),
+      /bigger than 1 MB/,
+    );
     assert.ok(Date.now() - started < 5_000, `took ${Date.now() - started} ms`);
     await new Promise((r) => setTimeout(r, 200));
     assert.ok(streamed < 32 * MB, `the server managed to send ${(streamed / MB).toFixed(0)} MB before the hang-up`);
@@ -233,7 +265,10 @@ describe('attachment downloads only ever reach Discord’s CDN', () => {
       });
     });
     try {
-      await assert.rejects(downloadAttachment(ref(`${big.origin}/x.png`), limits({ testOrigin: big.origin })), /bigger than 1 MB/);
+      await assert.rejects(
+        downloadAttachment(ref(`${big.origin}/x.png`), limits({ testOrigin: big.origin })),
+        /bigger than 1 MB/,
+      );
       await new Promise((r) => setTimeout(r, 200));
       assert.ok(sent < 32 * MB, `${(sent / MB).toFixed(0)} MB sent before the hang-up`);
     } finally {
@@ -244,13 +279,20 @@ describe('attachment downloads only ever reach Discord’s CDN', () => {
   it('gives up on a server that never answers, or answers one byte at a time', async () => {
     for (const pathname of ['/never', '/dribble']) {
       const started = Date.now();
-      await assert.rejects(downloadAttachment(ref(`${origin}${pathname}`), limits({ timeoutMs: 800 })), /took too long/, pathname);
+      await assert.rejects(
+        downloadAttachment(ref(`${origin}${pathname}`), limits({ timeoutMs: 800 })),
+        /took too long/,
+        pathname,
+      );
       const took = Date.now() - started;
       assert.ok(took >= 700 && took < 3_000, `${pathname}: ${took} ms`);
     }
     const silent = await rawServer(() => undefined); // TCP accepted, not a byte back
     try {
-      await assert.rejects(downloadAttachment(ref(`${silent.origin}/x.png`), limits({ testOrigin: silent.origin, timeoutMs: 800 })), /took too long/);
+      await assert.rejects(
+        downloadAttachment(ref(`${silent.origin}/x.png`), limits({ testOrigin: silent.origin, timeoutMs: 800 })),
+        /took too long/,
+      );
     } finally {
       silent.close();
     }

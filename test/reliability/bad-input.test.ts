@@ -32,21 +32,38 @@ function assertClearMessage(message: unknown, codes: ErrorCode[], what: string):
   assert.equal(typeof message, 'string', `${what}: an error message`);
   const text = message as string;
   assert.ok(text.length >= 10 && text.length <= 200, `${what}: message length ${text.length}: ${text}`);
-  assert.doesNotMatch(text, /\n\s+at |node_modules|Error:|vips|sharp|\/tmp\//i, `${what}: internals leak into "${text}"`);
-  assert.ok(codes.some((c) => MESSAGE_FOR[c].test(text)), `${what}: "${text}" is not one of ${codes.join('/')}`);
+  assert.doesNotMatch(
+    text,
+    /\n\s+at |node_modules|Error:|vips|sharp|\/tmp\//i,
+    `${what}: internals leak into "${text}"`,
+  );
+  assert.ok(
+    codes.some((c) => MESSAGE_FOR[c].test(text)),
+    `${what}: "${text}" is not one of ${codes.join('/')}`,
+  );
 }
 
 function expectedCodes(input: BadInput): ErrorCode[] | undefined {
-  return 'error' in input.expect ? input.expect.error : 'okOrError' in input.expect ? input.expect.okOrError : undefined;
+  return 'error' in input.expect
+    ? input.expect.error
+    : 'okOrError' in input.expect
+      ? input.expect.okOrError
+      : undefined;
 }
 
 function assertFaces(input: BadInput, boxes: Array<{ w: number; h: number }>, size?: [number, number]): void {
   const e = input.expect;
   if (!('ok' in e)) return;
-  if (e.minFaces !== undefined) assert.ok(boxes.length >= e.minFaces, `${input.name}: ${boxes.length} faces < ${e.minFaces}`);
-  if (e.maxFaces !== undefined) assert.ok(boxes.length <= e.maxFaces, `${input.name}: ${boxes.length} faces > ${e.maxFaces}`);
+  if (e.minFaces !== undefined)
+    assert.ok(boxes.length >= e.minFaces, `${input.name}: ${boxes.length} faces < ${e.minFaces}`);
+  if (e.maxFaces !== undefined)
+    assert.ok(boxes.length <= e.maxFaces, `${input.name}: ${boxes.length} faces > ${e.maxFaces}`);
   if (e.minFaceSide !== undefined) {
-    for (const b of boxes) assert.ok(b.w >= e.minFaceSide && b.h >= e.minFaceSide, `${input.name}: a ${b.w}×${b.h} face is below the minimum`);
+    for (const b of boxes)
+      assert.ok(
+        b.w >= e.minFaceSide && b.h >= e.minFaceSide,
+        `${input.name}: a ${b.w}×${b.h} face is below the minimum`,
+      );
   }
   if (e.size && size) assert.deepEqual(size, e.size, `${input.name}: size after EXIF orientation`);
 }
@@ -73,10 +90,15 @@ describe('bad input corpus', { timeout: 4 * 60_000 }, () => {
   });
 
   it('has at least 30 kinds of bad input, each with a distinct name', () => {
-    console.log(`bad-input corpus: ${inputs.length} kinds, ${(inputs.reduce((n, i) => n + i.bytes.length, 0) / 1e6).toFixed(1)} MB`);
+    console.log(
+      `bad-input corpus: ${inputs.length} kinds, ${(inputs.reduce((n, i) => n + i.bytes.length, 0) / 1e6).toFixed(1)} MB`,
+    );
     assert.ok(inputs.length >= 30, `${inputs.length} kinds`);
     assert.equal(new Set(inputs.map((i) => i.name)).size, inputs.length);
-    assert.ok(inputs.some((i) => i.bytes.length >= 25 * 1024 * 1024), 'a 25 MB file');
+    assert.ok(
+      inputs.some((i) => i.bytes.length >= 25 * 1024 * 1024),
+      'a 25 MB file',
+    );
   });
 
   it('services: tagImage and teach answer each file, with no half-written rows and bounded memory', async () => {
@@ -90,18 +112,38 @@ describe('bad input corpus', { timeout: 4 * 60_000 }, () => {
         const before = counts(db, GUILD);
         let tagged: Awaited<ReturnType<Services['tagging']['tagImage']>> | undefined;
         try {
-          tagged = await services.tagging.tagImage({ guildId: GUILD, bytes: input.bytes, fileName: input.name, source: { kind: 'file', path: input.name } });
+          tagged = await services.tagging.tagImage({
+            guildId: GUILD,
+            bytes: input.bytes,
+            fileName: input.name,
+            source: { kind: 'file', path: input.name },
+          });
         } catch (err) {
           assert.ok(err instanceof ImageInputError, `${input.name}: tagImage threw ${(err as Error)?.stack}`);
-          assert.ok(codes?.includes(err.code), `${input.name}: refused as ${err.code}, expected ${JSON.stringify(input.expect)}`);
+          assert.ok(
+            codes?.includes(err.code),
+            `${input.name}: refused as ${err.code}, expected ${JSON.stringify(input.expect)}`,
+          );
           assertClearMessage(err.message, codes!, `${input.name} (tagImage)`);
         }
         const afterTag = counts(db, GUILD);
         if (tagged) {
-          assert.ok(!('error' in input.expect), `${input.name}: accepted, expected a refusal (${input.expect && JSON.stringify(input.expect)})`);
-          assertFaces(input, tagged.faces.map((f) => f.box), [tagged.width, tagged.height]);
+          assert.ok(
+            !('error' in input.expect),
+            `${input.name}: accepted, expected a refusal (${input.expect && JSON.stringify(input.expect)})`,
+          );
+          assertFaces(
+            input,
+            tagged.faces.map((f) => f.box),
+            [tagged.width, tagged.height],
+          );
           assert.deepEqual(
-            [afterTag.images - before.images, afterTag.faces - before.faces, afterTag.embeddings - before.embeddings, afterTag.predicted - before.predicted],
+            [
+              afterTag.images - before.images,
+              afterTag.faces - before.faces,
+              afterTag.embeddings - before.embeddings,
+              afterTag.predicted - before.predicted,
+            ],
             [1, tagged.faces.length, tagged.faces.length, tagged.faces.length],
             `${input.name}: rows written by tagImage`,
           );
@@ -111,7 +153,10 @@ describe('bad input corpus', { timeout: 4 * 60_000 }, () => {
 
         // teach: one example (the largest face) or a per-image error, never an exception.
         const result = await services.teaching.teach({
-          guildId: GUILD, character: 'Probe Character', by: 'tester', refit: false,
+          guildId: GUILD,
+          character: 'Probe Character',
+          by: 'tester',
+          refit: false,
           images: [{ bytes: input.bytes, name: input.name }],
         });
         assert.equal(result.results.length, 1);
@@ -120,14 +165,22 @@ describe('bad input corpus', { timeout: 4 * 60_000 }, () => {
         if (item.ok) {
           assert.ok(tagged && tagged.faces.length > 0, `${input.name}: taught although tagging found no face`);
           assert.deepEqual(
-            [afterTeach.images - afterTag.images, afterTeach.faces - afterTag.faces, afterTeach.taught - afterTag.taught],
+            [
+              afterTeach.images - afterTag.images,
+              afterTeach.faces - afterTag.faces,
+              afterTeach.taught - afterTag.taught,
+            ],
             [1, 1, 1],
             `${input.name}: rows written by teach`,
           );
         } else {
           if (tagged) assert.match(item.error ?? '', /couldn't find a face/, `${input.name}: teach error`);
           else assertClearMessage(item.error, codes!, `${input.name} (teach)`);
-          assert.deepEqual({ ...afterTeach, characters: 0 }, { ...afterTag, characters: 0 }, `${input.name}: a refused example wrote rows`);
+          assert.deepEqual(
+            { ...afterTeach, characters: 0 },
+            { ...afterTag, characters: 0 },
+            `${input.name}: a refused example wrote rows`,
+          );
         }
         assertConsistent(svcData, { db });
       }
@@ -136,7 +189,9 @@ describe('bad input corpus', { timeout: 4 * 60_000 }, () => {
       db.close();
     }
     peak = Math.max(peak, process.memoryUsage().rss);
-    console.log(`services: peak RSS ${(peak / 1024 ** 2).toFixed(0)} MiB across ${inputs.length} inputs (tagImage + teach each)`);
+    console.log(
+      `services: peak RSS ${(peak / 1024 ** 2).toFixed(0)} MiB across ${inputs.length} inputs (tagImage + teach each)`,
+    );
     assert.ok(peak < MEMORY_BOUND, `peak RSS ${(peak / 1024 ** 2).toFixed(0)} MiB`);
   });
 
@@ -145,8 +200,16 @@ describe('bad input corpus', { timeout: 4 * 60_000 }, () => {
     assert.equal(signal, null);
     assert.equal(code, 0, cli.stderr());
     assert.doesNotMatch(cli.stderr(), /\n\s+at /, 'no stack trace on stderr');
-    const lines = jsonLines<{ path: string; faces: Array<{ box: [number, number, number, number] }>; error: string | null }>(cli.stdout());
-    assert.deepEqual(lines.map((l) => path.basename(l.path)), inputs.map((i) => i.name), 'one line per file, in order');
+    const lines = jsonLines<{
+      path: string;
+      faces: Array<{ box: [number, number, number, number] }>;
+      error: string | null;
+    }>(cli.stdout());
+    assert.deepEqual(
+      lines.map((l) => path.basename(l.path)),
+      inputs.map((i) => i.name),
+      'one line per file, in order',
+    );
     let images = 0;
     let faces = 0;
     lines.forEach((line, i) => {
@@ -158,7 +221,10 @@ describe('bad input corpus', { timeout: 4 * 60_000 }, () => {
         assert.deepEqual(line.faces, []);
       } else {
         assert.ok(!('error' in input.expect), `${input.name}: accepted, expected a refusal`);
-        assertFaces(input, line.faces.map((f) => ({ w: f.box[2], h: f.box[3] })));
+        assertFaces(
+          input,
+          line.faces.map((f) => ({ w: f.box[2], h: f.box[3] })),
+        );
         images++;
         faces += line.faces.length;
       }
@@ -166,14 +232,20 @@ describe('bad input corpus', { timeout: 4 * 60_000 }, () => {
     const db = openDb(cliData);
     try {
       const c = counts(db);
-      assert.deepEqual([c.images, c.faces, c.embeddings, c.predicted], [images, faces, faces, faces], 'rows match the answers');
+      assert.deepEqual(
+        [c.images, c.faces, c.embeddings, c.predicted],
+        [images, faces, faces, faces],
+        'rows match the answers',
+      );
       assertConsistent(cliData, { db });
     } finally {
       db.close();
     }
     const grid = lines.find((l) => path.basename(l.path) === 'forty-faces.jpg');
     console.log(`CLI: the 40-face grid gave ${grid?.faces.length} faces (detector-dependent; at most 50 are kept)`);
-    console.log(`CLI: peak RSS ${(cli.peakRss() / 1024 ** 2).toFixed(0)} MiB; ${lines.filter((l) => l.error).length} refused, ${images} tagged (${faces} faces)`);
+    console.log(
+      `CLI: peak RSS ${(cli.peakRss() / 1024 ** 2).toFixed(0)} MiB; ${lines.filter((l) => l.error).length} refused, ${images} tagged (${faces} faces)`,
+    );
     assert.ok(cli.peakRss() > 0 && cli.peakRss() < MEMORY_BOUND, `CLI peak RSS ${cli.peakRss()}`);
   });
 });

@@ -87,7 +87,11 @@ describe('a burst of 200 posts in a watched channel', { skip, timeout: 5 * 60_00
       assert.ok(command, `/${name} is registered`);
       assert.equal(command.default_member_permissions, MANAGE_GUILD, `/${name} needs Manage Server by default`);
       // In a DM there are no member permissions to check, so admin commands must not exist there.
-      assert.ok(command.dm_permission === false || (Array.isArray(command.contexts) && command.contexts.every((c: number) => c === 0)), `/${name} is guild-only`);
+      assert.ok(
+        command.dm_permission === false ||
+          (Array.isArray(command.contexts) && command.contexts.every((c: number) => c === 0)),
+        `/${name} is guild-only`,
+      );
     }
     for (const name of ['tag', 'gallery', 'characters', 'stats']) {
       assert.ok([null, undefined].includes(byName.get(name)?.default_member_permissions), `/${name} is for everyone`);
@@ -109,7 +113,8 @@ describe('a burst of 200 posts in a watched channel', { skip, timeout: 5 * 60_00
       const ids = new Set(posted.map((p) => p.id));
       for (const m of fake.messages.values()) {
         const ref = m.message_reference?.message_id;
-        if (ref && ids.has(ref) && m.author.id === fake.appId && !answered.has(ref)) answered.set(ref, { at: Date.now(), message: m });
+        if (ref && ids.has(ref) && m.author.id === fake.appId && !answered.has(ref))
+          answered.set(ref, { at: Date.now(), message: m });
       }
     }, 20);
     const started = Date.now();
@@ -117,7 +122,10 @@ describe('a burst of 200 posts in a watched channel', { skip, timeout: 5 * 60_00
       for (let i = 0; i < POSTS; i++) {
         const isShot = i % 4 === 3;
         const attachment = isShot ? shots[i % shots.length] : pictures[i % pictures.length];
-        const msg = fake.postMessage(fake.channels.screenshots.id, { content: `burst ${i}`, attachments: [{ ...attachment, filename: `${i}-${attachment.filename}` }] });
+        const msg = fake.postMessage(fake.channels.screenshots.id, {
+          content: `burst ${i}`,
+          attachments: [{ ...attachment, filename: `${i}-${attachment.filename}` }],
+        });
         posted.push({ id: msg.id, at: Date.now(), screenshot: isShot });
         if (i % 40 === 20) {
           // "Pictures waiting" in /stats is the queue length (waiting + running).
@@ -129,7 +137,11 @@ describe('a burst of 200 posts in a watched channel', { skip, timeout: 5 * 60_00
         await new Promise((r) => setTimeout(r, POST_WINDOW_MS / POSTS));
       }
       assert.ok(Date.now() - started < 60_000, 'all 200 posted within 60 s');
-      await fake.waitFor(() => answered.size >= POSTS || !bot.running, 150_000, `replies to all ${POSTS} posts (${answered.size} so far)`);
+      await fake.waitFor(
+        () => answered.size >= POSTS || !bot.running,
+        150_000,
+        `replies to all ${POSTS} posts (${answered.size} so far)`,
+      );
     } finally {
       clearInterval(watcher);
     }
@@ -161,7 +173,10 @@ describe('a burst of 200 posts in a watched channel', { skip, timeout: 5 * 60_00
   });
 
   test('the token never appears in the logs, a request body or a reply', () => {
-    assert.ok(fake.identifyTokens.every((t) => t === TOKEN), 'the gateway got the real token');
+    assert.ok(
+      fake.identifyTokens.every((t) => t === TOKEN),
+      'the gateway got the real token',
+    );
     assert.ok(fake.requests.every((r) => r.authorization === undefined || r.authorization === `Bot ${TOKEN}`));
     assert.ok(bot.lines.length > 0);
     assert.ok(!bot.output().includes(TOKEN), 'the token is in the bot log');

@@ -46,22 +46,36 @@ interface Acknowledged {
 
 function acknowledged(db: Database.Database): Acknowledged {
   const rows = db
-    .prepare("SELECT l.face_id, i.source_path FROM labels l JOIN faces f ON f.id = l.face_id JOIN images i ON i.id = f.image_id WHERE l.source = 'taught'")
+    .prepare(
+      "SELECT l.face_id, i.source_path FROM labels l JOIN faces f ON f.id = l.face_id JOIN images i ON i.id = f.image_id WHERE l.source = 'taught'",
+    )
     .all() as Array<{ face_id: number; source_path: string }>;
   return { taught: new Map(rows.map((r) => [r.face_id, r.source_path])), counts: counts(db) };
 }
 
 /** Waits until `ready` holds (read from outside), notes what is committed, then kill -9s the group. */
-async function killWhen(cli: CliProcess, dataDir: string, what: string, ready: (db: Database.Database) => boolean, delayMs = 0): Promise<Acknowledged> {
+async function killWhen(
+  cli: CliProcess,
+  dataDir: string,
+  what: string,
+  ready: (db: Database.Database) => boolean,
+  delayMs = 0,
+): Promise<Acknowledged> {
   const db = await waitFor(`${what}: database`, () => {
     if (cli.child.exitCode !== null) throw new Error(`exited early (${cli.child.exitCode}): ${cli.stderr()}`);
     return tryOpen(dataDir);
   });
   try {
-    await waitFor(what, () => {
-      if (cli.child.exitCode !== null) throw new Error(`${what}: the process finished before the kill: ${cli.stdout()} ${cli.stderr()}`);
-      return ready(db) ? true : undefined;
-    }, 120_000, 5);
+    await waitFor(
+      what,
+      () => {
+        if (cli.child.exitCode !== null)
+          throw new Error(`${what}: the process finished before the kill: ${cli.stdout()} ${cli.stderr()}`);
+        return ready(db) ? true : undefined;
+      },
+      120_000,
+      5,
+    );
     if (delayMs > 0) await sleep(delayMs);
     const ack = acknowledged(db);
     process.kill(-cli.child.pid!, 'SIGKILL');
@@ -80,7 +94,11 @@ function assertSurvived(dataDir: string, ack: Acknowledged, what: string): Retur
     assertConsistent(dataDir, { db, allowTempFiles: true });
     const after = acknowledged(db);
     for (const [faceId, source] of ack.taught) {
-      assert.equal(after.taught.get(faceId), source, `${what}: taught face ${faceId} (${source}) was acknowledged and is gone`);
+      assert.equal(
+        after.taught.get(faceId),
+        source,
+        `${what}: taught face ${faceId} (${source}) was acknowledged and is gone`,
+      );
     }
     assert.ok(after.taught.size >= ack.taught.size, `${what}: ${after.taught.size} < ${ack.taught.size} taught`);
     return after.counts;
@@ -102,8 +120,14 @@ async function restart(dataDir: string, what: string): Promise<void> {
   assert.equal(jsonLines(r.stdout)[0].error, null);
   const db = openDb(dataDir);
   try {
-    const human = (db.prepare("SELECT COUNT(*) AS n FROM current_labels WHERE source IN ('taught','corrected','confirmed')").get() as { n: number }).n;
-    const head = db.prepare("SELECT trained_on FROM head_versions WHERE guild_id = 'local' ORDER BY id DESC LIMIT 1").get() as { trained_on: number } | undefined;
+    const human = (
+      db
+        .prepare("SELECT COUNT(*) AS n FROM current_labels WHERE source IN ('taught','corrected','confirmed')")
+        .get() as { n: number }
+    ).n;
+    const head = db
+      .prepare("SELECT trained_on FROM head_versions WHERE guild_id = 'local' ORDER BY id DESC LIMIT 1")
+      .get() as { trained_on: number } | undefined;
     if (human > 0) assert.equal(head?.trained_on, human, `${what}: the head was refit on every taught face at restart`);
   } finally {
     db.close();
@@ -142,7 +166,9 @@ describe('crash safety', { skip, timeout: 8 * 60_000 }, () => {
   it('kill -9 at random points while teaching screenshots (detection, originals kept) loses nothing committed', async () => {
     const data = tempDir('idoltag-crash-teach-');
     const tree = tempDir('idoltag-crash-tree-');
-    const shots = readdirSync(path.join(DATA, 'screenshots_syncopika', 'images')).sort().slice(0, 24);
+    const shots = readdirSync(path.join(DATA, 'screenshots_syncopika', 'images'))
+      .sort()
+      .slice(0, 24);
     for (const [i, name] of shots.entries()) {
       const dir = path.join(tree, i % 2 ? 'alice' : 'bob');
       mkdirSync(dir, { recursive: true });
@@ -157,7 +183,8 @@ describe('crash safety', { skip, timeout: 8 * 60_000 }, () => {
       before = after.taught;
     }
     const db = openDb(data);
-    const kept = (db.prepare("SELECT COUNT(*) AS n FROM images WHERE stored_path IS NOT NULL").get() as { n: number }).n;
+    const kept = (db.prepare('SELECT COUNT(*) AS n FROM images WHERE stored_path IS NOT NULL').get() as { n: number })
+      .n;
     db.close();
     assert.ok(kept >= before, 'originals kept for taught screenshots');
     console.log(`teaching: 3 kills, ${before} taught examples intact`);
@@ -169,7 +196,12 @@ describe('crash safety', { skip, timeout: 8 * 60_000 }, () => {
     assert.equal((await run(['--data', data, 'import', path.join(DATA, 'keima3', 'labels.csv'), '--crops'])).code, 0);
     const cli = startCli(['--data', data, 'import', NAGADOMI, '--crops']);
     // keima3 and nagadomi10 each hold one file twice (same bytes, same character): taught once.
-    const ack = await killWhen(cli, data, 'all 107 + 973 taught, refit running', (db) => counts(db).taught >= 107 + 973);
+    const ack = await killWhen(
+      cli,
+      data,
+      'all 107 + 973 taught, refit running',
+      (db) => counts(db).taught >= 107 + 973,
+    );
     const after = assertSurvived(data, ack, 'refit');
     assert.equal(after.taught, 107 + 973);
     const db = openDb(data);
@@ -182,13 +214,31 @@ describe('crash safety', { skip, timeout: 8 * 60_000 }, () => {
     assert.ok(named > 0, 'the refit head names taught characters');
   });
 
-  it('kill -9 during a model swap leaves the previous model serving; the swap resumes and completes', { timeout: 4 * 60_000 }, async () => {
+  it('kill -9 during a model swap leaves the previous model serving; the swap resumes and completes', {
+    timeout: 4 * 60_000,
+  }, async () => {
     const data = tempDir('idoltag-crash-swap-');
     assert.equal((await run(['--data', data, 'import', NEWGAME, '--crops', ...ALIAS])).code, 0);
-    const trained = await run(['--data', data, 'train', 'backbone', '--force', '--epochs', '1', '--max-steps', '1', '--device', 'cpu']);
+    const trained = await run([
+      '--data',
+      data,
+      'train',
+      'backbone',
+      '--force',
+      '--epochs',
+      '1',
+      '--max-steps',
+      '1',
+      '--device',
+      'cpu',
+    ]);
     assert.equal(trained.code, 0, trained.stderr);
     const db0 = openDb(data);
-    const versions = db0.prepare('SELECT id, path, active FROM model_versions').all() as Array<{ id: string; path: string; active: number }>;
+    const versions = db0.prepare('SELECT id, path, active FROM model_versions').all() as Array<{
+      id: string;
+      path: string;
+      active: number;
+    }>;
     db0.close();
     assert.equal(versions.length, 3, 'the two shipped embedders and the trained one');
     const serving = versions.find((v) => v.active)!.id;
@@ -201,14 +251,20 @@ describe('crash safety', { skip, timeout: 8 * 60_000 }, () => {
     const start = (() => {
       const db = openDb(data);
       try {
-        return (db.prepare('SELECT COUNT(*) AS n FROM embeddings WHERE model_version = ?').get(target) as { n: number }).n;
+        return (db.prepare('SELECT COUNT(*) AS n FROM embeddings WHERE model_version = ?').get(target) as { n: number })
+          .n;
       } finally {
         db.close();
       }
     })();
     const cli = startCli(['--data', data, 'model', 'activate', target]);
-    const ack = await killWhen(cli, data, 're-embedding under way', (db) =>
-      (db.prepare('SELECT COUNT(*) AS n FROM embeddings WHERE model_version = ?').get(target) as { n: number }).n > start,
+    const ack = await killWhen(
+      cli,
+      data,
+      're-embedding under way',
+      (db) =>
+        (db.prepare('SELECT COUNT(*) AS n FROM embeddings WHERE model_version = ?').get(target) as { n: number }).n >
+        start,
     );
     assertSurvived(data, ack, 'swap');
     assert.equal(activeModel(data), serving, 'the previous model still serves');
@@ -216,7 +272,9 @@ describe('crash safety', { skip, timeout: 8 * 60_000 }, () => {
     assert.equal(tagged.code, 0, tagged.stderr);
     assert.equal(jsonLines(tagged.stdout)[0].error, null, 'tags with the previous model');
     const db = openDb(data);
-    const last = db.prepare('SELECT e.model_version FROM embeddings e JOIN faces f ON f.id = e.face_id ORDER BY f.id DESC LIMIT 1').get() as { model_version: string };
+    const last = db
+      .prepare('SELECT e.model_version FROM embeddings e JOIN faces f ON f.id = e.face_id ORDER BY f.id DESC LIMIT 1')
+      .get() as { model_version: string };
     db.close();
     assert.equal(last.model_version, serving, 'the new face was embedded by the previous model');
 
@@ -231,12 +289,17 @@ describe('crash safety', { skip, timeout: 8 * 60_000 }, () => {
     const data = tempDir('idoltag-backup-src-');
     const backupFile = path.join(tempDir('idoltag-backup-out-'), 'idoltag-backup.sqlite');
     const writer = startCli(['--data', data, 'import', NAGADOMI, '--crops']);
-    await waitFor('the writer to commit', () => {
-      const db = tryOpen(data);
-      const n = db ? counts(db).taught : 0;
-      db?.close();
-      return n >= 100 ? true : undefined;
-    }, 60_000, 50);
+    await waitFor(
+      'the writer to commit',
+      () => {
+        const db = tryOpen(data);
+        const n = db ? counts(db).taught : 0;
+        db?.close();
+        return n >= 100 ? true : undefined;
+      },
+      60_000,
+      50,
+    );
     const backup = await run(['--data', data, 'backup', backupFile]);
     assert.equal(backup.code, 0, backup.stderr);
     assert.equal(writer.child.exitCode, null, 'the writer was still writing during the backup');
@@ -257,7 +320,10 @@ describe('crash safety', { skip, timeout: 8 * 60_000 }, () => {
     assertConsistent(restored);
     const listed = await run(['--data', restored, 'characters']);
     assert.equal(listed.code, 0, listed.stderr);
-    const total = listed.stdout.trim().split('\n').reduce((n, line) => n + Number(line.split('\t')[1]), 0);
+    const total = listed.stdout
+      .trim()
+      .split('\n')
+      .reduce((n, line) => n + Number(line.split('\t')[1]), 0);
     assert.equal(total, c.taught, 'characters lists every taught face of the snapshot');
     console.log(`backup: snapshot of ${c.taught} taught faces taken mid-import, restored and read`);
     await restart(restored, 'restored backup');
@@ -266,12 +332,17 @@ describe('crash safety', { skip, timeout: 8 * 60_000 }, () => {
   it('SIGTERM stops an import after the current file, with everything so far committed and the database closed', async () => {
     const data = tempDir('idoltag-sigterm-');
     const cli = startCli(['--data', data, 'import', NEWGAME, '--crops', ...ALIAS]);
-    await waitFor('30 taught', () => {
-      const db = tryOpen(data);
-      const n = db ? counts(db).taught : 0;
-      db?.close();
-      return n >= 30 ? true : undefined;
-    }, 60_000, 20);
+    await waitFor(
+      '30 taught',
+      () => {
+        const db = tryOpen(data);
+        const n = db ? counts(db).taught : 0;
+        db?.close();
+        return n >= 30 ? true : undefined;
+      },
+      60_000,
+      20,
+    );
     const sent = Date.now();
     process.kill(cli.child.pid!, 'SIGTERM');
     const { code, signal } = await cli.exited;
@@ -281,10 +352,15 @@ describe('crash safety', { skip, timeout: 8 * 60_000 }, () => {
     assert.match(cli.stderr(), /Stopped by SIGTERM after \d+ of 272 files/);
     const taught = Number(/Taught (\d+) faces/.exec(cli.stdout())?.[1]);
     assert.ok(taught >= 30 && taught < 272, cli.stdout());
-    assert.ok(!existsSync(path.join(data, 'idoltag.sqlite-wal')), 'the database was closed (WAL checkpointed and removed)');
+    assert.ok(
+      !existsSync(path.join(data, 'idoltag.sqlite-wal')),
+      'the database was closed (WAL checkpointed and removed)',
+    );
     const db = openDb(data);
     const c = counts(db);
-    const head = db.prepare('SELECT trained_on FROM head_versions ORDER BY id DESC LIMIT 1').get() as { trained_on: number };
+    const head = db.prepare('SELECT trained_on FROM head_versions ORDER BY id DESC LIMIT 1').get() as {
+      trained_on: number;
+    };
     db.close();
     assert.equal(c.taught, taught, 'every file it reported is committed');
     assert.equal(head.trained_on, taught, 'and the head was refit on them before exiting');

@@ -81,7 +81,9 @@ export function counts(db: Database.Database, guildId?: string): DataCounts {
   return {
     images: n(`SELECT COUNT(*) AS n FROM images ${where}`),
     faces: n(`SELECT COUNT(*) AS n FROM faces ${where}`),
-    embeddings: n(`SELECT COUNT(*) AS n FROM embeddings e JOIN faces f ON f.id = e.face_id ${guildId ? 'WHERE f.guild_id = ?' : ''}`),
+    embeddings: n(
+      `SELECT COUNT(*) AS n FROM embeddings e JOIN faces f ON f.id = e.face_id ${guildId ? 'WHERE f.guild_id = ?' : ''}`,
+    ),
     labels: n(`SELECT COUNT(*) AS n FROM labels ${where}`),
     taught: n(`SELECT COUNT(*) AS n FROM labels WHERE source = 'taught' ${and}`),
     predicted: n(`SELECT COUNT(*) AS n FROM labels WHERE source = 'predicted' ${and}`),
@@ -96,30 +98,44 @@ export function counts(db: Database.Database, guildId?: string): DataCounts {
  * and character belong to one guild, and (unless allowed: a kill -9 mid-write may leave one) no
  * temp file was left behind. Throws with the first problem found.
  */
-export function assertConsistent(dataDir: string, options: { db?: Database.Database; allowTempFiles?: boolean } = {}): void {
+export function assertConsistent(
+  dataDir: string,
+  options: { db?: Database.Database; allowTempFiles?: boolean } = {},
+): void {
   const db = options.db ?? openDb(dataDir);
   try {
     const integrity = (db.pragma('integrity_check') as Array<{ integrity_check: string }>)[0].integrity_check;
     if (integrity !== 'ok') throw new Error(`integrity_check: ${integrity}`);
     const fk = db.pragma('foreign_key_check') as unknown[];
     if (fk.length > 0) throw new Error(`foreign_key_check: ${JSON.stringify(fk.slice(0, 3))}`);
-    const active = db.prepare("SELECT id FROM model_versions WHERE active = 1").all() as Array<{ id: string }>;
+    const active = db.prepare('SELECT id FROM model_versions WHERE active = 1').all() as Array<{ id: string }>;
     if (active.length !== 1) throw new Error(`${active.length} active model versions`);
     const noEmbedding = db
-      .prepare('SELECT f.id FROM faces f WHERE NOT EXISTS (SELECT 1 FROM embeddings e WHERE e.face_id = f.id AND e.model_version = ?)')
+      .prepare(
+        'SELECT f.id FROM faces f WHERE NOT EXISTS (SELECT 1 FROM embeddings e WHERE e.face_id = f.id AND e.model_version = ?)',
+      )
       .all(active[0].id) as Array<{ id: number }>;
-    if (noEmbedding.length > 0) throw new Error(`faces without an embedding: ${noEmbedding.map((r) => r.id).slice(0, 5)}`);
-    for (const f of db.prepare('SELECT id, crop_path FROM faces').iterate() as IterableIterator<{ id: number; crop_path: string }>) {
+    if (noEmbedding.length > 0)
+      throw new Error(`faces without an embedding: ${noEmbedding.map((r) => r.id).slice(0, 5)}`);
+    for (const f of db.prepare('SELECT id, crop_path FROM faces').iterate() as IterableIterator<{
+      id: number;
+      crop_path: string;
+    }>) {
       const file = path.isAbsolute(f.crop_path) ? f.crop_path : path.join(dataDir, f.crop_path);
       if (!existsSync(file)) throw new Error(`face ${f.id}: crop file ${f.crop_path} is missing`);
     }
-    for (const i of db.prepare('SELECT id, stored_path FROM images WHERE stored_path IS NOT NULL').iterate() as IterableIterator<{ id: number; stored_path: string }>) {
+    for (const i of db
+      .prepare('SELECT id, stored_path FROM images WHERE stored_path IS NOT NULL')
+      .iterate() as IterableIterator<{ id: number; stored_path: string }>) {
       if (!existsSync(path.join(dataDir, i.stored_path))) throw new Error(`image ${i.id}: ${i.stored_path} is missing`);
     }
     const guildMismatch = db
-      .prepare('SELECT l.id FROM labels l JOIN faces f ON f.id = l.face_id LEFT JOIN characters c ON c.id = l.character_id WHERE l.guild_id != f.guild_id OR (c.id IS NOT NULL AND c.guild_id != l.guild_id)')
+      .prepare(
+        'SELECT l.id FROM labels l JOIN faces f ON f.id = l.face_id LEFT JOIN characters c ON c.id = l.character_id WHERE l.guild_id != f.guild_id OR (c.id IS NOT NULL AND c.guild_id != l.guild_id)',
+      )
       .all() as unknown[];
-    if (guildMismatch.length > 0) throw new Error(`labels crossing guilds: ${JSON.stringify(guildMismatch.slice(0, 3))}`);
+    if (guildMismatch.length > 0)
+      throw new Error(`labels crossing guilds: ${JSON.stringify(guildMismatch.slice(0, 3))}`);
     const temps = walk(dataDir).filter((f) => /\.tmp-\d+$/.test(f));
     if (temps.length > 0 && !options.allowTempFiles) throw new Error(`temp files left: ${temps.slice(0, 3)}`);
   } finally {
@@ -136,7 +152,12 @@ function walk(dir: string): string[] {
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Polls `check` until it returns a value (not undefined) or the time is up. */
-export async function waitFor<T>(what: string, check: () => T | undefined, timeoutMs = 60_000, everyMs = 25): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  check: () => T | undefined,
+  timeoutMs = 60_000,
+  everyMs = 25,
+): Promise<T> {
   const end = Date.now() + timeoutMs;
   for (;;) {
     const value = check();

@@ -17,16 +17,28 @@ const B = '200000000000000002';
 const MIO = 'Akiyama Mio';
 
 function crops(label: string): Buffer[] {
-  const rows = readFileSync(path.join(DATA, 'nagadomi10', 'labels.csv'), 'utf8').trim().split('\n').slice(1);
-  return rows.filter((r) => r.split(',')[1] === label).map((r) => readFileSync(path.join(DATA, 'nagadomi10', r.split(',')[0])));
+  const rows = readFileSync(path.join(DATA, 'nagadomi10', 'labels.csv'), 'utf8')
+    .trim()
+    .split('\n')
+    .slice(1);
+  return rows
+    .filter((r) => r.split(',')[1] === label)
+    .map((r) => readFileSync(path.join(DATA, 'nagadomi10', r.split(',')[0])));
 }
 
 const discord = (guild: string, n: number) => ({
-  kind: 'discord' as const, channelId: `${guild.slice(0, 2)}000000000000000${n}`, messageId: `9${n}000000000000000`,
-  url: `https://cdn.discordapp.com/attachments/1/${n}/shot.png`, authorId: '300000000000000003', fileName: 'shot.png',
+  kind: 'discord' as const,
+  channelId: `${guild.slice(0, 2)}000000000000000${n}`,
+  messageId: `9${n}000000000000000`,
+  url: `https://cdn.discordapp.com/attachments/1/${n}/shot.png`,
+  authorId: '300000000000000003',
+  fileName: 'shot.png',
 });
 
-describe('guild isolation (services)', { skip: skipUnless('guild isolation', sharedData('nagadomi10'), mirroredModel('mobilenetv2_12_int8')), timeout: 3 * 60_000 }, () => {
+describe('guild isolation (services)', {
+  skip: skipUnless('guild isolation', sharedData('nagadomi10'), mirroredModel('mobilenetv2_12_int8')),
+  timeout: 3 * 60_000,
+}, () => {
   const data = tempDir('idoltag-isolation-');
   // Reads the database from outside, as another process would.
   const readDb = <T>(read: (db: ReturnType<typeof openDb>) => T): T => {
@@ -47,9 +59,27 @@ describe('guild isolation (services)', { skip: skipUnless('guild isolation', sha
   before(async () => {
     s = await openServices({ dataDir: data });
     // Guild A knows Mio and Miku; guild B knows Reimu.
-    await s.teaching.teach({ guildId: A, character: MIO, by: 'a-admin', crops: true, images: mio.slice(0, 12).map((bytes, i) => ({ bytes, name: `mio-${i}.jpg` })) });
-    await s.teaching.teach({ guildId: A, character: 'Hatsune Miku', by: 'a-admin', crops: true, images: miku.slice(0, 12).map((bytes, i) => ({ bytes, name: `miku-${i}.jpg` })) });
-    await s.teaching.teach({ guildId: B, character: 'Hakurei Reimu', by: 'b-admin', crops: true, images: reimu.slice(0, 12).map((bytes, i) => ({ bytes, name: `reimu-${i}.jpg` })) });
+    await s.teaching.teach({
+      guildId: A,
+      character: MIO,
+      by: 'a-admin',
+      crops: true,
+      images: mio.slice(0, 12).map((bytes, i) => ({ bytes, name: `mio-${i}.jpg` })),
+    });
+    await s.teaching.teach({
+      guildId: A,
+      character: 'Hatsune Miku',
+      by: 'a-admin',
+      crops: true,
+      images: miku.slice(0, 12).map((bytes, i) => ({ bytes, name: `miku-${i}.jpg` })),
+    });
+    await s.teaching.teach({
+      guildId: B,
+      character: 'Hakurei Reimu',
+      by: 'b-admin',
+      crops: true,
+      images: reimu.slice(0, 12).map((bytes, i) => ({ bytes, name: `reimu-${i}.jpg` })),
+    });
     const tagged = await s.tagging.tagImage({ guildId: A, bytes: mio[20], source: discord(A, 1), crops: true });
     faceA = tagged.faces[0].faceId;
     imageA = tagged.imageId;
@@ -61,8 +91,17 @@ describe('guild isolation (services)', { skip: skipUnless('guild isolation', sha
   after(async () => s?.close());
 
   it('lists, counts and stats show only the guild’s own data', async () => {
-    assert.deepEqual(s.characters.list(B).map((c) => c.name), ['Hakurei Reimu']);
-    assert.deepEqual(s.characters.list(A).map((c) => c.name).sort(), [MIO, 'Hatsune Miku']);
+    assert.deepEqual(
+      s.characters.list(B).map((c) => c.name),
+      ['Hakurei Reimu'],
+    );
+    assert.deepEqual(
+      s.characters
+        .list(A)
+        .map((c) => c.name)
+        .sort(),
+      [MIO, 'Hatsune Miku'],
+    );
     const statsB = await s.stats(B);
     assert.deepEqual([statsB.characters, statsB.faces, statsB.images], [1, 12, 12]);
     assert.deepEqual(s.store.images.counts(A), { images: 25, faces: 25 });
@@ -86,7 +125,8 @@ describe('guild isolation (services)', { skip: skipUnless('guild isolation', sha
   });
 
   it("corrections of guild A's face from guild B are refused and change nothing", async () => {
-    const labelCount = () => readDb((db) => db.prepare('SELECT COUNT(*) AS n FROM labels WHERE face_id = ?').get(faceA));
+    const labelCount = () =>
+      readDb((db) => db.prepare('SELECT COUNT(*) AS n FROM labels WHERE face_id = ?').get(faceA));
     const before = labelCount();
     await assert.rejects(s.corrections.relabel(B, faceA, 'Hakurei Reimu', 'b-user'), UserInputError);
     await assert.rejects(s.corrections.confirm(B, faceA, 'b-user'), UserInputError);
@@ -100,7 +140,10 @@ describe('guild isolation (services)', { skip: skipUnless('guild isolation', sha
     await assert.rejects(s.characters.rename(B, MIO, 'Renamed'), UserInputError);
     await assert.rejects(s.characters.merge(B, MIO, 'Hakurei Reimu'), UserInputError);
     await assert.rejects(s.characters.remove(B, MIO), UserInputError);
-    assert.deepEqual(s.characters.list(A).find((c) => c.name === MIO), { name: MIO, faces: 13 });
+    assert.deepEqual(
+      s.characters.list(A).find((c) => c.name === MIO),
+      { name: MIO, faces: 13 },
+    );
   });
 
   it('a character taught in guild A is unknown in guild B, and the reverse', async () => {
@@ -117,29 +160,68 @@ describe('guild isolation (services)', { skip: skipUnless('guild isolation', sha
   });
 
   it('the same name in two guilds is two characters; changes in one leave the other alone', async () => {
-    await s.teaching.teach({ guildId: B, character: MIO, by: 'b-admin', crops: true, images: miku.slice(30, 35).map((bytes, i) => ({ bytes, name: `b-${i}.jpg` })) });
+    await s.teaching.teach({
+      guildId: B,
+      character: MIO,
+      by: 'b-admin',
+      crops: true,
+      images: miku.slice(30, 35).map((bytes, i) => ({ bytes, name: `b-${i}.jpg` })),
+    });
     const idA = s.store.characters.find(A, MIO)!.id;
     const idB = s.store.characters.find(B, MIO)!.id;
     assert.notEqual(idA, idB);
     await s.characters.merge(A, 'Hatsune Miku', MIO);
     await s.characters.rename(B, MIO, 'Not Mio');
     assert.deepEqual(s.characters.list(A), [{ name: MIO, faces: 25 }]);
-    assert.deepEqual(s.characters.list(B).map((c) => [c.name, c.faces]).sort(), [['Hakurei Reimu', 12], ['Not Mio', 5]]);
+    assert.deepEqual(
+      s.characters
+        .list(B)
+        .map((c) => [c.name, c.faces])
+        .sort(),
+      [
+        ['Hakurei Reimu', 12],
+        ['Not Mio', 5],
+      ],
+    );
     await s.characters.remove(B, 'Not Mio');
     assert.deepEqual(s.characters.list(A), [{ name: MIO, faces: 25 }]);
     // Crops are filed per guild.
-    const paths = readDb((db) => db.prepare('SELECT guild_id, crop_path FROM faces').all()) as Array<{ guild_id: string; crop_path: string }>;
+    const paths = readDb((db) => db.prepare('SELECT guild_id, crop_path FROM faces').all()) as Array<{
+      guild_id: string;
+      crop_path: string;
+    }>;
     for (const p of paths) assert.ok(p.crop_path.startsWith(path.join('crops', p.guild_id) + path.sep), p.crop_path);
     assertConsistent(data);
   });
 
   it('teaching an image again adds nothing in that guild, and is no duplicate in another', async () => {
     const faces = s.store.images.counts(A).faces;
-    const again = await s.teaching.teach({ guildId: A, character: 'akiyama mio', by: 'a-admin', crops: true, images: [{ bytes: mio[0], name: 'again.jpg' }, { bytes: mio[30], name: 'new.jpg' }] });
-    assert.deepEqual(again.results.map((r) => [r.ok, r.duplicate ?? false]), [[false, true], [true, false]]);
+    const again = await s.teaching.teach({
+      guildId: A,
+      character: 'akiyama mio',
+      by: 'a-admin',
+      crops: true,
+      images: [
+        { bytes: mio[0], name: 'again.jpg' },
+        { bytes: mio[30], name: 'new.jpg' },
+      ],
+    });
+    assert.deepEqual(
+      again.results.map((r) => [r.ok, r.duplicate ?? false]),
+      [
+        [false, true],
+        [true, false],
+      ],
+    );
     assert.match(again.results[0].error!, /Already taught as Akiyama Mio/);
     assert.equal(s.store.images.counts(A).faces, faces + 1);
-    const inB = await s.teaching.teach({ guildId: B, character: MIO, by: 'b-admin', crops: true, images: [{ bytes: mio[0], name: 'b.jpg' }] });
+    const inB = await s.teaching.teach({
+      guildId: B,
+      character: MIO,
+      by: 'b-admin',
+      crops: true,
+      images: [{ bytes: mio[0], name: 'b.jpg' }],
+    });
     assert.equal(inB.results[0].ok, true);
     assertConsistent(data);
   });
@@ -148,18 +230,18 @@ describe('guild isolation (services)', { skip: skipUnless('guild isolation', sha
 describe('guild isolation (Discord message links)', () => {
   // A member of guild A pastes a link whose guild part says A but whose channel is in guild B (the
   // bot is in both): the link's text passes the guild check, so the fetched channel must be checked.
-  it(
-    "a message link with this guild's id but another guild's channel is refused",
-    async () => {
-      const { fetchLinkedMessage } = await import('../../src/discord/image-sources.ts');
-      const foreignMessage = { id: '300000000000000003', attachments: new Map() };
-      const client = {
-        channels: {
-          fetch: async () => ({ guildId: B, isTextBased: () => true, messages: { fetch: async () => foreignMessage } }),
-        },
-      };
-      const link = `https://discord.com/channels/${A}/200000000000000022/300000000000000003`;
-      await assert.rejects(fetchLinkedMessage(client as never, link, A), /only look at messages from this server|couldn't open/);
-    },
-  );
+  it("a message link with this guild's id but another guild's channel is refused", async () => {
+    const { fetchLinkedMessage } = await import('../../src/discord/image-sources.ts');
+    const foreignMessage = { id: '300000000000000003', attachments: new Map() };
+    const client = {
+      channels: {
+        fetch: async () => ({ guildId: B, isTextBased: () => true, messages: { fetch: async () => foreignMessage } }),
+      },
+    };
+    const link = `https://discord.com/channels/${A}/200000000000000022/300000000000000003`;
+    await assert.rejects(
+      fetchLinkedMessage(client as never, link, A),
+      /only look at messages from this server|couldn't open/,
+    );
+  });
 });

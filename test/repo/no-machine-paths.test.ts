@@ -19,13 +19,20 @@ function hits(root: string): string[] {
       encoding: 'utf8',
     });
     assert.ok(r.status === 0 || r.status === 1, `git grep failed in ${root}: ${r.stderr}`);
-    return r.stdout.split('\n').filter(Boolean).map((line) => `${needle}  ${line.slice(0, 200)}`);
+    return r.stdout
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => `${needle}  ${line.slice(0, 200)}`);
   });
 }
 
 it('no tracked file holds an absolute path of this machine', () => {
   const found = hits(ROOT);
-  assert.deepEqual(found, [], `absolute machine paths found (use ../shared, IDOLTAG_SHARED_DATA or the manifest):\n${found.join('\n')}`);
+  assert.deepEqual(
+    found,
+    [],
+    `absolute machine paths found (use ../shared, IDOLTAG_SHARED_DATA or the manifest):\n${found.join('\n')}`,
+  );
 });
 
 it('the check finds such a path in a repository that has one', () => {

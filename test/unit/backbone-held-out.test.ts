@@ -5,7 +5,8 @@ import type { TrainingItem } from '../../src/services/training-set.ts';
 
 /** One-hot-ish unit vectors in 4-D: axis `a`, or halfway between two axes. */
 const axis = (a: number) => Float32Array.from({ length: 4 }, (_, i) => (i === a ? 1 : 0));
-const between = (a: number, b: number) => Float32Array.from({ length: 4 }, (_, i) => (i === a || i === b ? Math.SQRT1_2 : 0));
+const between = (a: number, b: number) =>
+  Float32Array.from({ length: 4 }, (_, i) => (i === a || i === b ? Math.SQRT1_2 : 0));
 
 function item(label: string, split: TrainingItem['split'], n: number): TrainingItem {
   return { faceId: n, path: `/x/${label}-${n}.png`, label, group: `${label}-${n}`, split };
@@ -15,12 +16,12 @@ describe('held-out backbone metrics', () => {
   // Trained characters a (axis 0) and b (axis 1); held-out characters c and d.
   const items: TrainingItem[] = [];
   const good: Float32Array[] = [];
-  for (let n = 0; n < 6; n++) (items.push(item('a', 'train', n)), good.push(axis(0)));
-  for (let n = 0; n < 6; n++) (items.push(item('b', 'train', 10 + n)), good.push(axis(1)));
-  for (let n = 0; n < 2; n++) (items.push(item('a', 'test', 20 + n)), good.push(axis(0)));
-  for (let n = 0; n < 2; n++) (items.push(item('b', 'test', 30 + n)), good.push(axis(1)));
-  for (let n = 0; n < 7; n++) (items.push(item('c', 'val', 40 + n)), good.push(axis(2)));
-  for (let n = 0; n < 7; n++) (items.push(item('d', 'val', 50 + n)), good.push(axis(3)));
+  for (let n = 0; n < 6; n++) items.push(item('a', 'train', n)), good.push(axis(0));
+  for (let n = 0; n < 6; n++) items.push(item('b', 'train', 10 + n)), good.push(axis(1));
+  for (let n = 0; n < 2; n++) items.push(item('a', 'test', 20 + n)), good.push(axis(0));
+  for (let n = 0; n < 2; n++) items.push(item('b', 'test', 30 + n)), good.push(axis(1));
+  for (let n = 0; n < 7; n++) items.push(item('c', 'val', 40 + n)), good.push(axis(2));
+  for (let n = 0; n < 7; n++) items.push(item('d', 'val', 50 + n)), good.push(axis(3));
 
   it('measures unseen characters on their own embeddings when given, closed-set on the served ones', async () => {
     // The "served" model maps c and d onto one point; only the selection model separates them.
@@ -50,7 +51,13 @@ describe('held-out backbone metrics', () => {
 
   it('gates on drops beyond the tolerance only', () => {
     const base: HeldOutMetrics = {
-      closedTop1: 0.9, unseenRecallAt1: 0.9, unseenMapAtR: 0.6, unseenFiveShotTop1: 0.8, unseenFiveShotAmongKnownTop1: 0.7, testFaces: 10, unseenFaces: 10,
+      closedTop1: 0.9,
+      unseenRecallAt1: 0.9,
+      unseenMapAtR: 0.6,
+      unseenFiveShotTop1: 0.8,
+      unseenFiveShotAmongKnownTop1: 0.7,
+      testFaces: 10,
+      unseenFaces: 10,
     };
     assert.equal(isNotWorse({ ...base, closedTop1: 0.897 }, base).ok, true);
     const worse = isNotWorse({ ...base, unseenMapAtR: 0.55 }, base);

@@ -40,14 +40,25 @@ describe('FaceBoxes passes and boxes', () => {
       { factor: 1, base: false, fine: false },
       { factor: 0.5, base: true, fine: false },
     ]);
-    assert.deepEqual(planPasses(1920, 1080, FACEBOXES_DEFAULTS).map((p) => [p.factor, p.fine]), [[1.6, true], [1, false], [1 / 3, false]]);
+    assert.deepEqual(
+      planPasses(1920, 1080, FACEBOXES_DEFAULTS).map((p) => [p.factor, p.fine]),
+      [
+        [1.6, true],
+        [1, false],
+        [1 / 3, false],
+      ],
+    );
   });
 
   it('gives small images a fine pass to 2400 px, at most maxUpscale; tiny ones a base pass that enlarges', () => {
     const passes = planPasses(800, 450, FACEBOXES_DEFAULTS);
     assert.deepEqual(
       passes.map((p) => [p.factor, p.fine]),
-      [[3, true], [1, false], [0.8, false]],
+      [
+        [3, true],
+        [1, false],
+        [0.8, false],
+      ],
     );
     // 640/200 and 2400/200 both cap at 3×: one pass, the base one, which always runs.
     assert.deepEqual(planPasses(200, 100, FACEBOXES_DEFAULTS), [

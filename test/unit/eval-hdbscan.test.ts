@@ -11,7 +11,8 @@ import { renderMapHtml, renderMapSvg, type MapPoint } from '../../src/core/map/r
 function euclidean(points: number[][]): Float64Array {
   const n = points.length;
   const d = new Float64Array(n * n);
-  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) d[i * n + j] = Math.hypot(...points[i].map((x, k) => x - points[j][k]));
+  for (let i = 0; i < n; i++)
+    for (let j = 0; j < n; j++) d[i * n + j] = Math.hypot(...points[i].map((x, k) => x - points[j][k]));
   return d;
 }
 
@@ -19,7 +20,11 @@ describe('hdbscan', () => {
   test('three blobs of different spread, plus stragglers', () => {
     const random = seededRandom(3);
     const gauss = () => Math.sqrt(-2 * Math.log(random() + 1e-12)) * Math.cos(2 * Math.PI * random());
-    const centres: Array<[number, number, number]> = [[0, 0, 0.3], [10, 0, 0.8], [0, 12, 1.5]];
+    const centres: Array<[number, number, number]> = [
+      [0, 0, 0.3],
+      [10, 0, 0.8],
+      [0, 12, 1.5],
+    ];
     const points: number[][] = [];
     const truth: number[] = [];
     centres.forEach(([cx, cy, s], c) => {
@@ -29,7 +34,12 @@ describe('hdbscan', () => {
       }
     });
     // Stragglers, far apart: fewer than a cluster's worth, and in no dense region.
-    for (const p of [[40, -30], [-35, 40], [45, 45], [-40, -40]]) {
+    for (const p of [
+      [40, -30],
+      [-35, 40],
+      [45, 45],
+      [-40, -40],
+    ]) {
       points.push(p);
       truth.push(-1);
     }
@@ -48,16 +58,38 @@ describe('hdbscan', () => {
   });
 
   test('the same groups whatever the distance scale (no threshold to tune)', () => {
-    const points = [[0, 0], [0.1, 0], [0, 0.1], [0.1, 0.1], [5, 5], [5.1, 5], [5, 5.1], [5.1, 5.1]];
+    const points = [
+      [0, 0],
+      [0.1, 0],
+      [0, 0.1],
+      [0.1, 0.1],
+      [5, 5],
+      [5.1, 5],
+      [5, 5.1],
+      [5.1, 5.1],
+    ];
     const small = hdbscan(euclidean(points), 8, { minClusterSize: 3, minSamples: 2 });
     const big = hdbscan(euclidean(points.map((p) => p.map((x) => x * 1000))), 8, { minClusterSize: 3, minSamples: 2 });
     assert.equal(small.clusters, 2);
     assert.deepEqual(Array.from(big.labels), Array.from(small.labels));
-    assert.deepEqual(Array.from(small.labels), [0, 0, 0, 0, 1, 1, 1, 1].map((x) => (small.labels[0] === 0 ? x : 1 - x)));
+    assert.deepEqual(
+      Array.from(small.labels),
+      [0, 0, 0, 0, 1, 1, 1, 1].map((x) => (small.labels[0] === 0 ? x : 1 - x)),
+    );
   });
 
   test('too few points, or one blob only: no clusters', () => {
-    assert.equal(hdbscan(euclidean([[0, 0], [1, 1]]), 2, { minClusterSize: 3 }).clusters, 0);
+    assert.equal(
+      hdbscan(
+        euclidean([
+          [0, 0],
+          [1, 1],
+        ]),
+        2,
+        { minClusterSize: 3 },
+      ).clusters,
+      0,
+    );
     const blob = Array.from({ length: 12 }, (_, i) => [Math.cos(i), Math.sin(i)]);
     assert.equal(hdbscan(euclidean(blob), 12, { minClusterSize: 3, minSamples: 3 }).clusters <= 1 ? 0 : 1, 0);
   });
@@ -89,7 +121,9 @@ describe('map rendering', () => {
   });
 
   test('HTML: self-contained, one hoverable circle per face, data escaped', () => {
-    const html = renderMapHtml([...points, { x: 3, y: 3, character: '</script><b>', kind: 'human', faceId: 5 }], { title: 'map' });
+    const html = renderMapHtml([...points, { x: 3, y: 3, character: '</script><b>', kind: 'human', faceId: 5 }], {
+      title: 'map',
+    });
     assert.equal((html.match(/data-i="/g) ?? []).length, 5);
     assert.equal((html.match(/<\/script>/g) ?? []).length, 1);
     assert.ok(!/src="http|href="http/.test(html));

@@ -5,7 +5,14 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import {
-  auroc, confusionMatrix, meanAndStd, openSetMetrics, thresholdAtPrecision, thresholdAtRecall, topOneAccuracy, UNKNOWN_COLUMN,
+  auroc,
+  confusionMatrix,
+  meanAndStd,
+  openSetMetrics,
+  thresholdAtPrecision,
+  thresholdAtRecall,
+  topOneAccuracy,
+  UNKNOWN_COLUMN,
 } from '../../src/core/eval/metrics.ts';
 import { seededRandom, seedFrom, shuffled } from '../../src/core/eval/random.ts';
 
@@ -111,7 +118,10 @@ describe('helpers', () => {
     const a = seededRandom(42);
     const b = seededRandom(42);
     const xs = Array.from({ length: 10_000 }, () => a());
-    assert.deepEqual(xs.slice(0, 5), Array.from({ length: 5 }, () => b()));
+    assert.deepEqual(
+      xs.slice(0, 5),
+      Array.from({ length: 5 }, () => b()),
+    );
     assert.ok(xs.every((x) => x >= 0 && x < 1));
     close(xs.reduce((s, x) => s + x, 0) / xs.length, 0.5, 0.02);
     assert.notDeepEqual(shuffled([1, 2, 3, 4, 5, 6], seededRandom(1)), shuffled([1, 2, 3, 4, 5, 6], seededRandom(2)));

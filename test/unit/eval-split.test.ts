@@ -10,11 +10,20 @@ import { chooseLabels, fewShotSplit, groupedStratifiedSplit, type SplitItem } fr
 // a: 6 items in 5 groups (g1 holds two), b: 5 items in 5 groups, one group (shared) holds an a and a b,
 // solo: 3 crops of one picture.
 const items: SplitItem[] = [
-  { label: 'a', group: 'g1' }, { label: 'a', group: 'g1' }, { label: 'a', group: 'g2' },
-  { label: 'a', group: 'g3' }, { label: 'a', group: 'g4' }, { label: 'a', group: 'shared' },
-  { label: 'b', group: 'g5' }, { label: 'b', group: 'g6' }, { label: 'b', group: 'g7' },
-  { label: 'b', group: 'g8' }, { label: 'b', group: 'shared' },
-  { label: 'solo', group: 'one' }, { label: 'solo', group: 'one' }, { label: 'solo', group: 'one' },
+  { label: 'a', group: 'g1' },
+  { label: 'a', group: 'g1' },
+  { label: 'a', group: 'g2' },
+  { label: 'a', group: 'g3' },
+  { label: 'a', group: 'g4' },
+  { label: 'a', group: 'shared' },
+  { label: 'b', group: 'g5' },
+  { label: 'b', group: 'g6' },
+  { label: 'b', group: 'g7' },
+  { label: 'b', group: 'g8' },
+  { label: 'b', group: 'shared' },
+  { label: 'solo', group: 'one' },
+  { label: 'solo', group: 'one' },
+  { label: 'solo', group: 'one' },
 ];
 
 describe('grouped stratified split', () => {
@@ -22,10 +31,17 @@ describe('grouped stratified split', () => {
     test(`seed ${seed}: groups stay whole, every label trains, split labels are tested`, () => {
       const { train, test: tested } = groupedStratifiedSplit(items, 0.4, seededRandom(seed));
       assert.equal(train.length + tested.length, items.length);
-      assert.deepEqual([...train, ...tested].sort((x, y) => x - y), items.map((_, i) => i));
+      assert.deepEqual(
+        [...train, ...tested].sort((x, y) => x - y),
+        items.map((_, i) => i),
+      );
       const trainGroups = new Set(train.map((i) => items[i].group));
       for (const i of tested) assert.ok(!trainGroups.has(items[i].group), `group ${items[i].group} on both sides`);
-      for (const label of ['a', 'b', 'solo']) assert.ok(train.some((i) => items[i].label === label), `${label} not in train`);
+      for (const label of ['a', 'b', 'solo'])
+        assert.ok(
+          train.some((i) => items[i].label === label),
+          `${label} not in train`,
+        );
       // round(0.4 × 6) = 2 and round(0.4 × 5) = 2 test items wanted; groups of two can overshoot by one.
       for (const label of ['a', 'b']) {
         const n = tested.filter((i) => items[i].label === label).length;

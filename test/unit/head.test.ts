@@ -1,6 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { deserialiseHead, predict, serialiseHead, trainHead, warmStartWeights } from '../../src/core/head/softmax-head.ts';
+import {
+  deserialiseHead,
+  predict,
+  serialiseHead,
+  trainHead,
+  warmStartWeights,
+} from '../../src/core/head/softmax-head.ts';
 import { l2normalise } from '../../src/core/vector.ts';
 
 /** Deterministic clustered unit vectors: each class around its own random centre. */
@@ -70,7 +76,13 @@ describe('softmax head', () => {
     const back = deserialiseHead(stored.json, unaligned);
     assert.deepEqual(back, head);
     assert.deepEqual(predict(back, embeddings[4]), predict(head, embeddings[4]));
-    const legacy = JSON.stringify({ ...head, weights: Array.from(head.weights), bias: Array.from(head.bias), mean: Array.from(head.mean), centroids: Array.from(head.centroids) });
+    const legacy = JSON.stringify({
+      ...head,
+      weights: Array.from(head.weights),
+      bias: Array.from(head.bias),
+      mean: Array.from(head.mean),
+      centroids: Array.from(head.centroids),
+    });
     assert.deepEqual(predict(deserialiseHead(legacy, null), embeddings[4]), predict(head, embeddings[4]));
     assert.throws(() => deserialiseHead(stored.json, stored.arrays.subarray(4)), /expected/);
     const single = await trainHead(embeddings.slice(0, 10), labels.slice(0, 10));

@@ -30,7 +30,10 @@ describe('job queue', () => {
     let release!: () => void;
     const blocker = queue.run(() => new Promise<void>((resolve) => (release = resolve)));
     const waiting = queue.run(async () => 'waiting');
-    await assert.rejects(queue.run(async () => 'refused'), QueueFullError);
+    await assert.rejects(
+      queue.run(async () => 'refused'),
+      QueueFullError,
+    );
     const background = queue.run(async () => 'background', { whenFull: 'wait' });
     release();
     assert.deepEqual(await Promise.all([blocker, waiting, background]), [undefined, 'waiting', 'background']);

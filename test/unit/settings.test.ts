@@ -52,9 +52,21 @@ describe('runtime settings', () => {
 
   it('name every bad value in one message', () => {
     const message = problems(() =>
-      loadRuntimeSettings({ IDOLTAG_DEVICE: 'gpu', IDOLTAG_THREADS: 'two', IDOLTAG_LOG_LEVEL: 'loud', IDOLTAG_OFFLINE: 'maybe', IDOLTAG_QUEUE_LIMIT: '0' }),
+      loadRuntimeSettings({
+        IDOLTAG_DEVICE: 'gpu',
+        IDOLTAG_THREADS: 'two',
+        IDOLTAG_LOG_LEVEL: 'loud',
+        IDOLTAG_OFFLINE: 'maybe',
+        IDOLTAG_QUEUE_LIMIT: '0',
+      }),
     );
-    for (const name of ['IDOLTAG_DEVICE', 'IDOLTAG_THREADS', 'IDOLTAG_LOG_LEVEL', 'IDOLTAG_OFFLINE', 'IDOLTAG_QUEUE_LIMIT']) {
+    for (const name of [
+      'IDOLTAG_DEVICE',
+      'IDOLTAG_THREADS',
+      'IDOLTAG_LOG_LEVEL',
+      'IDOLTAG_OFFLINE',
+      'IDOLTAG_QUEUE_LIMIT',
+    ]) {
       assert.match(message, new RegExp(`- ${name} `), `${name} is named`);
     }
     assert.match(message, /IDOLTAG_DEVICE must be auto, cpu or cuda/);
@@ -106,9 +118,13 @@ describe('.env.example', () => {
     const names = new Set<string>();
     // Read as env.NAME anywhere, or declared as a key of a schema in src/config.ts.
     for (const file of [...sourceFiles(path.join(ROOT, 'src')), ...sourceFiles(path.join(ROOT, 'commands'))]) {
-      for (const match of readFileSync(file, 'utf8').matchAll(/\benv\.((?:IDOLTAG|DISCORD)_[A-Z0-9_]+)/g)) names.add(match[1]);
+      for (const match of readFileSync(file, 'utf8').matchAll(/\benv\.((?:IDOLTAG|DISCORD)_[A-Z0-9_]+)/g))
+        names.add(match[1]);
     }
-    for (const match of readFileSync(path.join(ROOT, 'src/config.ts'), 'utf8').matchAll(/^\s+((?:IDOLTAG|DISCORD)_[A-Z0-9_]+):/gm)) names.add(match[1]);
+    for (const match of readFileSync(path.join(ROOT, 'src/config.ts'), 'utf8').matchAll(
+      /^\s+((?:IDOLTAG|DISCORD)_[A-Z0-9_]+):/gm,
+    ))
+      names.add(match[1]);
     assert.ok(names.has('IDOLTAG_HEAD_CRON') && names.has('DISCORD_TOKEN'), 'the scan finds the settings');
     const missing = [...names].filter((name) => !new RegExp(`^#? ?${name}=`, 'm').test(documented));
     assert.deepEqual(missing, []);

@@ -7,11 +7,29 @@ import { tempDir } from '../helpers/paths.ts';
 
 function seedFace(store: ReturnType<typeof openStore>, guild: string) {
   const imageId = store.images.insertImage({
-    guild_id: guild, sha256: 'ab'.repeat(32), source_kind: 'file', source_path: '/x.png', channel_id: null, message_id: null,
-    url: null, author_id: null, stored_path: null, width: 10, height: 10,
+    guild_id: guild,
+    sha256: 'ab'.repeat(32),
+    source_kind: 'file',
+    source_path: '/x.png',
+    channel_id: null,
+    message_id: null,
+    url: null,
+    author_id: null,
+    stored_path: null,
+    width: 10,
+    height: 10,
   });
   return store.images.insertFace({
-    guild_id: guild, image_id: imageId, x: 0, y: 0, w: 10, h: 10, detector: 'whole', detector_settings: '{}', score: 1, crop_path: 'c.png',
+    guild_id: guild,
+    image_id: imageId,
+    x: 0,
+    y: 0,
+    w: 10,
+    h: 10,
+    detector: 'whole',
+    detector_settings: '{}',
+    score: 1,
+    crop_path: 'c.png',
   });
 }
 
@@ -36,7 +54,10 @@ describe('SQLite store', () => {
     assert.equal(store.labels.current(face)?.source, 'predicted');
     store.labels.add({ guildId: 'g1', faceId: face, characterId: haruka.id, source: 'corrected', by: 'u1' });
     store.labels.add({ guildId: 'g1', faceId: face, characterId: miki.id, source: 'predicted', confidence: 0.9 });
-    assert.deepEqual([store.labels.current(face)?.source, store.labels.current(face)?.character_id], ['corrected', haruka.id]);
+    assert.deepEqual(
+      [store.labels.current(face)?.source, store.labels.current(face)?.character_id],
+      ['corrected', haruka.id],
+    );
     store.labels.add({ guildId: 'g1', faceId: face, characterId: null, source: 'not_character', by: 'u2' });
     assert.equal(store.labels.current(face)?.source, 'not_character');
     store.close();

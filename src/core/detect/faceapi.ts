@@ -44,7 +44,9 @@ let api: Promise<FaceApi> | undefined;
 async function loadFaceApi(): Promise<FaceApi> {
   const faceapi = require('@vladmandic/face-api/dist/face-api.node-wasm.js') as FaceApi;
   const wasm = require('@tensorflow/tfjs-backend-wasm') as { setWasmPaths(p: string): void };
-  wasm.setWasmPaths(path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm')) + path.sep);
+  wasm.setWasmPaths(
+    path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm')) + path.sep,
+  );
   if (!(await faceapi.tf.setBackend('wasm'))) throw new Error('tfjs wasm backend did not start');
   await faceapi.tf.ready();
   return faceapi;

@@ -147,7 +147,8 @@ function needsFinePass(heads: RawBox[], weak: RawBox[], image: RgbImage, belowHe
   const limit = belowHead * Math.max(image.width, image.height);
   const side = (b: RawBox) => Math.sqrt(b.w * b.h);
   // The network also fires on parts of a big face (an eye, a cheek): those are no small heads.
-  const partOfBigger = (b: RawBox) => heads.some((h) => side(h) > 1.5 * side(b) && intersection(b, h) > 0.5 * b.w * b.h);
+  const partOfBigger = (b: RawBox) =>
+    heads.some((h) => side(h) > 1.5 * side(b) && intersection(b, h) > 0.5 * b.w * b.h);
   return [...heads, ...weak].some((b) => side(b) < limit && !partOfBigger(b));
 }
 
@@ -223,12 +224,7 @@ export class FaceBoxesDetector implements FaceDetector {
     } finally {
       giveInput(buffer);
     }
-    const boxes = decodeBoxes(
-      out.loc.data as Float32Array,
-      out.conf.data as Float32Array,
-      priorsFor(w, h),
-      threshold,
-    );
+    const boxes = decodeBoxes(out.loc.data as Float32Array, out.conf.data as Float32Array, priorsFor(w, h), threshold);
     return boxes.map((b) => scaleBox(b, image.width / w, image.height / h));
   }
 
@@ -246,7 +242,8 @@ export class FaceBoxesDetector implements FaceDetector {
       }
     };
     const fine = passes.filter((p) => p.fine);
-    const triggerScore = fine.length && s.enlargeBelowHead !== null ? Math.min(s.threshold, s.enlargeTriggerScore) : s.threshold;
+    const triggerScore =
+      fine.length && s.enlargeBelowHead !== null ? Math.min(s.threshold, s.enlargeTriggerScore) : s.threshold;
     for (const p of passes.filter((p) => !p.fine)) await run(p, triggerScore);
     if (fine.length && needsFinePass(heads, weak, image, s.enlargeBelowHead)) {
       for (const p of fine) await run(p, s.threshold);

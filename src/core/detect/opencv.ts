@@ -47,8 +47,24 @@ export interface OpenCv {
   BORDER_CONSTANT: number;
   cvtColor(src: CvMat, dst: CvMat, code: number): void;
   equalizeHist(src: CvMat, dst: CvMat): void;
-  copyMakeBorder(src: CvMat, dst: CvMat, top: number, bottom: number, left: number, right: number, type: number, value: unknown): void;
-  FS_createDataFile(parent: string, name: string, data: Uint8Array, canRead: boolean, canWrite: boolean, canOwn: boolean): void;
+  copyMakeBorder(
+    src: CvMat,
+    dst: CvMat,
+    top: number,
+    bottom: number,
+    left: number,
+    right: number,
+    type: number,
+    value: unknown,
+  ): void;
+  FS_createDataFile(
+    parent: string,
+    name: string,
+    data: Uint8Array,
+    canRead: boolean,
+    canWrite: boolean,
+    canOwn: boolean,
+  ): void;
   FS_unlink(path: string): void;
   onRuntimeInitialized?: () => void;
 }

@@ -16,7 +16,12 @@ export async function exposePooledFeatures(sourcePaths: string[], outPath: strin
     zeroPoint: string;
   };
   const model = new Uint8Array(await readFile(sourcePaths[0]));
-  const node = encodeNode('DequantizeLinear', [target.source, target.scale, target.zeroPoint], [target.name], 'idoltag_expose_pooled');
+  const node = encodeNode(
+    'DequantizeLinear',
+    [target.source, target.scale, target.zeroPoint],
+    [target.name],
+    'idoltag_expose_pooled',
+  );
   const output = encodeFloatOutput(target.name, 'batch_size', target.dim);
   await writeFile(outPath, appendToGraph(model, [node], [output]));
 }

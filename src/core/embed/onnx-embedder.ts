@@ -16,7 +16,6 @@ export interface EmbedderSpec {
   flipAverage?: boolean;
 }
 
-
 export class OnnxEmbedder implements Embedder {
   private constructor(
     readonly version: string,
@@ -38,7 +37,14 @@ export class OnnxEmbedder implements Embedder {
     options: SessionOptions & { batchSize?: number; flipAverage?: boolean } = {},
   ): Promise<OnnxEmbedder> {
     const { session, provider } = await createSession(modelPath, options);
-    return new OnnxEmbedder(version, provider, session, spec, options.batchSize ?? 16, options.flipAverage ?? spec.flipAverage ?? false);
+    return new OnnxEmbedder(
+      version,
+      provider,
+      session,
+      spec,
+      options.batchSize ?? 16,
+      options.flipAverage ?? spec.flipAverage ?? false,
+    );
   }
 
   async embed(crops: RgbImage[]): Promise<Float32Array[]> {

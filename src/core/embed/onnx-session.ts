@@ -50,7 +50,8 @@ export async function createSession(
     graphOptimizationLevel: 'all',
     ...(threads ? { intraOpNumThreads: threads } : {}),
   };
-  const attempts = device === 'cpu' ? ['cpu'] : device === 'cuda' ? ['cuda'] : cudaProviderInstalled() ? ['cuda', 'cpu'] : ['cpu'];
+  const attempts =
+    device === 'cpu' ? ['cpu'] : device === 'cuda' ? ['cuda'] : cudaProviderInstalled() ? ['cuda', 'cpu'] : ['cpu'];
   let lastError: unknown;
   for (const provider of attempts) {
     try {

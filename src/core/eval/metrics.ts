@@ -54,10 +54,9 @@ export function confusionMatrix(truth: readonly string[], predicted: ReadonlyArr
  */
 export function auroc(positives: readonly number[], negatives: readonly number[]): number {
   if (positives.length === 0 || negatives.length === 0) return NaN;
-  const all = [
-    ...positives.map((s) => ({ s, pos: true })),
-    ...negatives.map((s) => ({ s, pos: false })),
-  ].sort((a, b) => a.s - b.s);
+  const all = [...positives.map((s) => ({ s, pos: true })), ...negatives.map((s) => ({ s, pos: false }))].sort(
+    (a, b) => a.s - b.s,
+  );
   // Average ranks over ties (1-based).
   let rankSumPos = 0;
   for (let i = 0; i < all.length; ) {
@@ -87,7 +86,11 @@ export interface ThresholdPoint {
  * The most accepting threshold whose precision (good among accepted) is at least `target`. Cuts are
  * only made between distinct scores, so tied items are accepted or rejected together.
  */
-export function thresholdAtPrecision(scores: readonly number[], good: readonly boolean[], target: number): ThresholdPoint {
+export function thresholdAtPrecision(
+  scores: readonly number[],
+  good: readonly boolean[],
+  target: number,
+): ThresholdPoint {
   if (scores.length !== good.length) throw new Error('scores and flags differ in length');
   const order = scores.map((s, i) => ({ s, g: good[i] })).sort((a, b) => b.s - a.s);
   let best: ThresholdPoint = { threshold: Infinity, precision: NaN, coverage: 0, reached: false };
@@ -101,7 +104,8 @@ export function thresholdAtPrecision(scores: readonly number[], good: readonly b
       j++;
     }
     const precision = goodAccepted / accepted;
-    if (precision >= target) best = { threshold: order[i].s, precision, coverage: accepted / order.length, reached: true };
+    if (precision >= target)
+      best = { threshold: order[i].s, precision, coverage: accepted / order.length, reached: true };
     i = j;
   }
   return best;
@@ -140,13 +144,23 @@ export interface OpenSetMetrics {
    * (never-taught faces that get a name count as wrong): the share of never-taught faces rejected,
    * and the share of taught faces still named.
    */
-  atPrecision: { target: number; threshold: number; unknownRejected: number; knownAccepted: number; precision: number; reached: boolean };
+  atPrecision: {
+    target: number;
+    threshold: number;
+    unknownRejected: number;
+    knownAccepted: number;
+    precision: number;
+    reached: boolean;
+  };
   /** At the threshold that keeps `recallTarget` of taught faces: the share of never-taught faces rejected. */
   atRecall: { target: number; threshold: number; unknownRejected: number };
 }
 
 export function openSetMetrics(
-  known: readonly OpenSetItem[], unknown: readonly number[], precisionTarget = 0.95, recallTarget = 0.95,
+  known: readonly OpenSetItem[],
+  unknown: readonly number[],
+  precisionTarget = 0.95,
+  recallTarget = 0.95,
 ): OpenSetMetrics {
   const knownScores = known.map((k) => k.score);
   const scores = [...knownScores, ...unknown];
@@ -165,7 +179,11 @@ export function openSetMetrics(
       precision: p.precision,
       reached: p.reached,
     },
-    atRecall: { target: recallTarget, threshold: recallThreshold, unknownRejected: shareBelow(unknown, recallThreshold) },
+    atRecall: {
+      target: recallTarget,
+      threshold: recallThreshold,
+      unknownRejected: shareBelow(unknown, recallThreshold),
+    },
   };
 }
 

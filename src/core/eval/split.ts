@@ -43,8 +43,9 @@ export function groupedStratifiedSplit(items: readonly SplitItem[], testFraction
   // Groups in a seeded order (sorted first so the order of `items` does not matter).
   for (const group of shuffled([...groups.keys()].sort(), random)) {
     const counts = labelCounts(items, groups.get(group)!);
-    const fits = [...counts].every(([label, n]) => (inTest.get(label) ?? 0) + n <= target.get(label)!)
-      || [...counts].every(([label]) => (inTest.get(label) ?? 0) === 0 && target.get(label)! > 0);
+    const fits =
+      [...counts].every(([label, n]) => (inTest.get(label) ?? 0) + n <= target.get(label)!) ||
+      [...counts].every(([label]) => (inTest.get(label) ?? 0) === 0 && target.get(label)! > 0);
     const needed = [...counts].some(([label]) => (inTest.get(label) ?? 0) < target.get(label)!);
     if (fits && needed) {
       side.set(group, 'test');
@@ -125,5 +126,7 @@ export function fewShotSplit(items: readonly SplitItem[], shots: number, random:
 
 /** `count` labels chosen with the seed (sorted), e.g. the characters held out as "never taught". */
 export function chooseLabels(labels: readonly string[], count: number, random: () => number): string[] {
-  return shuffled([...new Set(labels)].sort(), random).slice(0, count).sort();
+  return shuffled([...new Set(labels)].sort(), random)
+    .slice(0, count)
+    .sort();
 }

@@ -31,9 +31,7 @@ export function buildSoftmaxGradientGraph(): Uint8Array {
     node('Neg', ['negLoss'], ['loss']),
   ];
   const tensor = (name: string, dims: Array<string | number>) => {
-    const shape = concat(
-      dims.map((d) => lenField(1, typeof d === 'number' ? varintField(1, d) : stringField(2, d))),
-    );
+    const shape = concat(dims.map((d) => lenField(1, typeof d === 'number' ? varintField(1, d) : stringField(2, d))));
     const tensorType = concat([varintField(1, 1 /* FLOAT */), lenField(2, shape)]);
     return concat([stringField(1, name), lenField(2, lenField(1, tensorType))]);
   };
@@ -49,7 +47,12 @@ export function buildSoftmaxGradientGraph(): Uint8Array {
     lenField(12, tensor('gradb', ['C'])),
   ]);
   const opset = concat([stringField(1, ''), varintField(2, 12)]);
-  return concat([varintField(1, 7 /* ir_version */), stringField(2, 'idoltag'), lenField(7, graph), lenField(8, opset)]);
+  return concat([
+    varintField(1, 7 /* ir_version */),
+    stringField(2, 'idoltag'),
+    lenField(7, graph),
+    lenField(8, opset),
+  ]);
 }
 
 /**
@@ -72,5 +75,10 @@ export function buildMatMulGraph(transA: boolean): Uint8Array {
     lenField(12, tensor('Y', ['M', 'N'])),
   ]);
   const opset = concat([stringField(1, ''), varintField(2, 12)]);
-  return concat([varintField(1, 7 /* ir_version */), stringField(2, 'idoltag'), lenField(7, graph), lenField(8, opset)]);
+  return concat([
+    varintField(1, 7 /* ir_version */),
+    stringField(2, 'idoltag'),
+    lenField(7, graph),
+    lenField(8, opset),
+  ]);
 }

@@ -32,7 +32,13 @@ function matmulSessions(): Promise<[Session, Session]> {
 }
 
 /** A·B (A: M×K, B: K×N), or Aᵀ·B with transA (A stored K×M). Row-major float32. */
-export async function gemm(a: Float32Array, aDims: [number, number], b: Float32Array, bDims: [number, number], transA = false): Promise<Float32Array> {
+export async function gemm(
+  a: Float32Array,
+  aDims: [number, number],
+  b: Float32Array,
+  bDims: [number, number],
+  transA = false,
+): Promise<Float32Array> {
   const [plain, transposed] = await matmulSessions();
   const out = await (transA ? transposed : plain).run({
     A: new ort.Tensor('float32', a, aDims),
@@ -75,7 +81,11 @@ export function classBalancedSubsample(classOf: Int32Array, C: number, perClass:
  * Orthonormal columns spanning the columns of B (D × k, row-major), by pivoted Cholesky of BᵀB
  * (CholeskyQR, repeated once for orthogonality). Columns already spanned are dropped.
  */
-export async function orthonormalColumns(B: Float32Array, D: number, k: number): Promise<{ Q: Float32Array; r: number }> {
+export async function orthonormalColumns(
+  B: Float32Array,
+  D: number,
+  k: number,
+): Promise<{ Q: Float32Array; r: number }> {
   let Q = B;
   let r = k;
   for (let pass = 0; pass < 2; pass++) {
@@ -84,7 +94,8 @@ export async function orthonormalColumns(B: Float32Array, D: number, k: number):
     for (let d = 0; d < D; d++) for (let j = 0; j < r; j++) norms[j] += Q[d * r + j] ** 2;
     const G32 = await gemm(Q, [D, r], Q, [D, r], true);
     const G = new Float64Array(r * r);
-    for (let i = 0; i < r; i++) for (let j = 0; j < r; j++) G[i * r + j] = G32[i * r + j] / Math.sqrt((norms[i] || 1) * (norms[j] || 1));
+    for (let i = 0; i < r; i++)
+      for (let j = 0; j < r; j++) G[i * r + j] = G32[i * r + j] / Math.sqrt((norms[i] || 1) * (norms[j] || 1));
     const { R, pivots } = pivotedCholesky(G, r, pass === 0 ? 1e-6 : 1e-10);
     const m = pivots.length;
     // Q_new = Q[:, pivots] · diag(1/norm) · R⁻¹  (R upper triangular, m × m)
@@ -152,8 +163,16 @@ function invertUpper(R: Float64Array, m: number): Float64Array {
  * `sums` are the per-class sums of all embeddings (C × D), `mean` the mean of all of them.
  */
 export async function fitReducedSoftmax(
-  embeddings: Float32Array[], classOf: Int32Array, counts: Float64Array, sums: Float64Array, mean: Float32Array,
-  C: number, l2: number | undefined, plan: ReducedFitPlan, weights: Float32Array, bias: Float32Array,
+  embeddings: Float32Array[],
+  classOf: Int32Array,
+  counts: Float64Array,
+  sums: Float64Array,
+  mean: Float32Array,
+  C: number,
+  l2: number | undefined,
+  plan: ReducedFitPlan,
+  weights: Float32Array,
+  bias: Float32Array,
   start?: { weights: Float32Array; bias: Float32Array },
 ): Promise<void> {
   const D = mean.length;

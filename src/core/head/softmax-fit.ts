@@ -4,8 +4,15 @@ import { minimiseLbfgs } from './lbfgs.ts';
 
 /** Class-balanced softmax regression on centred rows X (N × D); returns [W (D × C) row-major, b]. */
 export async function fitSoftmax(
-  X: Float32Array, classOf: Int32Array, counts: Float64Array, N: number, D: number, C: number,
-  l2 = 3e-5, maxIterations = 200, init?: Float64Array,
+  X: Float32Array,
+  classOf: Int32Array,
+  counts: Float64Array,
+  N: number,
+  D: number,
+  C: number,
+  l2 = 3e-5,
+  maxIterations = 200,
+  init?: Float64Array,
 ): Promise<Float64Array> {
   const session = await gradientSession();
   // Class-balanced: every character weighs the same in the loss, however many faces it has.
@@ -20,7 +27,10 @@ export async function fitSoftmax(
     for (let k = 0; k < D * C; k++) W[k] = p[k];
     for (let c = 0; c < C; c++) b[c] = p[D * C + c];
     const out = await session.run({
-      X: xTensor, W: new ort.Tensor('float32', W, [D, C]), b: new ort.Tensor('float32', b, [C]), Yw: ywTensor,
+      X: xTensor,
+      W: new ort.Tensor('float32', W, [D, C]),
+      b: new ort.Tensor('float32', b, [C]),
+      Yw: ywTensor,
     });
     const gW = out.gradW.data as Float32Array;
     const gb = out.gradb.data as Float32Array;
@@ -35,7 +45,6 @@ export async function fitSoftmax(
   await minimiseLbfgs(params, evaluate, { maxIterations });
   return params;
 }
-
 
 let gradientSessionPromise: Promise<ort.InferenceSession> | undefined;
 function gradientSession(): Promise<ort.InferenceSession> {

@@ -71,7 +71,11 @@ export interface HeadTrainingOptions {
  * The earlier head's weights as a start for the new labels, C × D row-major plus biases, re-centred
  * on the new mean: w·(x − m_old) + b = w·(x − m_new) + (b + w·(m_new − m_old)).
  */
-export function warmStartWeights(previous: HeadModel | undefined, labelNames: string[], mean: Float32Array): { weights: Float32Array; bias: Float32Array } | undefined {
+export function warmStartWeights(
+  previous: HeadModel | undefined,
+  labelNames: string[],
+  mean: Float32Array,
+): { weights: Float32Array; bias: Float32Array } | undefined {
   const D = mean.length;
   if (!previous || previous.dim !== D || previous.labels.length < 2) return undefined;
   const C = labelNames.length;
@@ -132,8 +136,15 @@ export async function trainHead(
   const minProbability = options.minProbability ?? DEFAULT_MIN_PROBABILITY;
   if (C === 0 || N === 0) {
     return {
-      labels: [], dim: D, weights: new Float32Array(0), bias: new Float32Array(0), mean: new Float32Array(D),
-      centroids: new Float32Array(0), openSetThreshold: 1, minProbability, trainedOn: 0,
+      labels: [],
+      dim: D,
+      weights: new Float32Array(0),
+      bias: new Float32Array(0),
+      mean: new Float32Array(D),
+      centroids: new Float32Array(0),
+      openSetThreshold: 1,
+      minProbability,
+      trainedOn: 0,
     };
   }
   const index = new Map(labelNames.map((l, i) => [l, i]));
@@ -185,10 +196,24 @@ export async function trainHead(
   }
 
   return {
-    labels: labelNames, dim: D, weights, bias, mean, centroids, minProbability, trainedOn: N,
+    labels: labelNames,
+    dim: D,
+    weights,
+    bias,
+    mean,
+    centroids,
+    minProbability,
+    trainedOn: N,
     // A large guild's gate is calibrated on up to CALIBRATION_PER_CLASS faces of each character.
     openSetThreshold: calibrateOpenSet(
-      embeddings, classOf, counts, sums, centroids, C, D, options.knownAcceptance ?? DEFAULT_KNOWN_ACCEPTANCE,
+      embeddings,
+      classOf,
+      counts,
+      sums,
+      centroids,
+      C,
+      D,
+      options.knownAcceptance ?? DEFAULT_KNOWN_ACCEPTANCE,
       options.neverTaughtRejection === undefined ? NEVER_TAUGHT_REJECTION : options.neverTaughtRejection,
       reduced ? classBalancedSubsample(classOf, C, CALIBRATION_PER_CLASS, 3).rows : undefined,
     ),
@@ -209,8 +234,16 @@ function normaliseRow(m: Float32Array, row: number, D: number): void {
  * with e is S·e − |e|², its squared norm |S|² − 2 S·e + |e|², so one dot product per face suffices.
  */
 function calibrateOpenSet(
-  embeddings: Float32Array[], classOf: Int32Array, counts: Float64Array, sums: Float64Array, centroids: Float32Array,
-  C: number, D: number, acceptance: number, rejection: number | null, rows?: ArrayLike<number>,
+  embeddings: Float32Array[],
+  classOf: Int32Array,
+  counts: Float64Array,
+  sums: Float64Array,
+  centroids: Float32Array,
+  C: number,
+  D: number,
+  acceptance: number,
+  rejection: number | null,
+  rows?: ArrayLike<number>,
 ): number {
   const sumNorms = new Float64Array(C);
   for (let c = 0; c < C; c++) {
@@ -264,7 +297,13 @@ function weightedQuantile(values: Weighted[], share: number): number {
 }
 
 /** Each (sampled) taught face's best cosine to another character's centroid: a never-taught face, simulated. */
-function neverTaughtSimilarities(embeddings: Float32Array[], classOf: Int32Array, centroids: Float32Array, C: number, D: number): Weighted[] {
+function neverTaughtSimilarities(
+  embeddings: Float32Array[],
+  classOf: Int32Array,
+  centroids: Float32Array,
+  C: number,
+  D: number,
+): Weighted[] {
   const sample = classBalancedSubsample(classOf, C, Math.max(2, Math.ceil(NEVER_TAUGHT_SAMPLE / C)), 5);
   const out: Weighted[] = [];
   for (const i of sample.rows) {
@@ -299,7 +338,7 @@ export function predict(head: HeadModel, embedding: Float32Array, topK = 5): Fac
       if (z > max) max = z;
     }
     let sum = 0;
-    for (let c = 0; c < C; c++) sum += (probs[c] = Math.exp(probs[c] - max));
+    for (let c = 0; c < C; c++) sum += probs[c] = Math.exp(probs[c] - max);
     for (let c = 0; c < C; c++) probs[c] /= sum;
   }
   const order = [...probs.keys()].sort((a, b) => probs[b] - probs[a]);
@@ -341,7 +380,9 @@ export function deserialiseHead(json: string, arrays?: Buffer | null): HeadModel
   if (!arrays) {
     return {
       ...raw,
-      weights: Float32Array.from(raw.weights), bias: Float32Array.from(raw.bias), mean: Float32Array.from(raw.mean),
+      weights: Float32Array.from(raw.weights),
+      bias: Float32Array.from(raw.bias),
+      mean: Float32Array.from(raw.mean),
       centroids: Float32Array.from(raw.centroids),
     };
   }

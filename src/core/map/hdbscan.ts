@@ -89,7 +89,13 @@ export function hdbscan(distances: Float32Array | Float64Array, n: number, optio
   const lambdaOf = (d: number) => (d > 0 ? 1 / d : Number.MAX_VALUE);
 
   // Condensed tree: clusters that stay at least minClusterSize big.
-  interface Cluster { birth: number; parent: number; children: number[]; stability: number; points: Array<{ p: number; lambda: number }>; }
+  interface Cluster {
+    birth: number;
+    parent: number;
+    children: number[];
+    stability: number;
+    points: Array<{ p: number; lambda: number }>;
+  }
   const clusters: Cluster[] = [{ birth: 0, parent: -1, children: [], stability: 0, points: [] }];
   const leaves = (node: number, out: number[]) => {
     const stack = [node];
@@ -120,7 +126,10 @@ export function hdbscan(distances: Float32Array | Float64Array, n: number, optio
         stack.push({ node: child, cluster: clusters.length - 1 });
       }
     } else {
-      for (const [child, big] of [[a, bigA], [b, bigB]] as const) {
+      for (const [child, big] of [
+        [a, bigA],
+        [b, bigB],
+      ] as const) {
         if (big) stack.push({ node: child, cluster });
         else for (const p of leaves(child, [])) clusters[cluster].points.push({ p, lambda });
       }

@@ -19,11 +19,18 @@ export interface ProjectionOptions {
   epochs?: number;
 }
 
-export async function project2d(vectors: Float32Array[], options: ProjectionOptions = {}): Promise<Array<[number, number]>> {
+export async function project2d(
+  vectors: Float32Array[],
+  options: ProjectionOptions = {},
+): Promise<Array<[number, number]>> {
   const n = vectors.length;
   if (n === 0) return [];
   if (n === 1) return [[0, 0]];
-  if (n === 2) return [[-1, 0], [1, 0]];
+  if (n === 2)
+    return [
+      [-1, 0],
+      [1, 0],
+    ];
   const reduced = await principalComponents(centredUnitVectors(vectors), Math.min(options.pcaDims ?? 50, n - 1));
   if (n < 5) return reduced.map((v) => [v[0] ?? 0, v[1] ?? 0]);
   const umap = new UMAP({
@@ -35,7 +42,6 @@ export async function project2d(vectors: Float32Array[], options: ProjectionOpti
   });
   return umap.fit(reduced.map((v) => Array.from(v))) as Array<[number, number]>;
 }
-
 
 /** Coordinates of the rows on their top `k` principal directions (randomised subspace iteration). */
 export async function principalComponents(vectors: Float32Array[], k: number): Promise<Float32Array[]> {

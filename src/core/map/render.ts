@@ -35,8 +35,26 @@ export interface MapRenderOptions {
  * evenly spaced hues.
  */
 const PALETTE = [
-  '#e6194b', '#3cb44b', '#4363d8', '#f58231', '#911eb4', '#42d4f4', '#f032e6', '#bfef45', '#9a6324', '#000075',
-  '#800000', '#808000', '#469990', '#e6b800', '#ff9eb5', '#a58bd6', '#222222', '#7fd4a8', '#c9a27e', '#8c564b',
+  '#e6194b',
+  '#3cb44b',
+  '#4363d8',
+  '#f58231',
+  '#911eb4',
+  '#42d4f4',
+  '#f032e6',
+  '#bfef45',
+  '#9a6324',
+  '#000075',
+  '#800000',
+  '#808000',
+  '#469990',
+  '#e6b800',
+  '#ff9eb5',
+  '#a58bd6',
+  '#222222',
+  '#7fd4a8',
+  '#c9a27e',
+  '#8c564b',
 ];
 const UNKNOWN_COLOUR = '#8c8c8c';
 
@@ -45,7 +63,6 @@ export function characterColours(characters: string[]): Map<string, string> {
     characters.map((c, i) => [c, i < PALETTE.length ? PALETTE[i] : `hsl(${Math.round((i * 137.508) % 360)} 70% 45%)`]),
   );
 }
-
 
 interface Layout {
   width: number;
@@ -72,7 +89,8 @@ function layout(points: MapPoint[], options: MapRenderOptions): Layout {
     else c.predicted++;
     counts.set(p.character, c);
   }
-  const order = [...counts].map(([name, c]) => ({ name, ...c }))
+  const order = [...counts]
+    .map(([name, c]) => ({ name, ...c }))
     .sort((a, b) => b.human + b.predicted - (a.human + a.predicted) || a.name.localeCompare(b.name));
   // Colours by name order, so a character keeps its colour when counts change.
   const colours = characterColours([...counts.keys()].sort((a, b) => a.localeCompare(b)));
@@ -84,7 +102,12 @@ function layout(points: MapPoint[], options: MapRenderOptions): Layout {
   const sx = (plot.w - 2 * margin) / (maxX - minX || 1);
   const sy = (plot.h - 2 * margin) / (maxY - minY || 1);
   return {
-    width, height, plot, legendX: plot.x + plot.w + 28, colours, order,
+    width,
+    height,
+    plot,
+    legendX: plot.x + plot.w + 28,
+    colours,
+    order,
     highlight: new Set(options.highlight ?? []),
     px: (p) => [plot.x + margin + (p.x - minX) * sx, plot.y + margin + (maxY - p.y) * sy],
   };
@@ -109,26 +132,44 @@ function pointSvg(p: MapPoint, l: Layout, index?: number): string {
  */
 function clusterLabels(points: MapPoint[], l: Layout): string {
   const by = new Map<string, Array<[number, number]>>();
-  for (const p of points) if (p.kind === 'human' && p.character) by.set(p.character, [...(by.get(p.character) ?? []), l.px(p)]);
+  for (const p of points)
+    if (p.kind === 'human' && p.character) by.set(p.character, [...(by.get(p.character) ?? []), l.px(p)]);
   const placed: Array<{ x0: number; x1: number; y0: number; y1: number }> = [];
   const median = (v: number[]) => v.sort((a, b) => a - b)[Math.floor(v.length / 2)];
-  const offsets = [[0, 0], [0, -16], [0, 16], [0, -32], [0, 32], [-60, 0], [60, 0], [-60, -16], [60, -16], [-60, 16], [60, 16], [0, -48], [0, 48]];
-  return [...by].sort((a, b) => b[1].length - a[1].length).map(([name, xy]) => {
-    const cx = median(xy.map((q) => q[0]));
-    const cy = median(xy.map((q) => q[1])) - 8;
-    const w = name.length * 7.6 + 6;
-    let spot = { x: cx, y: cy };
-    for (const [dx, dy] of offsets) {
-      const box = { x0: cx + dx - w / 2, x1: cx + dx + w / 2, y0: cy + dy - 12, y1: cy + dy + 3 };
-      if (!placed.some((o) => box.x0 < o.x1 && o.x0 < box.x1 && box.y0 < o.y1 && o.y0 < box.y1)) {
-        spot = { x: cx + dx, y: cy + dy };
-        break;
+  const offsets = [
+    [0, 0],
+    [0, -16],
+    [0, 16],
+    [0, -32],
+    [0, 32],
+    [-60, 0],
+    [60, 0],
+    [-60, -16],
+    [60, -16],
+    [-60, 16],
+    [60, 16],
+    [0, -48],
+    [0, 48],
+  ];
+  return [...by]
+    .sort((a, b) => b[1].length - a[1].length)
+    .map(([name, xy]) => {
+      const cx = median(xy.map((q) => q[0]));
+      const cy = median(xy.map((q) => q[1])) - 8;
+      const w = name.length * 7.6 + 6;
+      let spot = { x: cx, y: cy };
+      for (const [dx, dy] of offsets) {
+        const box = { x0: cx + dx - w / 2, x1: cx + dx + w / 2, y0: cy + dy - 12, y1: cy + dy + 3 };
+        if (!placed.some((o) => box.x0 < o.x1 && o.x0 < box.x1 && box.y0 < o.y1 && o.y0 < box.y1)) {
+          spot = { x: cx + dx, y: cy + dy };
+          break;
+        }
       }
-    }
-    placed.push({ x0: spot.x - w / 2, x1: spot.x + w / 2, y0: spot.y - 12, y1: spot.y + 3 });
-    const bold = l.highlight.has(name) ? 'bold' : 'normal';
-    return `<text x="${spot.x.toFixed(1)}" y="${spot.y.toFixed(1)}" text-anchor="middle" font-size="13" font-weight="${bold}" fill="#111" stroke="#fff" stroke-width="3" paint-order="stroke" opacity="0.9">${escapeXml(name)}</text>`;
-  }).join('\n');
+      placed.push({ x0: spot.x - w / 2, x1: spot.x + w / 2, y0: spot.y - 12, y1: spot.y + 3 });
+      const bold = l.highlight.has(name) ? 'bold' : 'normal';
+      return `<text x="${spot.x.toFixed(1)}" y="${spot.y.toFixed(1)}" text-anchor="middle" font-size="13" font-weight="${bold}" fill="#111" stroke="#fff" stroke-width="3" paint-order="stroke" opacity="0.9">${escapeXml(name)}</text>`;
+    })
+    .join('\n');
 }
 
 function legendSvg(points: MapPoint[], l: Layout, interactive: boolean): string {
@@ -144,33 +185,46 @@ function legendSvg(points: MapPoint[], l: Layout, interactive: boolean): string 
     const colour = l.colours.get(c.name)!;
     const hl = l.highlight.has(c.name);
     const attr = interactive ? ` class="legend" data-name="${escapeXml(c.name)}"` : '';
-    out.push(`<g${attr}><circle cx="${x + 7}" cy="${y - 5}" r="6" fill="${colour}"${hl ? ' stroke="#111" stroke-width="2"' : ''}/>` +
-      `<text x="${x + 20}" y="${y}" font-size="13" font-weight="${hl ? 'bold' : 'normal'}" fill="#111">${escapeXml(c.name)}${hl ? '  (new)' : ''}</text>` +
-      `<text x="${l.width - 24}" y="${y}" font-size="12" fill="#444" text-anchor="end">${c.human} / ${c.predicted}</text></g>`);
+    out.push(
+      `<g${attr}><circle cx="${x + 7}" cy="${y - 5}" r="6" fill="${colour}"${hl ? ' stroke="#111" stroke-width="2"' : ''}/>` +
+        `<text x="${x + 20}" y="${y}" font-size="13" font-weight="${hl ? 'bold' : 'normal'}" fill="#111">${escapeXml(c.name)}${hl ? '  (new)' : ''}</text>` +
+        `<text x="${l.width - 24}" y="${y}" font-size="12" fill="#444" text-anchor="end">${c.human} / ${c.predicted}</text></g>`,
+    );
     y += 21;
   }
   if (shown.length < l.order.length) {
-    out.push(`<text x="${x + 20}" y="${y}" font-size="12" fill="#555">… and ${l.order.length - shown.length} more characters</text>`);
+    out.push(
+      `<text x="${x + 20}" y="${y}" font-size="12" fill="#555">… and ${l.order.length - shown.length} more characters</text>`,
+    );
     y += 21;
   }
   y += 10;
   const unknown = points.filter((p) => p.kind === 'unknown').length;
   out.push(`<line x1="${x}" x2="${l.width - 24}" y1="${y - 14}" y2="${y - 14}" stroke="#ddd"/>`);
-  out.push(`<circle cx="${x + 7}" cy="${y - 5}" r="5" fill="#555"/><text x="${x + 20}" y="${y}" font-size="12" fill="#333">taught / corrected / confirmed by a person</text>`);
+  out.push(
+    `<circle cx="${x + 7}" cy="${y - 5}" r="5" fill="#555"/><text x="${x + 20}" y="${y}" font-size="12" fill="#333">taught / corrected / confirmed by a person</text>`,
+  );
   y += 19;
-  out.push(`<circle cx="${x + 7}" cy="${y - 5}" r="4" fill="#555" fill-opacity="0.3" stroke="#555" stroke-opacity="0.6"/><text x="${x + 20}" y="${y}" font-size="12" fill="#333">predicted by the bot (faded)</text>`);
+  out.push(
+    `<circle cx="${x + 7}" cy="${y - 5}" r="4" fill="#555" fill-opacity="0.3" stroke="#555" stroke-opacity="0.6"/><text x="${x + 20}" y="${y}" font-size="12" fill="#333">predicted by the bot (faded)</text>`,
+  );
   y += 19;
-  out.push(`<circle cx="${x + 7}" cy="${y - 5}" r="3.6" fill="${UNKNOWN_COLOUR}" fill-opacity="0.8"/><text x="${x + 20}" y="${y}" font-size="12" fill="#333">unknown (${unknown})</text>`);
+  out.push(
+    `<circle cx="${x + 7}" cy="${y - 5}" r="3.6" fill="${UNKNOWN_COLOUR}" fill-opacity="0.8"/><text x="${x + 20}" y="${y}" font-size="12" fill="#333">unknown (${unknown})</text>`,
+  );
   if (l.highlight.size) {
     y += 19;
-    out.push(`<circle cx="${x + 7}" cy="${y - 5}" r="5" fill="#fff" stroke="#111" stroke-width="1.6"/><text x="${x + 20}" y="${y}" font-size="12" font-weight="bold" fill="#333">ringed, bold: newly taught</text>`);
+    out.push(
+      `<circle cx="${x + 7}" cy="${y - 5}" r="5" fill="#fff" stroke="#111" stroke-width="1.6"/><text x="${x + 20}" y="${y}" font-size="12" font-weight="bold" fill="#333">ringed, bold: newly taught</text>`,
+    );
   }
   return out.join('\n');
 }
 
 function body(points: MapPoint[], l: Layout, options: MapRenderOptions, interactive: boolean): string {
   // Draw unknowns, then predictions, then taught faces, highlighted characters last (on top).
-  const rank = (p: MapPoint) => (p.kind === 'unknown' ? 0 : p.kind === 'predicted' ? 1 : 2) + (p.character && l.highlight.has(p.character) ? 3 : 0);
+  const rank = (p: MapPoint) =>
+    (p.kind === 'unknown' ? 0 : p.kind === 'predicted' ? 1 : 2) + (p.character && l.highlight.has(p.character) ? 3 : 0);
   const order = points.map((p, i) => ({ p, i })).sort((a, b) => rank(a.p) - rank(b.p));
   return [
     `<rect width="${l.width}" height="${l.height}" fill="#ffffff"/>`,
@@ -192,7 +246,9 @@ export function renderMapHtml(points: MapPoint[], options: MapRenderOptions): st
   const l = layout(points, options);
   const info = points.map((p) => ({ c: p.character, k: p.kind, f: p.faceId, t: p.thumb, n: p.note }));
   // Embedded JSON inside <script>: keep "</script>" and friends out.
-  const json = JSON.stringify(info).replace(/</g, '\\u003c').replace(/\u2028|\u2029/g, ' ');
+  const json = JSON.stringify(info)
+    .replace(/</g, '\\u003c')
+    .replace(/\u2028|\u2029/g, ' ');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${escapeXml(options.title)}</title>
 <style>

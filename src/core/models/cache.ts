@@ -1,5 +1,14 @@
 import { createHash } from 'node:crypto';
-import { createReadStream, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  createReadStream,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { copyFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { makerFor } from './makers.ts';
@@ -80,7 +89,8 @@ function sourcesOf(model: ModelEntry, file: ModelFile): Source[] {
   const mirror = modelMirrorDir();
   const mirrored = mirror ? path.join(mirror, model.mirrorDir ?? model.id, file.name) : undefined;
   // A derived model is only looked for in the mirror when the mirror has a folder for it.
-  if (mirrored && (!model.derivedFrom || existsSync(mirrored))) sources.push([mirrored, (dest) => copyFile(mirrored, dest)]);
+  if (mirrored && (!model.derivedFrom || existsSync(mirrored)))
+    sources.push([mirrored, (dest) => copyFile(mirrored, dest)]);
   // IDOLTAG_OFFLINE=1 never reaches upstream (tests, air-gapped installs).
   if (file.url && !process.env.IDOLTAG_OFFLINE) sources.push([file.url, (dest) => download(file.url!, dest)]);
   if (model.derivedFrom) {
@@ -113,7 +123,9 @@ async function shippedFile(model: ModelEntry, file: ModelFile): Promise<string> 
   const relative = path.posix.join(model.shipped!, file.name);
   const full = path.join(PROJECT_ROOT, relative);
   if (!existsSync(full)) {
-    throw new ModelUnavailableError(`The model file ${relative} is missing from this copy of idoltag; restore it with: git checkout -- ${relative}`);
+    throw new ModelUnavailableError(
+      `The model file ${relative} is missing from this copy of idoltag; restore it with: git checkout -- ${relative}`,
+    );
   }
   const { size, mtimeMs } = statSync(full);
   const stamp = `${size}:${mtimeMs}`;

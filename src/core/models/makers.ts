@@ -15,6 +15,9 @@ export function hasMaker(modelId: string): boolean {
 
 export async function makerFor(modelId: string): Promise<ModelMaker> {
   const load = MAKERS[modelId];
-  if (!load) throw new Error(`Model "${modelId}" is derived in models/manifest.json, but src/core/models/makers.ts has no maker for it`);
+  if (!load)
+    throw new Error(
+      `Model "${modelId}" is derived in models/manifest.json, but src/core/models/makers.ts has no maker for it`,
+    );
   return load();
 }

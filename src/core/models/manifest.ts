@@ -6,7 +6,10 @@ import { z } from 'zod';
 const fileSchema = z.object({
   name: z.string(),
   url: z.string().url().optional(),
-  sha256: z.string().regex(/^[0-9a-f]{64}$/).optional(),
+  sha256: z
+    .string()
+    .regex(/^[0-9a-f]{64}$/)
+    .optional(),
   bytes: z.number().int().positive().optional(),
 });
 

@@ -10,7 +10,8 @@ export async function handleGalleryComponent(
   state: Extract<ComponentState, { kind: 'gallery' }>,
   ctx: BotContext,
 ): Promise<void> {
-  if (!interaction.isButton() || !interaction.guildId) throw new UserFacingError("That gallery button doesn't work here.");
+  if (!interaction.isButton() || !interaction.guildId)
+    throw new UserFacingError("That gallery button doesn't work here.");
   await interaction.deferUpdate();
   const page = await buildGalleryPage(ctx, interaction.guildId, state.character, state.page);
   // `attachments: []` drops the previous page's thumbnails; `files` brings this page's.

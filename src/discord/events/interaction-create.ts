@@ -19,14 +19,20 @@ export async function onInteractionCreate(
 ): Promise<void> {
   const started = Date.now();
   const route = interactionRoute(interaction);
-  const log = ctx.logger.child({ route, shardId: interaction.guild?.shardId, guildId: interaction.guildId, interactionId: interaction.id });
+  const log = ctx.logger.child({
+    route,
+    shardId: interaction.guild?.shardId,
+    guildId: interaction.guildId,
+    interactionId: interaction.id,
+  });
   try {
     if (interaction.isAutocomplete()) {
       await commands.get(interaction.commandName)?.autocomplete?.(interaction, ctx);
       return;
     }
     if (!interaction.inGuild()) {
-      if (interaction.isRepliable()) throw new UserFacingError('I only work inside a server. Invite me to one and say hi there!');
+      if (interaction.isRepliable())
+        throw new UserFacingError('I only work inside a server. Invite me to one and say hi there!');
       return;
     }
     if (interaction.isChatInputCommand()) {
@@ -49,7 +55,8 @@ export async function onInteractionCreate(
     const { message, expected } = describeError(error);
     if (expected) log.info({ reason: message, ms: Date.now() - started }, 'interaction answered with a problem');
     else log.error({ err: error, ms: Date.now() - started }, 'interaction failed');
-    if (interaction.isRepliable()) await tellUser(interaction, message).catch((e) => log.warn({ err: e }, 'could not report the problem'));
+    if (interaction.isRepliable())
+      await tellUser(interaction, message).catch((e) => log.warn({ err: e }, 'could not report the problem'));
   }
 }
 
@@ -69,6 +76,7 @@ async function tellUser(interaction: RepliableInteraction, message: string): Pro
 
 function interactionRoute(interaction: Interaction): string {
   if (interaction.isCommand() || interaction.isAutocomplete()) return `/${interaction.commandName}`;
-  if (interaction.isMessageComponent() || interaction.isModalSubmit()) return interaction.customId.split(':').slice(0, 2).join(':');
+  if (interaction.isMessageComponent() || interaction.isModalSubmit())
+    return interaction.customId.split(':').slice(0, 2).join(':');
   return `type ${(interaction as Interaction).type}`;
 }

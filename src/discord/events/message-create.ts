@@ -9,10 +9,17 @@ import { tagAttachment, tagReplyPayload, whileTyping } from '../tagging.ts';
 export async function onMessageCreate(message: Message, ctx: BotContext): Promise<void> {
   if (message.author.bot || message.system || !message.inGuild()) return;
   if (!ctx.services.watch.isWatched(message.guildId, message.channelId)) return;
-  const log = ctx.logger.child({ shardId: message.guild?.shardId, guildId: message.guildId, channelId: message.channelId, messageId: message.id });
+  const log = ctx.logger.child({
+    shardId: message.guild?.shardId,
+    guildId: message.guildId,
+    channelId: message.channelId,
+    messageId: message.id,
+  });
   const attachments = attachmentsOfMessage(message);
   // Refused from Discord's metadata alone (not a picture, too big): one reply naming each, no download.
-  const problems = attachments.flatMap((ref) => attachmentProblem(ref, { maxBytes: ctx.settings.maxAttachmentBytes }) ?? []);
+  const problems = attachments.flatMap(
+    (ref) => attachmentProblem(ref, { maxBytes: ctx.settings.maxAttachmentBytes }) ?? [],
+  );
   if (problems.length > 0) {
     await message.reply({ content: problems.join('\n') }).catch((err) => log.warn({ err }, 'could not reply'));
   }
@@ -41,7 +48,9 @@ export async function onMessageCreate(message: Message, ctx: BotContext): Promis
       }
       await message.reply(tagReplyPayload(outcome));
       log.info(
-        { faces: outcome.faces.map((f) => ({ faceId: f.faceId, label: f.label, confidence: +f.confidence.toFixed(3) })) },
+        {
+          faces: outcome.faces.map((f) => ({ faceId: f.faceId, label: f.label, confidence: +f.confidence.toFixed(3) })),
+        },
         'tagged a watched screenshot',
       );
     } catch (error) {

@@ -35,7 +35,9 @@ export async function buildGalleryPage(
     return plain(`I don't know anyone called **${character}** yet. You can teach me with \`/teach\`!`);
   }
   if (result.total === 0) {
-    return plain(`I haven't spotted **${result.character}** in any screenshots yet. Post one in a watched channel and I'll keep an eye out!`);
+    return plain(
+      `I haven't spotted **${result.character}** in any screenshots yet. Post one in a watched channel and I'll keep an eye out!`,
+    );
   }
   // The services clamp the page, so an old button past the end shows the last page.
   const { page, pages } = result;

@@ -64,10 +64,11 @@ export function tagReplyContent(faces: FaceSummary[], hiddenFaces = 0, note?: st
     shown.length === 1
       ? known
         ? "Here's who I see:"
-        : 'I found a face, but I\'m not sure who it is yet:'
+        : "I found a face, but I'm not sure who it is yet:"
       : `I found ${shown.length} faces:`;
   const parts = [header, ...lines];
-  if (hiddenFaces > 0) parts.push(`…and ${hiddenFaces} more face${hiddenFaces === 1 ? '' : 's'} I'll leave out to keep things tidy.`);
+  if (hiddenFaces > 0)
+    parts.push(`…and ${hiddenFaces} more face${hiddenFaces === 1 ? '' : 's'} I'll leave out to keep things tidy.`);
   parts.push(note ?? '-# Not quite right? Use the controls below to correct me; I learn from every fix!');
   return parts.join('\n');
 }
@@ -134,7 +135,12 @@ export function tagReplyComponents(faces: FaceSummary[]): ActionRowBuilder<Messa
     }
     const options = [
       ...(canConfirm && face.labelSource !== 'confirmed'
-        ? [new StringSelectMenuOptionBuilder().setLabel(truncate(`Yes, that's ${face.label}`, 100)).setValue(SELECT_VALUE.confirm).setEmoji('✅')]
+        ? [
+            new StringSelectMenuOptionBuilder()
+              .setLabel(truncate(`Yes, that's ${face.label}`, 100))
+              .setValue(SELECT_VALUE.confirm)
+              .setEmoji('✅'),
+          ]
         : []),
       ...candidateOptions(face, 22),
       new StringSelectMenuOptionBuilder().setLabel('Someone else…').setValue(SELECT_VALUE.other).setEmoji('✏️'),

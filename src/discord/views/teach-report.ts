@@ -18,7 +18,9 @@ export function teachReport(character: string, created: boolean, images: TaughtI
     used === 0
       ? `😢 I couldn't learn **${character}** from ${images.length === 1 ? 'that picture' : 'any of those pictures'}. Clear, front-facing faces work best!`
       : [
-          created ? `✨ Nice to meet you, **${character}**! I've added a new character.` : `📚 I've studied more of **${character}**!`,
+          created
+            ? `✨ Nice to meet you, **${character}**! I've added a new character.`
+            : `📚 I've studied more of **${character}**!`,
           `I learned from ${used} of ${images.length} picture${images.length === 1 ? '' : 's'}; I'll recognise ${character} in the next screenshots.`,
         ].join('\n');
   const files: AttachmentBuilder[] = [];

@@ -23,7 +23,12 @@ export interface HeldOutMetrics {
 }
 
 /** Embeddings of the items under one model: stored ones when present, else computed from crops. */
-export async function embeddingsFor(store: Store, items: TrainingItem[], version: string, embedder: Embedder): Promise<Float32Array[]> {
+export async function embeddingsFor(
+  store: Store,
+  items: TrainingItem[],
+  version: string,
+  embedder: Embedder,
+): Promise<Float32Array[]> {
   const out: Float32Array[] = new Array(items.length);
   const missing: number[] = [];
   items.forEach((item, i) => {
@@ -36,7 +41,12 @@ export async function embeddingsFor(store: Store, items: TrainingItem[], version
 }
 
 /** Embeds the crops of items[indices] in batches into `out` (same indices). */
-export async function embedCrops(items: TrainingItem[], indices: number[], embedder: Embedder, out: Float32Array[]): Promise<void> {
+export async function embedCrops(
+  items: TrainingItem[],
+  indices: number[],
+  embedder: Embedder,
+  out: Float32Array[],
+): Promise<void> {
   for (let k = 0; k < indices.length; k += 32) {
     const batch = indices.slice(k, k + 32);
     const vectors = await embedder.embed(await Promise.all(batch.map((i) => readCrop(items[i].path))));
@@ -49,14 +59,22 @@ export async function embedCrops(items: TrainingItem[], indices: number[], embed
  * characters. They differ when the served model was retrained on every label after a selection run
  * that held those characters out: only the selection model has never seen them.
  */
-export async function heldOutMetrics(items: TrainingItem[], embeddings: Float32Array[], unseenEmbeddings = embeddings): Promise<HeldOutMetrics> {
-  const idx = (split: TrainingItem['split']) => items.map((it, i) => (it.split === split ? i : -1)).filter((i) => i >= 0);
+export async function heldOutMetrics(
+  items: TrainingItem[],
+  embeddings: Float32Array[],
+  unseenEmbeddings = embeddings,
+): Promise<HeldOutMetrics> {
+  const idx = (split: TrainingItem['split']) =>
+    items.map((it, i) => (it.split === split ? i : -1)).filter((i) => i >= 0);
   const train = idx('train');
   const test = idx('test');
   const val = idx('val');
   let closedTop1: number | null = null;
   if (train.length > 0 && test.length > 0) {
-    const head = await trainHead(train.map((i) => embeddings[i]), train.map((i) => items[i].label));
+    const head = await trainHead(
+      train.map((i) => embeddings[i]),
+      train.map((i) => items[i].label),
+    );
     const hits = test.filter((i) => predict(head, embeddings[i]).candidates[0]?.label === items[i].label).length;
     closedTop1 = hits / test.length;
   }
@@ -76,8 +94,13 @@ export async function heldOutMetrics(items: TrainingItem[], embeddings: Float32A
     }
     if (queries.length > 0) {
       const hits = async (taught: number[]) => {
-        const head = await trainHead(taught.map((i) => e[i]), taught.map((i) => items[i].label));
-        return queries.filter((i) => predict(head, e[i]).candidates[0]?.label === items[i].label).length / queries.length;
+        const head = await trainHead(
+          taught.map((i) => e[i]),
+          taught.map((i) => items[i].label),
+        );
+        return (
+          queries.filter((i) => predict(head, e[i]).candidates[0]?.label === items[i].label).length / queries.length
+        );
       };
       fiveShot = await hits(shots);
       if (train.length > 0) amongKnown = await hits([...train, ...shots]);
@@ -95,13 +118,23 @@ export async function heldOutMetrics(items: TrainingItem[], embeddings: Float32A
 }
 
 /** The new model serves only if no held-out figure dropped by more than `tolerance`. */
-export function isNotWorse(candidate: HeldOutMetrics, current: HeldOutMetrics, tolerance = 0.005): { ok: boolean; reason: string } {
+export function isNotWorse(
+  candidate: HeldOutMetrics,
+  current: HeldOutMetrics,
+  tolerance = 0.005,
+): { ok: boolean; reason: string } {
   const keys = ['closedTop1', 'unseenMapAtR', 'unseenFiveShotTop1'] as const;
   const compared = keys.filter((k) => candidate[k] !== null && current[k] !== null);
   if (compared.length === 0) return { ok: false, reason: 'not enough labelled faces to judge a new backbone yet' };
   const drops = compared.filter((k) => candidate[k]! < current[k]! - tolerance);
   if (drops.length > 0) {
-    return { ok: false, reason: `held-out ${drops.map((k) => `${k} ${current[k]!.toFixed(3)} → ${candidate[k]!.toFixed(3)}`).join(', ')} dropped` };
+    return {
+      ok: false,
+      reason: `held-out ${drops.map((k) => `${k} ${current[k]!.toFixed(3)} → ${candidate[k]!.toFixed(3)}`).join(', ')} dropped`,
+    };
   }
-  return { ok: true, reason: compared.map((k) => `${k} ${current[k]!.toFixed(3)} → ${candidate[k]!.toFixed(3)}`).join(', ') };
+  return {
+    ok: true,
+    reason: compared.map((k) => `${k} ${current[k]!.toFixed(3)} → ${candidate[k]!.toFixed(3)}`).join(', '),
+  };
 }

@@ -33,21 +33,28 @@ export function loadEvalItems(sources: string[], options: LoadOptions = {}): Eva
       const base = path.dirname(path.resolve(source));
       return parseCsv(readFileSync(source, 'utf8'))
         .filter((r) => r.path && r.label)
-        .map((r): EvalItem => ({
-          path: path.resolve(base, r.path),
-          label: rename(r.label),
-          group: `${source}:${r.group || r.source_path || r.path}`,
-          split: normaliseSplit(r.split ?? r.orig_split),
-          source,
-        }));
+        .map(
+          (r): EvalItem => ({
+            path: path.resolve(base, r.path),
+            label: rename(r.label),
+            group: `${source}:${r.group || r.source_path || r.path}`,
+            split: normaliseSplit(r.split ?? r.orig_split),
+            source,
+          }),
+        );
     }
     return readdirSync(source, { withFileTypes: true })
       .filter((d) => d.isDirectory() && !d.name.startsWith('.'))
       .sort((a, b) => a.name.localeCompare(b.name))
       .flatMap((d) =>
-        imageFiles(path.join(source, d.name)).map((file): EvalItem => ({
-          path: file, label: rename(d.name), group: `${source}:${file}`, source,
-        })),
+        imageFiles(path.join(source, d.name)).map(
+          (file): EvalItem => ({
+            path: file,
+            label: rename(d.name),
+            group: `${source}:${file}`,
+            source,
+          }),
+        ),
       );
   });
 }

@@ -39,9 +39,10 @@ export class EmbeddingCache {
       const detector = this.crops ? WHOLE_IMAGE : await this.services.recognition.detector();
       const embedder = await this.services.models.embedder(modelVersion);
       const recognised = await recognise(bytes, detector, embedder, { crops: this.crops, wholeImageFallback: true });
-      result = recognised.faces.length > 0
-        ? { embedding: recognised.faces[0].embedding, faces: recognised.faces.length }
-        : { faces: 0, error: 'no face found' };
+      result =
+        recognised.faces.length > 0
+          ? { embedding: recognised.faces[0].embedding, faces: recognised.faces.length }
+          : { faces: 0, error: 'no face found' };
     } catch (err) {
       if (err instanceof ImageInputError) result = { faces: 0, error: err.message };
       else if ((err as NodeJS.ErrnoException).code === 'ENOENT') result = { faces: 0, error: 'file not found' };

@@ -2,10 +2,7 @@ import { readFile } from 'node:fs/promises';
 import type { ServiceBlocks } from '../service-blocks.ts';
 import { loadEvalItems, type EvalItem } from './dataset.ts';
 import { EmbeddingCache } from './embed.ts';
-import {
-  closedProtocol, dlcProtocol, fewShotProtocol, planDlc,
-  type Sample,
-} from './protocols.ts';
+import { closedProtocol, dlcProtocol, fewShotProtocol, planDlc, type Sample } from './protocols.ts';
 import type { EvaluationOptions, EvaluationReport } from './types.ts';
 
 export { formatReport } from './report.ts';
@@ -28,7 +25,9 @@ export async function runEvaluation(services: ServiceBlocks, options: Evaluation
   const testFraction = options.testFraction ?? 0.3;
   const items = loadEvalItems(options.sources, { aliases: options.aliases });
   if (items.length === 0) throw new Error(`No labelled images found in ${options.sources.join(', ')}`);
-  const unknownItems = options.unknownSources?.length ? loadEvalItems(options.unknownSources, { aliases: options.aliases }) : [];
+  const unknownItems = options.unknownSources?.length
+    ? loadEvalItems(options.unknownSources, { aliases: options.aliases })
+    : [];
   const cache = options.cache ?? new EmbeddingCache(services, options.crops ?? false);
   const skipped: Array<{ path: string; error: string }> = [];
   const total = items.length + unknownItems.length;
@@ -81,7 +80,10 @@ export async function runEvaluation(services: ServiceBlocks, options: Evaluation
       if (trained.version) {
         embedder = trained.version;
         // Same items, same seed → the same plan, now with the new backbone's embeddings.
-        samples = await embedAll(samples.map((s) => s.item), trained.version);
+        samples = await embedAll(
+          samples.map((s) => s.item),
+          trained.version,
+        );
         plan = planDlc(samples, { newLabels: plan.newLabels, seed, testFraction });
         backbone = `${trained.version}, trained on the ${plan.oldLabels.length} old characters' training faces (${trained.note})`;
       } else {
@@ -108,15 +110,28 @@ function countBy(values: string[]): Record<string, number> {
  * serve.
  */
 async function trainBackboneOn(
-  services: ServiceBlocks, oldTrain: Sample[], options: EvaluationOptions,
+  services: ServiceBlocks,
+  oldTrain: Sample[],
+  options: EvaluationOptions,
 ): Promise<{ version?: string; note: string }> {
   const { trainBackbone } = await import('../backbone-training.ts');
   const byLabel = new Map<string, EvalItem[]>();
   for (const s of oldTrain) byLabel.set(s.item.label, [...(byLabel.get(s.item.label) ?? []), s.item]);
   for (const [character, list] of byLabel) {
     await services.teaching.teach({
-      guildId: EVAL_GUILD, character, by: 'eval', crops: options.crops, refit: false, previews: false,
-      images: await Promise.all(list.map(async (item) => ({ bytes: await readFile(item.path), name: item.path, source: { kind: 'import' as const, path: item.path } }))),
+      guildId: EVAL_GUILD,
+      character,
+      by: 'eval',
+      crops: options.crops,
+      refit: false,
+      previews: false,
+      images: await Promise.all(
+        list.map(async (item) => ({
+          bytes: await readFile(item.path),
+          name: item.path,
+          source: { kind: 'import' as const, path: item.path },
+        })),
+      ),
     });
   }
   options.log?.(`training the backbone on ${oldTrain.length} faces of ${byLabel.size} characters…`);
@@ -124,7 +139,8 @@ async function trainBackboneOn(
     force: true,
     onProgress: (event) => {
       const e = event as { event?: string; epoch?: number; epochs?: number; val_map_at_r?: number };
-      if (e.event === 'epoch') options.log?.(`  epoch ${e.epoch}/${e.epochs}: MAP@R ${e.val_map_at_r?.toFixed(3) ?? '?'}`);
+      if (e.event === 'epoch')
+        options.log?.(`  epoch ${e.epoch}/${e.epochs}: MAP@R ${e.val_map_at_r?.toFixed(3) ?? '?'}`);
     },
   });
   if (outcome.version && services.store.models.get(outcome.version)) {

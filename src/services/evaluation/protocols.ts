@@ -1,7 +1,20 @@
-import { confusionMatrix, meanAndStd, openSetMetrics, auroc, type Confusion, type OpenSetMetrics } from '../../core/eval/metrics.ts';
+import {
+  confusionMatrix,
+  meanAndStd,
+  openSetMetrics,
+  auroc,
+  type Confusion,
+  type OpenSetMetrics,
+} from '../../core/eval/metrics.ts';
 import { seededRandom, seedFrom } from '../../core/eval/random.ts';
 import { chooseLabels, fewShotSplit, groupedStratifiedSplit } from '../../core/eval/split.ts';
-import { centroidSimilarity, predict, trainHead, type HeadModel, type HeadTrainingOptions } from '../../core/head/softmax-head.ts';
+import {
+  centroidSimilarity,
+  predict,
+  trainHead,
+  type HeadModel,
+  type HeadTrainingOptions,
+} from '../../core/head/softmax-head.ts';
 import type { EvalItem } from './dataset.ts';
 
 /**
@@ -50,12 +63,19 @@ export interface OpenSetReport extends OpenSetMetrics {
 function importOrder(samples: Sample[]): Sample[] {
   const first = new Map<string, number>();
   samples.forEach((s, i) => first.has(s.item.label) || first.set(s.item.label, i));
-  return samples.map((s, i) => ({ s, i })).sort((a, b) => first.get(a.s.item.label)! - first.get(b.s.item.label)! || a.i - b.i).map((x) => x.s);
+  return samples
+    .map((s, i) => ({ s, i }))
+    .sort((a, b) => first.get(a.s.item.label)! - first.get(b.s.item.label)! || a.i - b.i)
+    .map((x) => x.s);
 }
 
 export async function fitHead(samples: Sample[], head?: HeadTrainingOptions): Promise<HeadModel> {
   const ordered = importOrder(samples);
-  return trainHead(ordered.map((s) => s.vector), ordered.map((s) => s.item.label), head);
+  return trainHead(
+    ordered.map((s) => s.vector),
+    ordered.map((s) => s.item.label),
+    head,
+  );
 }
 
 export function query(head: HeadModel, samples: Sample[]): Outcome[] {
@@ -95,13 +115,20 @@ export function openSet(known: Outcome[], unknown: Outcome[], unknownSource: str
     known.map((o) => ({ score: o.similarity, correct: o.top1 === o.truth })),
     unknown.map((o) => o.similarity),
   );
-  const share = (list: Outcome[], f: (o: Outcome) => boolean) => (list.length ? list.filter(f).length / list.length : NaN);
+  const share = (list: Outcome[], f: (o: Outcome) => boolean) =>
+    list.length ? list.filter(f).length / list.length : NaN;
   return {
     ...metrics,
     unknownSource,
     score: 'centroid cosine of the top candidate',
-    aurocProbability: auroc(known.map((o) => o.confidence), unknown.map((o) => o.confidence)),
-    probability: openSetMetrics(known.map((o) => ({ score: o.confidence, correct: o.top1 === o.truth })), unknown.map((o) => o.confidence)),
+    aurocProbability: auroc(
+      known.map((o) => o.confidence),
+      unknown.map((o) => o.confidence),
+    ),
+    probability: openSetMetrics(
+      known.map((o) => ({ score: o.confidence, correct: o.top1 === o.truth })),
+      unknown.map((o) => o.confidence),
+    ),
     gate: {
       unknownRejected: share(unknown, (o) => o.label === null),
       knownAccepted: share(known, (o) => o.label !== null),
@@ -124,13 +151,19 @@ export function trainTestSplit(samples: Sample[], seed: number, testFraction: nu
   const train = given.filter((s) => s.item.split === 'train');
   const test = given.filter((s) => s.item.split === 'test');
   if (rest.length > 0) {
-    const split = groupedStratifiedSplit(rest.map((s) => s.item), testFraction, seededRandom(seedFrom('split', seed)));
+    const split = groupedStratifiedSplit(
+      rest.map((s) => s.item),
+      testFraction,
+      seededRandom(seedFrom('split', seed)),
+    );
     train.push(...split.train.map((i) => rest[i]));
     test.push(...split.test.map((i) => rest[i]));
   }
   const parts = [
     given.length ? `the source's own train/test split (${given.length} items)` : '',
-    rest.length ? `a grouped stratified split, ${Math.round(testFraction * 100)} % test, seed ${seed} (${rest.length} items)` : '',
+    rest.length
+      ? `a grouped stratified split, ${Math.round(testFraction * 100)} % test, seed ${seed} (${rest.length} items)`
+      : '',
   ].filter(Boolean);
   // Keep the original order within each side (the import order of the source).
   const order = new Map(samples.map((s, i) => [s, i]));
@@ -152,30 +185,55 @@ export interface ClosedReport {
 const HELD_OUT_SHARE = 0.25;
 
 export async function closedProtocol(
-  samples: Sample[], options: { seed: number; testFraction: number; unknown?: Sample[]; head?: HeadTrainingOptions },
+  samples: Sample[],
+  options: { seed: number; testFraction: number; unknown?: Sample[]; head?: HeadTrainingOptions },
 ): Promise<{ closed: ClosedReport; openSet?: OpenSetReport }> {
   const { train, test, method } = trainTestSplit(samples, options.seed, options.testFraction);
   const taught = new Set(train.map((s) => s.item.label));
   const head = await fitHead(train, options.head);
-  const outcomes = query(head, test.filter((s) => taught.has(s.item.label)));
+  const outcomes = query(
+    head,
+    test.filter((s) => taught.has(s.item.label)),
+  );
   const closed: ClosedReport = {
     split: method,
     characters: taught.size,
     train: train.length,
     overall: accuracy(outcomes),
     perCharacter: perCharacter(outcomes),
-    confusion: confusionMatrix(outcomes.map((o) => o.truth), outcomes.map((o) => o.label)),
+    confusion: confusionMatrix(
+      outcomes.map((o) => o.truth),
+      outcomes.map((o) => o.label),
+    ),
   };
   const novel = [...test.filter((s) => !taught.has(s.item.label)), ...(options.unknown ?? [])];
   if (novel.length > 0) {
-    return { closed, openSet: openSet(outcomes, query(head, novel), `${novel.length} faces of characters never taught`) };
+    return {
+      closed,
+      openSet: openSet(outcomes, query(head, novel), `${novel.length} faces of characters never taught`),
+    };
   }
   if (taught.size < 3) return { closed };
   // No never-taught faces given: hold some characters out of a second head.
-  const held = new Set(chooseLabels([...taught], Math.max(1, Math.round(HELD_OUT_SHARE * taught.size)), seededRandom(seedFrom('held-out', options.seed))));
-  const head2 = await fitHead(train.filter((s) => !held.has(s.item.label)), options.head);
-  const known = query(head2, test.filter((s) => taught.has(s.item.label) && !held.has(s.item.label)));
-  const unknown = query(head2, samples.filter((s) => held.has(s.item.label)));
+  const held = new Set(
+    chooseLabels(
+      [...taught],
+      Math.max(1, Math.round(HELD_OUT_SHARE * taught.size)),
+      seededRandom(seedFrom('held-out', options.seed)),
+    ),
+  );
+  const head2 = await fitHead(
+    train.filter((s) => !held.has(s.item.label)),
+    options.head,
+  );
+  const known = query(
+    head2,
+    test.filter((s) => taught.has(s.item.label) && !held.has(s.item.label)),
+  );
+  const unknown = query(
+    head2,
+    samples.filter((s) => held.has(s.item.label)),
+  );
   return { closed, openSet: openSet(known, unknown, `held out of a second head: ${[...held].join(', ')}`) };
 }
 
@@ -202,7 +260,8 @@ export interface FewShotReport {
 }
 
 export async function fewShotProtocol(
-  samples: Sample[], options: { shots: number; seeds: number; seed: number; unknown?: Sample[]; head?: HeadTrainingOptions },
+  samples: Sample[],
+  options: { shots: number; seeds: number; seed: number; unknown?: Sample[]; head?: HeadTrainingOptions },
 ): Promise<{ fewShot: FewShotReport; openSet?: OpenSetReport }> {
   const items = samples.map((s) => s.item);
   const runs: Accuracy[] = [];
@@ -216,8 +275,14 @@ export async function fewShotProtocol(
   for (let r = 0; r < options.seeds; r++) {
     const split = fewShotSplit(items, options.shots, seededRandom(seedFrom('fewshot', options.seed, r)));
     skipped = split.skipped;
-    const head = await fitHead(split.support.map((i) => samples[i]), options.head);
-    const outcomes = query(head, split.query.map((i) => samples[i]));
+    const head = await fitHead(
+      split.support.map((i) => samples[i]),
+      options.head,
+    );
+    const outcomes = query(
+      head,
+      split.query.map((i) => samples[i]),
+    );
     runs.push(accuracy(outcomes));
     support = split.support.length;
     queries = split.query.length;
@@ -230,10 +295,27 @@ export async function fewShotProtocol(
       const random = seededRandom(seedFrom('fewshot-open', options.seed, r));
       const held = new Set(chooseLabels(labels, Math.max(1, Math.round(HELD_OUT_SHARE * labels.length)), random));
       const kept = samples.filter((s) => !held.has(s.item.label));
-      const openSplit = fewShotSplit(kept.map((s) => s.item), options.shots, random);
-      const openHead = await fitHead(openSplit.support.map((i) => kept[i]), options.head);
-      known.push(...query(openHead, openSplit.query.map((i) => kept[i])));
-      unknown.push(...query(openHead, samples.filter((s) => held.has(s.item.label))));
+      const openSplit = fewShotSplit(
+        kept.map((s) => s.item),
+        options.shots,
+        random,
+      );
+      const openHead = await fitHead(
+        openSplit.support.map((i) => kept[i]),
+        options.head,
+      );
+      known.push(
+        ...query(
+          openHead,
+          openSplit.query.map((i) => kept[i]),
+        ),
+      );
+      unknown.push(
+        ...query(
+          openHead,
+          samples.filter((s) => held.has(s.item.label)),
+        ),
+      );
       unknownSource = `${held.size} of ${labels.length} characters held out in each run (pooled over runs)`;
     }
   }
@@ -264,11 +346,18 @@ export interface DlcPlan {
  * "Downloadable content": the backbone and head know most characters; the new ones arrive later
  * and are taught K shots each, through the head only.
  */
-export function planDlc(samples: Sample[], options: { newLabels?: string[]; newShare?: number; seed: number; testFraction: number }): DlcPlan {
+export function planDlc(
+  samples: Sample[],
+  options: { newLabels?: string[]; newShare?: number; seed: number; testFraction: number },
+): DlcPlan {
   const labels = [...new Set(samples.map((s) => s.item.label))].sort();
   const newLabels = options.newLabels?.length
     ? options.newLabels.filter((l) => labels.includes(l)).sort()
-    : chooseLabels(labels, Math.max(1, Math.round((options.newShare ?? 0.25) * labels.length)), seededRandom(seedFrom('dlc-new', options.seed)));
+    : chooseLabels(
+        labels,
+        Math.max(1, Math.round((options.newShare ?? 0.25) * labels.length)),
+        seededRandom(seedFrom('dlc-new', options.seed)),
+      );
   if (newLabels.length === 0) throw new Error('None of the --new characters occur in the data.');
   const fresh = new Set(newLabels);
   const old = samples.filter((s) => !fresh.has(s.item.label));
@@ -299,23 +388,35 @@ export interface DlcReport {
 }
 
 export async function dlcProtocol(
-  plan: DlcPlan, options: { shots: number; seeds: number; seed: number; backbone: string; head?: HeadTrainingOptions },
+  plan: DlcPlan,
+  options: { shots: number; seeds: number; seed: number; backbone: string; head?: HeadTrainingOptions },
 ): Promise<{ dlc: DlcReport; openSet?: OpenSetReport }> {
   const head0 = await fitHead(plan.oldTrain, options.head);
   const before = query(head0, plan.oldTest);
   const open = plan.newSamples.length
-    ? openSet(before, query(head0, plan.newSamples), `the ${plan.newLabels.length} new characters' faces, before they were taught`)
+    ? openSet(
+        before,
+        query(head0, plan.newSamples),
+        `the ${plan.newLabels.length} new characters' faces, before they were taught`,
+      )
     : undefined;
   const oldRuns: Accuracy[] = [];
   const newRuns: Accuracy[] = [];
   let skipped: string[] = [];
   let newQueries = 0;
   for (let r = 0; r < options.seeds; r++) {
-    const split = fewShotSplit(plan.newSamples.map((s) => s.item), options.shots, seededRandom(seedFrom('dlc', options.seed, r)));
+    const split = fewShotSplit(
+      plan.newSamples.map((s) => s.item),
+      options.shots,
+      seededRandom(seedFrom('dlc', options.seed, r)),
+    );
     skipped = split.skipped;
     const head = await fitHead([...plan.oldTrain, ...split.support.map((i) => plan.newSamples[i])], options.head);
     oldRuns.push(accuracy(query(head, plan.oldTest)));
-    const newOutcomes = query(head, split.query.map((i) => plan.newSamples[i]));
+    const newOutcomes = query(
+      head,
+      split.query.map((i) => plan.newSamples[i]),
+    );
     newRuns.push(accuracy(newOutcomes));
     newQueries = newOutcomes.length;
   }
@@ -328,7 +429,11 @@ export async function dlcProtocol(
       split: plan.split,
       backbone: options.backbone,
       oldBefore: accuracy(before),
-      oldAfter: { top1: summarise(oldRuns.map((r) => r.top1)), labelAccuracy: summarise(oldRuns.map((r) => r.labelAccuracy)), queries: plan.oldTest.length },
+      oldAfter: {
+        top1: summarise(oldRuns.map((r) => r.top1)),
+        labelAccuracy: summarise(oldRuns.map((r) => r.labelAccuracy)),
+        queries: plan.oldTest.length,
+      },
       new: {
         top1: summarise(newRuns.map((r) => r.top1)),
         labelAccuracy: summarise(newRuns.map((r) => r.labelAccuracy)),

@@ -8,32 +8,56 @@ const num = (x: number, digits = 3) => (Number.isFinite(x) ? x.toFixed(digits) :
 /** The report as text for people; `--json` prints the object itself. */
 export function formatReport(r: EvaluationReport): string {
   const lines: string[] = [];
-  const title = { closed: 'closed set', fewshot: `few-shot (${r.options.shots} shots)`, dlc: `DLC (${r.options.shots} shots per new character)` }[r.protocol];
+  const title = {
+    closed: 'closed set',
+    fewshot: `few-shot (${r.options.shots} shots)`,
+    dlc: `DLC (${r.options.shots} shots per new character)`,
+  }[r.protocol];
   lines.push(`idoltag eval: ${title}`);
   lines.push(`  data      ${r.sources.join(', ')}`);
-  lines.push(`            ${r.embedded} of ${r.items} pictures embedded (${r.input}), ${Object.keys(r.characters).length} characters`);
+  lines.push(
+    `            ${r.embedded} of ${r.items} pictures embedded (${r.input}), ${Object.keys(r.characters).length} characters`,
+  );
   lines.push(`  embedder  ${r.embedder}`);
-  if (r.skipped.length) lines.push(`  skipped   ${r.skipped.length}: ${r.skipped.slice(0, 3).map((s) => `${s.path} (${s.error})`).join('; ')}${r.skipped.length > 3 ? '; …' : ''}`);
+  if (r.skipped.length)
+    lines.push(
+      `  skipped   ${r.skipped.length}: ${r.skipped
+        .slice(0, 3)
+        .map((s) => `${s.path} (${s.error})`)
+        .join('; ')}${r.skipped.length > 3 ? '; …' : ''}`,
+    );
 
   if (r.closed) {
     const c = r.closed;
-    lines.push('', `  split     ${c.split}`, `  taught    ${c.train} faces of ${c.characters} characters; ${c.overall.queries} queries`, '');
+    lines.push(
+      '',
+      `  split     ${c.split}`,
+      `  taught    ${c.train} faces of ${c.characters} characters; ${c.overall.queries} queries`,
+      '',
+    );
     lines.push(...accuracyLines(c.overall));
     lines.push('', `  ${'character'.padEnd(28)}queries   top-1   named`);
     for (const [name, a] of Object.entries(c.perCharacter)) {
-      lines.push(`  ${name.padEnd(28)}${String(a.queries).padStart(7)}  ${pct(a.top1).padStart(7)} ${pct(a.labelAccuracy).padStart(7)}`);
+      lines.push(
+        `  ${name.padEnd(28)}${String(a.queries).padStart(7)}  ${pct(a.top1).padStart(7)} ${pct(a.labelAccuracy).padStart(7)}`,
+      );
     }
     lines.push('', '  confusion (rows: truth; columns: the answer after the gate, ? = unknown)');
     const cols = c.confusion.columns.map((col, i) => (col === '(unknown)' ? '?' : String(i + 1)));
     const width = Math.max(3, ...c.confusion.matrix.flat().map((v) => String(v).length + 1));
     lines.push(`  ${''.padEnd(32)}${cols.map((x) => x.padStart(width)).join('')}`);
     c.confusion.labels.forEach((label, i) => {
-      lines.push(`  ${`${i + 1} ${label}`.slice(0, 31).padEnd(32)}${c.confusion.matrix[i].map((v) => (v ? String(v) : '.').padStart(width)).join('')}`);
+      lines.push(
+        `  ${`${i + 1} ${label}`.slice(0, 31).padEnd(32)}${c.confusion.matrix[i].map((v) => (v ? String(v) : '.').padStart(width)).join('')}`,
+      );
     });
   }
   if (r.fewShot) {
     const f = r.fewShot;
-    lines.push('', `  ${f.seeds} runs: ${f.shots} faces taught per character (${f.characters} characters), ${f.queries} queries each`);
+    lines.push(
+      '',
+      `  ${f.seeds} runs: ${f.shots} faces taught per character (${f.characters} characters), ${f.queries} queries each`,
+    );
     if (f.skipped.length) lines.push(`  too few pictures for ${f.shots} shots + a query: ${f.skipped.join(', ')}`);
     lines.push('', `  top-1 (best candidate)          ${pm(f.top1)}`);
     lines.push(`  named right (after the gate)    ${pm(f.labelAccuracy)}`);
@@ -45,13 +69,23 @@ export function formatReport(r: EvaluationReport): string {
     lines.push(`  new       ${d.newCharacters.length} characters: ${d.newCharacters.join(', ')}`);
     lines.push(`  split     ${d.split}`, `  backbone  ${d.backbone}`, '');
     lines.push(`  ${''.padEnd(36)}top-1            named right`);
-    lines.push(`  ${'old, before the new ones'.padEnd(36)}${pct(d.oldBefore.top1).padEnd(17)}${pct(d.oldBefore.labelAccuracy)}   (${d.oldBefore.queries} queries)`);
-    lines.push(`  ${'old, after teaching the new ones'.padEnd(36)}${pm(d.oldAfter.top1).padEnd(17)}${pm(d.oldAfter.labelAccuracy)}`);
-    lines.push(`  ${`new, ${d.shots} shots each`.padEnd(36)}${pm(d.new.top1).padEnd(17)}${pm(d.new.labelAccuracy)}   (${d.new.queries} queries, ${d.seeds} runs)`);
-    if (d.new.skipped.length) lines.push(`  too few pictures for ${d.shots} shots + a query: ${d.new.skipped.join(', ')}`);
+    lines.push(
+      `  ${'old, before the new ones'.padEnd(36)}${pct(d.oldBefore.top1).padEnd(17)}${pct(d.oldBefore.labelAccuracy)}   (${d.oldBefore.queries} queries)`,
+    );
+    lines.push(
+      `  ${'old, after teaching the new ones'.padEnd(36)}${pm(d.oldAfter.top1).padEnd(17)}${pm(d.oldAfter.labelAccuracy)}`,
+    );
+    lines.push(
+      `  ${`new, ${d.shots} shots each`.padEnd(36)}${pm(d.new.top1).padEnd(17)}${pm(d.new.labelAccuracy)}   (${d.new.queries} queries, ${d.seeds} runs)`,
+    );
+    if (d.new.skipped.length)
+      lines.push(`  too few pictures for ${d.shots} shots + a query: ${d.new.skipped.join(', ')}`);
   }
   if (r.openSet) lines.push('', ...openSetLines(r.openSet));
-  lines.push('', `  time      embedding ${(r.timings.embedMs / 1000).toFixed(1)} s, evaluation ${(r.timings.evaluateMs / 1000).toFixed(1)} s`);
+  lines.push(
+    '',
+    `  time      embedding ${(r.timings.embedMs / 1000).toFixed(1)} s, evaluation ${(r.timings.evaluateMs / 1000).toFixed(1)} s`,
+  );
   return lines.join('\n');
 }
 

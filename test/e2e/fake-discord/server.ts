@@ -91,7 +91,16 @@ function fakeGuild(id: string, name: string): FakeGuild {
   };
 }
 
-const OPTION_TYPES = { SUB_COMMAND: 1, SUB_COMMAND_GROUP: 2, STRING: 3, INTEGER: 4, BOOLEAN: 5, CHANNEL: 7, NUMBER: 10, ATTACHMENT: 11 };
+const OPTION_TYPES = {
+  SUB_COMMAND: 1,
+  SUB_COMMAND_GROUP: 2,
+  STRING: 3,
+  INTEGER: 4,
+  BOOLEAN: 5,
+  CHANNEL: 7,
+  NUMBER: 10,
+  ATTACHMENT: 11,
+};
 
 export class FakeDiscord {
   readonly appId = snowflake();
@@ -130,7 +139,10 @@ export class FakeDiscord {
   constructor(options: FakeDiscordOptions = {}) {
     this.recommendedShards = options.recommendedShards ?? 1;
     this.guilds = Array.from({ length: options.guilds ?? 1 }, (_, i) =>
-      fakeGuild(snowflakeOnShard(i % this.recommendedShards, this.recommendedShards), i === 0 ? "Producers' Lounge" : `Producers' Lounge ${i + 1}`),
+      fakeGuild(
+        snowflakeOnShard(i % this.recommendedShards, this.recommendedShards),
+        i === 0 ? "Producers' Lounge" : `Producers' Lounge ${i + 1}`,
+      ),
     );
     this.guildId = this.guilds[0].id;
     this.channels = this.guilds[0].channels;
@@ -334,8 +346,8 @@ export class FakeDiscord {
     const [commandName, subcommand] = name.split(' ');
     const definition = this.findCommand(commandName);
     const optionDefs: any[] = subcommand
-      ? (definition.options ?? []).find((o: any) => o.name === subcommand)?.options ?? []
-      : definition.options ?? [];
+      ? ((definition.options ?? []).find((o: any) => o.name === subcommand)?.options ?? [])
+      : (definition.options ?? []);
     const resolved: any = {};
     const channelId = opts.channelId ?? this.channels.general.id;
     const built = Object.entries(options).map(([optionName, value]) => {
@@ -371,7 +383,12 @@ export class FakeDiscord {
   }
 
   /** Starts typing into an autocompleted option. */
-  autocomplete(name: string, focused: string, typed: string, opts: { channelId?: string } & InteractionUser = {}): FakeInteraction {
+  autocomplete(
+    name: string,
+    focused: string,
+    typed: string,
+    opts: { channelId?: string } & InteractionUser = {},
+  ): FakeInteraction {
     const [commandName, subcommand] = name.split(' ');
     const definition = this.findCommand(commandName);
     const option = { name: focused, type: OPTION_TYPES.STRING, value: typed, focused: true };
@@ -391,12 +408,18 @@ export class FakeDiscord {
     return this.interact(3, target.channel_id, opts, { custom_id: customId, component_type: 2 }, target);
   }
 
-  selectMenu(msg: ApiMessage | string, customId: string, values: string[], opts: InteractionUser = {}): FakeInteraction {
+  selectMenu(
+    msg: ApiMessage | string,
+    customId: string,
+    values: string[],
+    opts: InteractionUser = {},
+  ): FakeInteraction {
     const target = this.resolveMessage(msg);
     const menu = findComponent(target, customId);
     if (!menu || menu.type !== 3) throw new Error(`message ${target.id} has no string select "${customId}"`);
     for (const value of values) {
-      if (!menu.options.some((o: any) => o.value === value)) throw new Error(`select "${customId}" has no option "${value}"`);
+      if (!menu.options.some((o: any) => o.value === value))
+        throw new Error(`select "${customId}" has no option "${value}"`);
     }
     return this.interact(3, target.channel_id, opts, { custom_id: customId, component_type: 3, values }, target);
   }
@@ -407,7 +430,8 @@ export class FakeDiscord {
     if (!modal) throw new Error(`interaction ${shownBy.id} showed no modal`);
     const components = (modal.components as any[]).map((row) => {
       const input = row.type === 18 ? row.component : row.components[0];
-      if (!(input.custom_id in fields) && input.required !== false) throw new Error(`modal field "${input.custom_id}" is required`);
+      if (!(input.custom_id in fields) && input.required !== false)
+        throw new Error(`modal field "${input.custom_id}" is required`);
       const answer = { type: 4, custom_id: input.custom_id, value: fields[input.custom_id] ?? '' };
       return row.type === 18 ? { type: 18, id: row.id ?? 0, component: answer } : { type: 1, components: [answer] };
     });
@@ -415,7 +439,13 @@ export class FakeDiscord {
     return this.interact(5, shownBy.channelId, opts, { custom_id: modal.custom_id, components }, source);
   }
 
-  private interact(type: number, channelId: string, who: InteractionUser, data: any, source?: ApiMessage): FakeInteraction {
+  private interact(
+    type: number,
+    channelId: string,
+    who: InteractionUser,
+    data: any,
+    source?: ApiMessage,
+  ): FakeInteraction {
     const channel = this.channelById(channelId) as ApiChannel;
     const guildId = this.guildOf(channelId).id;
     const interaction: FakeInteraction = {
@@ -429,27 +459,31 @@ export class FakeDiscord {
     };
     this.interactions.set(interaction.token, interaction);
     const actor = who.user ?? this.producer;
-    this.dispatch('INTERACTION_CREATE', {
-      id: interaction.id,
-      application_id: this.appId,
-      type,
-      token: interaction.token,
-      version: 1,
-      guild_id: guildId,
-      guild: { id: guildId, locale: 'en-US', features: [] },
-      channel_id: channelId,
-      channel: { ...channel, permissions: '1071698660929' },
-      member: member(actor, who.permissions),
-      locale: 'en-US',
-      guild_locale: 'en-US',
-      app_permissions: '1071698660929',
-      entitlements: [],
-      authorizing_integration_owners: { '0': guildId },
-      context: 0,
-      attachment_size_limit: 10 * 1024 * 1024,
-      data,
-      ...(source ? { message: source } : {}),
-    }, guildId);
+    this.dispatch(
+      'INTERACTION_CREATE',
+      {
+        id: interaction.id,
+        application_id: this.appId,
+        type,
+        token: interaction.token,
+        version: 1,
+        guild_id: guildId,
+        guild: { id: guildId, locale: 'en-US', features: [] },
+        channel_id: channelId,
+        channel: { ...channel, permissions: '1071698660929' },
+        member: member(actor, who.permissions),
+        locale: 'en-US',
+        guild_locale: 'en-US',
+        app_permissions: '1071698660929',
+        entitlements: [],
+        authorizing_integration_owners: { '0': guildId },
+        context: 0,
+        attachment_size_limit: 10 * 1024 * 1024,
+        data,
+        ...(source ? { message: source } : {}),
+      },
+      guildId,
+    );
     return interaction;
   }
 
@@ -546,7 +580,12 @@ export class FakeDiscord {
       for (const part of parseMultipart(body, boundary)) {
         if (part.name === 'payload_json') record.json = JSON.parse(part.data.toString('utf8'));
         else if (part.filename !== undefined) {
-          record.files.push({ field: part.name, filename: part.filename, contentType: part.contentType, bytes: part.data });
+          record.files.push({
+            field: part.name,
+            filename: part.filename,
+            contentType: part.contentType,
+            bytes: part.data,
+          });
         }
       }
     } else if (body.length > 0) {
@@ -576,11 +615,17 @@ export class FakeDiscord {
       });
     }
     if (route === 'GET /users/@me') return send(200, this.botUser);
-    if (route === 'GET /applications/@me') return send(200, { id: this.appId, name: 'idoltag', flags: 0, bot: this.botUser });
+    if (route === 'GET /applications/@me')
+      return send(200, { id: this.appId, name: 'idoltag', flags: 0, bot: this.botUser });
 
     if ((m = route.match(/^PUT \/applications\/(\d+)\/(?:guilds\/(\d+)\/)?commands$/))) {
       const scope = m[2] ?? 'global';
-      const commands = (record.json as any[]).map((c) => ({ ...c, id: snowflake(), application_id: this.appId, version: snowflake() }));
+      const commands = (record.json as any[]).map((c) => ({
+        ...c,
+        id: snowflake(),
+        application_id: this.appId,
+        version: snowflake(),
+      }));
       this.registeredCommands.set(scope, commands);
       return send(200, commands);
     }
@@ -662,14 +707,24 @@ export class FakeDiscord {
     }
     if (record.query.get('with_response') === 'true') {
       return send(200, {
-        interaction: { id: interaction.id, type: interaction.type, response_message_loading: type === 5, response_message_ephemeral: false },
+        interaction: {
+          id: interaction.id,
+          type: interaction.type,
+          response_message_loading: type === 5,
+          response_message_ephemeral: false,
+        },
         resource: { type, ...(resource ? { message: resource } : {}) },
       });
     }
     return send(204);
   }
 
-  private createBotMessage(channelId: string, record: RecordedRequest, flags = 0, interaction?: FakeInteraction): ApiMessage {
+  private createBotMessage(
+    channelId: string,
+    record: RecordedRequest,
+    flags = 0,
+    interaction?: FakeInteraction,
+  ): ApiMessage {
     const payload = record.json ?? {};
     const id = snowflake();
     const reference = payload.message_reference;
@@ -712,7 +767,12 @@ export class FakeDiscord {
   }
 
   /** Attachments after a create or edit: kept ones are named by id in `payload.attachments`. */
-  private attachmentsFor(channelId: string, payload: any, files: RecordedFile[], existing: ApiAttachment[]): ApiAttachment[] {
+  private attachmentsFor(
+    channelId: string,
+    payload: any,
+    files: RecordedFile[],
+    existing: ApiAttachment[],
+  ): ApiAttachment[] {
     const listed: any[] | undefined = payload.attachments;
     const kept = listed ? existing.filter((a) => listed.some((l) => String(l.id) === a.id)) : existing;
     const uploaded = files.map((file, index) => {

@@ -2,7 +2,12 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, test } from 'node:test';
-import { assertAllowedUrl, attachmentProblem, downloadAttachment, type AttachmentRef } from '../../../src/discord/attachments.ts';
+import {
+  assertAllowedUrl,
+  attachmentProblem,
+  downloadAttachment,
+  type AttachmentRef,
+} from '../../../src/discord/attachments.ts';
 import { UserFacingError } from '../../../src/discord/errors.ts';
 
 const PNG = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.alloc(56)]);
@@ -55,7 +60,10 @@ const limits = () => ({ maxBytes: MB, timeoutMs: 500, testOrigin: origin });
 
 test('non-images and oversized files are refused from their metadata alone', () => {
   assert.match(attachmentProblem(ref('notes.txt', 10, 'text/plain'), limits())!, /doesn't look like a picture/);
-  assert.match(attachmentProblem(ref('huge.png', 5 * MB), limits())!, /5 MB, a bit too big for me \(the limit is 1 MB\)/);
+  assert.match(
+    attachmentProblem(ref('huge.png', 5 * MB), limits())!,
+    /5 MB, a bit too big for me \(the limit is 1 MB\)/,
+  );
   assert.equal(attachmentProblem(ref('shot.jpg', 10, null), limits()), undefined, 'an image extension is enough');
   assert.equal(attachmentProblem(ref('shot.png', MB), limits()), undefined);
 });
@@ -88,5 +96,8 @@ test('refuses what turns out not to be an image, redirects, size overruns and sl
   await assert.rejects(downloadAttachment(ref('big-declared.png'), limits()), /bigger than 1 MB/);
   await assert.rejects(downloadAttachment(ref('big-streamed.png'), limits()), /bigger than 1 MB/);
   await assert.rejects(downloadAttachment(ref('slow.png'), limits()), /took too long/);
-  await assert.rejects(downloadAttachment({ ...ref('ok.png'), url: 'https://example.com/ok.png' }, limits()), /only read pictures uploaded to Discord/);
+  await assert.rejects(
+    downloadAttachment({ ...ref('ok.png'), url: 'https://example.com/ok.png' }, limits()),
+    /only read pictures uploaded to Discord/,
+  );
 });

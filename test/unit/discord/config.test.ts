@@ -23,11 +23,17 @@ test('every problem is named in one message, never echoing the token', () => {
       return true;
     },
   );
-  assert.throws(() => loadBotSettings({ DISCORD_TOKEN: 'secret with spaces' }), (e: Error) => !e.message.includes('secret'));
+  assert.throws(
+    () => loadBotSettings({ DISCORD_TOKEN: 'secret with spaces' }),
+    (e: Error) => !e.message.includes('secret'),
+  );
 });
 
 test('the test attachment origin may only be a loopback address', () => {
   const ok = loadBotSettings({ DISCORD_TOKEN: 't', IDOLTAG_TEST_ALLOW_ATTACHMENT_ORIGIN: 'http://127.0.0.1:4567/' });
   assert.equal(ok.testAttachmentOrigin, 'http://127.0.0.1:4567');
-  assert.throws(() => loadBotSettings({ DISCORD_TOKEN: 't', IDOLTAG_TEST_ALLOW_ATTACHMENT_ORIGIN: 'http://10.0.0.5' }), SettingsError);
+  assert.throws(
+    () => loadBotSettings({ DISCORD_TOKEN: 't', IDOLTAG_TEST_ALLOW_ATTACHMENT_ORIGIN: 'http://10.0.0.5' }),
+    SettingsError,
+  );
 });

@@ -27,11 +27,22 @@ test('the longest character name still fits in a gallery custom id', () => {
 });
 
 test('ids the bot did not make decode to undefined', () => {
-  for (const id of ['', 'face:explode:1', 'face:confirm:', 'face:confirm:1x', 'gallery::x', 'gallery:1:', 'other:thing']) {
+  for (const id of [
+    '',
+    'face:explode:1',
+    'face:confirm:',
+    'face:confirm:1x',
+    'gallery::x',
+    'gallery:1:',
+    'other:thing',
+  ]) {
     assert.equal(decodeCustomId(id), undefined, id);
   }
 });
 
 test('the faces of a reply are read back from its components, once each, in order', () => {
-  assert.deepEqual(faceIdsInComponents(['face:confirm:5', 'face:other:5', 'face:pick:9', 'gallery:1:x', 'face:none:5']), [5, 9]);
+  assert.deepEqual(
+    faceIdsInComponents(['face:confirm:5', 'face:other:5', 'face:pick:9', 'gallery:1:x', 'face:none:5']),
+    [5, 9],
+  );
 });

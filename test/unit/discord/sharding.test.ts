@@ -34,12 +34,18 @@ test('wrong sharding settings are named, with how to fix them', () => {
   assert.match(problems({ IDOLTAG_PROCESSES: '0' }), /IDOLTAG_PROCESSES/);
   assert.match(problems({ IDOLTAG_SHARD_IDS: '0,1' }), /IDOLTAG_SHARD_COUNT is needed with IDOLTAG_SHARD_IDS/);
   assert.match(problems({ IDOLTAG_SHARD_COUNT: '4' }), /IDOLTAG_SHARD_IDS is needed with IDOLTAG_SHARD_COUNT/);
-  assert.match(problems({ IDOLTAG_SHARD_IDS: '0,4', IDOLTAG_SHARD_COUNT: '4' }), /must be below IDOLTAG_SHARD_COUNT \(4\)/);
+  assert.match(
+    problems({ IDOLTAG_SHARD_IDS: '0,4', IDOLTAG_SHARD_COUNT: '4' }),
+    /must be below IDOLTAG_SHARD_COUNT \(4\)/,
+  );
   assert.match(problems({ IDOLTAG_SHARD_IDS: 'zero', IDOLTAG_SHARD_COUNT: '4' }), /separated by commas/);
 });
 
 test('shards are dealt out to processes in turn; never more processes than shards', () => {
-  assert.deepEqual(spreadShards([0, 1, 2, 3, 4], 2), [[0, 2, 4], [1, 3]]);
+  assert.deepEqual(spreadShards([0, 1, 2, 3, 4], 2), [
+    [0, 2, 4],
+    [1, 3],
+  ]);
   assert.deepEqual(spreadShards([2, 6], 2), [[2], [6]]);
   assert.throws(() => spreadShards([0], 2), /each process needs at least one shard/);
 });

@@ -21,7 +21,11 @@ test('one face: a row of buttons and a menu of the other candidates', () => {
   const rows = tagReplyComponents([face(7, 'Haruka')]);
   assert.deepEqual(ids(rows), [['face:confirm:7', 'face:other:7', 'face:none:7'], ['face:pick:7']]);
   const menu = rows[1].toJSON().components[0] as any;
-  assert.deepEqual(menu.options.map((o: any) => o.value), ['c:Chihaya', 'c:Miki'], 'the current name is not offered again');
+  assert.deepEqual(
+    menu.options.map((o: any) => o.value),
+    ['c:Chihaya', 'c:Miki'],
+    'the current name is not offered again',
+  );
   assert.match(tagReplyContent([face(7, 'Haruka')]), /\*\*Haruka\*\* — 90% sure/);
 });
 
@@ -30,7 +34,9 @@ test('three to five faces: one menu each, holding every action', () => {
   assert.deepEqual(ids(rows), [['face:pick:1'], ['face:pick:2'], ['face:pick:3']]);
   const unknown = rows[1].toJSON().components[0] as any;
   assert.ok(!unknown.options.some((o: any) => o.value === 'confirm'), 'nothing to confirm on an unknown face');
-  assert.ok(unknown.options.some((o: any) => o.value === 'other') && unknown.options.some((o: any) => o.value === 'none'));
+  assert.ok(
+    unknown.options.some((o: any) => o.value === 'other') && unknown.options.some((o: any) => o.value === 'none'),
+  );
 });
 
 test('more than five faces: the five most confident get controls, the rest are counted', () => {
