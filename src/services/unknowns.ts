@@ -43,7 +43,7 @@ export interface ClusterListing {
   truncated: boolean;
 }
 
-export const CLUSTER_SETTINGS = { minClusterSize: 3, minSamples: 3 };
+export const CLUSTER_SETTINGS = { minClusterSize: 3, minSamples: 3, allowSingleCluster: true };
 const MAX_FACES = 4000;
 
 export interface NameResult {

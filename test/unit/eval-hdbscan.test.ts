@@ -57,6 +57,30 @@ describe('hdbscan', () => {
     assert.ok(truth.every((t, i) => t >= 0 || labels[i] === -1));
   });
 
+  test('one dense group: noise by default, one cluster with allowSingleCluster, stragglers left out', () => {
+    const random = seededRandom(5);
+    const gauss = () => Math.sqrt(-2 * Math.log(random() + 1e-12)) * Math.cos(2 * Math.PI * random());
+    const points: number[][] = [];
+    // Too few to split into two groups of minClusterSize: HDBSCAN alone sees only its root.
+    for (let i = 0; i < 8; i++) points.push([0.3 * gauss(), 0.3 * gauss()]);
+    const stragglers = [
+      [40, -30],
+      [-35, 40],
+      [45, 45],
+    ];
+    points.push(...stragglers);
+    const d = euclidean(points);
+    assert.equal(hdbscan(d, points.length, { minClusterSize: 5, minSamples: 3 }).clusters, 0);
+    const { labels, clusters } = hdbscan(d, points.length, {
+      minClusterSize: 5,
+      minSamples: 3,
+      allowSingleCluster: true,
+    });
+    assert.equal(clusters, 1);
+    assert.ok(labels.slice(0, 8).filter((l) => l === 0).length >= 7);
+    assert.deepEqual([...labels.slice(8)], [-1, -1, -1]);
+  });
+
   test('the same groups whatever the distance scale (no threshold to tune)', () => {
     const points = [
       [0, 0],

@@ -12,6 +12,11 @@ import { gemm } from '../head/reduced-fit.ts';
 export interface HdbscanOptions {
   minClusterSize: number;
   minSamples?: number;
+  /**
+   * When the data never splits into two dense groups, call all of it one cluster instead of noise.
+   * For unknown faces that is the common case of a single new character, not an empty finding.
+   */
+  allowSingleCluster?: boolean;
 }
 
 export interface HdbscanResult {
@@ -143,8 +148,8 @@ export function hdbscan(distances: Float32Array | Float64Array, n: number, optio
     for (const child of cl.children) s += (clusters[child].birth - cl.birth) * countPoints(clusters, child);
     cl.stability = s;
   }
-  // Excess of mass: keep a cluster unless its children together are more stable. The root is never
-  // chosen (a single all-embracing cluster is no finding).
+  // Excess of mass: keep a cluster unless its children together are more stable. The root is only
+  // chosen with allowSingleCluster, when nothing below it is.
   const selected = new Uint8Array(clusters.length);
   const subtree = new Float64Array(clusters.length);
   for (let c = clusters.length - 1; c >= 1; c--) {
@@ -166,7 +171,15 @@ export function hdbscan(distances: Float32Array | Float64Array, n: number, optio
   const labels = new Int32Array(n).fill(-1);
   const membership = new Float64Array(n);
   const chosen = [...selected.keys()].filter((c) => selected[c]);
+  if (chosen.length === 0 && options.allowSingleCluster) chosen.push(0);
   const groups = chosen.map((c) => {
+    // The root holds every point, stragglers included: those that left it at under half the
+    // typical density stay noise.
+    if (c === 0) {
+      const sorted = clusters[0].points.map((q) => q.lambda).sort((x, y) => x - y);
+      const typical = sorted[Math.floor(sorted.length / 2)] ?? 0;
+      return clusters[0].points.filter((q) => q.lambda >= typical / 2).map((q) => ({ p: q.p, lambda: q.lambda }));
+    }
     const pts: Array<{ p: number; lambda: number }> = [];
     const todo = [c];
     while (todo.length) {
