@@ -106,7 +106,12 @@ describe('backbone training through the CLI', { skip }, () => {
       });
       child.on('close', () => resolve());
     });
+    const exited = new Promise((r) =>
+      child.exitCode !== null || child.signalCode !== null ? r(null) : child.once('exit', r),
+    );
     process.kill(-child.pid!, 'SIGKILL');
+    // Reaped, not just signalled: until then the dead process still answers kill(pid, 0).
+    await exited;
     await new Promise((r) => setTimeout(r, 500));
 
     const r = await runCli(['--data', data, 'model', 'list']);
