@@ -5,6 +5,7 @@ import {
   embedCrops,
   heldOutMetrics,
   embeddingsFor,
+  type Turn,
   isNotWorse,
   type HeldOutMetrics,
 } from './evaluation/backbone-held-out.ts';
@@ -78,6 +79,7 @@ async function selectionEmbeddings(
   items: TrainingItem[],
   modelDir: string,
   version: string,
+  turn: Turn,
 ): Promise<Float32Array[] | undefined> {
   const dir = path.join(modelDir, 'selection');
   if (!existsSync(path.join(dir, 'model.json'))) return undefined;
@@ -86,7 +88,7 @@ async function selectionEmbeddings(
     // Held-out characters, and the trained ones they are taught among; test faces are not needed.
     const wanted = items.map((it, i) => (it.split === 'test' ? -1 : i)).filter((i) => i >= 0);
     const out: Float32Array[] = new Array(items.length);
-    await embedCrops(items, wanted, embedder, out);
+    await embedCrops(items, wanted, embedder, out, turn);
     return out;
   } finally {
     await embedder.dispose();
@@ -182,16 +184,25 @@ export async function trainBackbone(
       metricsJson: JSON.stringify({ trainer: (done as { metrics?: unknown }).metrics, parity }),
     });
 
-    const current = await heldOutMetrics(
+    // Embedding batches and head fits take their turn in the queue, so tagging goes on meanwhile.
+    const turn: Turn = (job) => services.queue.run(job, { whenFull: 'wait' });
+    const currentEmbeddings = await embeddingsFor(
+      store,
       items,
-      await embeddingsFor(store, items, currentVersion, await services.models.embedder(currentVersion)),
+      currentVersion,
+      await services.models.embedder(currentVersion),
+      turn,
     );
-    const candidateEmbeddings = await embeddingsFor(store, items, version, await services.models.embedder(version));
-    const candidate = await heldOutMetrics(
+    const current = await turn(() => heldOutMetrics(items, currentEmbeddings));
+    const candidateEmbeddings = await embeddingsFor(
+      store,
       items,
-      candidateEmbeddings,
-      await selectionEmbeddings(items, modelDir, version),
+      version,
+      await services.models.embedder(version),
+      turn,
     );
+    const unseenEmbeddings = await selectionEmbeddings(items, modelDir, version, turn);
+    const candidate = await turn(() => heldOutMetrics(items, candidateEmbeddings, unseenEmbeddings));
     const verdict = isNotWorse(candidate, current);
     const metrics = { labels: labelsNow, current, candidate, parity, verdict: verdict.reason };
     if (!verdict.ok) {

@@ -22,12 +22,17 @@ export interface HeldOutMetrics {
   unseenFaces: number;
 }
 
+/** Runs one piece of onnxruntime work in its turn (the services' queue); directly by default. */
+export type Turn = <T>(job: () => Promise<T>) => Promise<T>;
+const direct: Turn = (job) => job();
+
 /** Embeddings of the items under one model: stored ones when present, else computed from crops. */
 export async function embeddingsFor(
   store: Store,
   items: TrainingItem[],
   version: string,
   embedder: Embedder,
+  turn: Turn = direct,
 ): Promise<Float32Array[]> {
   const out: Float32Array[] = new Array(items.length);
   const missing: number[] = [];
@@ -36,20 +41,22 @@ export async function embeddingsFor(
     if (stored) out[i] = stored;
     else missing.push(i);
   });
-  await embedCrops(items, missing, embedder, out);
+  await embedCrops(items, missing, embedder, out, turn);
   return out;
 }
 
-/** Embeds the crops of items[indices] in batches into `out` (same indices). */
+/** Embeds the crops of items[indices] in batches into `out` (same indices), each batch in its turn. */
 export async function embedCrops(
   items: TrainingItem[],
   indices: number[],
   embedder: Embedder,
   out: Float32Array[],
+  turn: Turn = direct,
 ): Promise<void> {
   for (let k = 0; k < indices.length; k += 32) {
     const batch = indices.slice(k, k + 32);
-    const vectors = await embedder.embed(await Promise.all(batch.map((i) => readCrop(items[i].path))));
+    const crops = await Promise.all(batch.map((i) => readCrop(items[i].path)));
+    const vectors = await turn(() => embedder.embed(crops));
     batch.forEach((i, j) => (out[i] = vectors[j]));
   }
 }
