@@ -379,42 +379,47 @@ await section('refit', async () => {
       const guild = `g${n}`;
       const { embeddings, labels } = await syntheticEmbeddings({ n, classes, dim, between: 0.7 });
       const store = services.store;
+      const insertSyntheticImage = (sha256: string) =>
+        store.images.insertImage({
+          guild_id: guild,
+          sha256,
+          source_kind: 'import',
+          source_path: null,
+          channel_id: null,
+          message_id: null,
+          url: null,
+          author_id: null,
+          stored_path: null,
+          width: 100,
+          height: 100,
+        });
+      const insertTaughtFace = (imageId: number, embedding: Float32Array, characterId: number) => {
+        const faceId = store.images.insertFace({
+          guild_id: guild,
+          image_id: imageId,
+          x: 0,
+          y: 0,
+          w: 10,
+          h: 10,
+          detector: 'whole',
+          detector_settings: '{}',
+          score: 1,
+          crop_path: 'none.png',
+        });
+        store.embeddings.put(faceId, version, embedding);
+        store.labels.add({ guildId: guild, faceId, characterId, source: 'taught', by: 'bench' });
+      };
       const t0 = performance.now();
       store.transaction(() => {
         const ids = new Map<string, number>();
         let imageId = 0;
         embeddings.forEach((v, i) => {
           if (i % 100 === 0) {
-            imageId = store.images.insertImage({
-              guild_id: guild,
-              sha256: `synthetic-${i}`,
-              source_kind: 'import',
-              source_path: null,
-              channel_id: null,
-              message_id: null,
-              url: null,
-              author_id: null,
-              stored_path: null,
-              width: 100,
-              height: 100,
-            });
+            imageId = insertSyntheticImage(`synthetic-${i}`);
           }
-          const faceId = store.images.insertFace({
-            guild_id: guild,
-            image_id: imageId,
-            x: 0,
-            y: 0,
-            w: 10,
-            h: 10,
-            detector: 'whole',
-            detector_settings: '{}',
-            score: 1,
-            crop_path: 'none.png',
-          });
-          store.embeddings.put(faceId, version, v);
           if (!ids.has(labels[i]))
             ids.set(labels[i], store.characters.findOrCreate(guild, labels[i], 'bench').character.id);
-          store.labels.add({ guildId: guild, faceId, characterId: ids.get(labels[i])!, source: 'taught', by: 'bench' });
+          insertTaughtFace(imageId, v, ids.get(labels[i])!);
         });
       });
       const insertMs = performance.now() - t0;
@@ -431,36 +436,9 @@ await section('refit', async () => {
       const cold = await timedRefit();
       const extra = await syntheticEmbeddings({ n: 5, classes: 1, dim, seed: 9 });
       store.transaction(() => {
-        const imageId = store.images.insertImage({
-          guild_id: guild,
-          sha256: 'synthetic-new',
-          source_kind: 'import',
-          source_path: null,
-          channel_id: null,
-          message_id: null,
-          url: null,
-          author_id: null,
-          stored_path: null,
-          width: 100,
-          height: 100,
-        });
+        const imageId = insertSyntheticImage('synthetic-new');
         const character = store.characters.findOrCreate(guild, 'newcomer', 'bench').character.id;
-        for (const v of extra.embeddings) {
-          const faceId = store.images.insertFace({
-            guild_id: guild,
-            image_id: imageId,
-            x: 0,
-            y: 0,
-            w: 10,
-            h: 10,
-            detector: 'whole',
-            detector_settings: '{}',
-            score: 1,
-            crop_path: 'none.png',
-          });
-          store.embeddings.put(faceId, version, v);
-          store.labels.add({ guildId: guild, faceId, characterId: character, source: 'taught', by: 'bench' });
-        }
+        for (const v of extra.embeddings) insertTaughtFace(imageId, v, character);
       });
       const warm = await timedRefit();
       const headBytes = store.heads.storedBytes(cold.refit.headVersion);
