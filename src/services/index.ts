@@ -1,4 +1,5 @@
 import { mkdirSync } from 'node:fs';
+import sharp from 'sharp';
 import type { RecognitionOptions } from '../core/pipeline.ts';
 import type { FaceDetector } from '../core/types.ts';
 import { JobQueue } from './queue.ts';
@@ -79,13 +80,17 @@ export interface Services extends ServiceBlocks {
   close(): Promise<void>;
 }
 
-export async function loadDetector(name?: string): Promise<FaceDetector> {
+/** The detector chain by name; `threads` bounds its onnxruntime pool like the embedder's (IDOLTAG_THREADS). */
+export async function loadDetector(name?: string, threads?: number): Promise<FaceDetector> {
   const detect = await import('../core/detect/chain.ts');
-  return detect.createDetector(name ?? detect.DEFAULT_DETECTOR);
+  return detect.createDetector(name ?? detect.DEFAULT_DETECTOR, threads ? { faceboxes: { threads } } : {});
 }
 
 export async function openServices(options: ServiceOptions): Promise<Services> {
   const logger = options.logger ?? rootLogger;
+  // IDOLTAG_THREADS bounds every compute pool of the process (libvips here, onnxruntime in the models), so that
+  // one process per core scales with the cores.
+  if (options.embedder?.threads) sharp.concurrency(options.embedder.threads);
   mkdirSync(options.dataDir, { recursive: true });
   const store = openStore(options.dataDir);
   // Another process sharing this folder may be training right now: its run is not abandoned.
@@ -100,7 +105,9 @@ export async function openServices(options: ServiceOptions): Promise<Services> {
     throw err;
   }
   const detectorFactory = () =>
-    options.detectorInstance ? Promise.resolve(options.detectorInstance) : loadDetector(options.detector);
+    options.detectorInstance
+      ? Promise.resolve(options.detectorInstance)
+      : loadDetector(options.detector, options.embedder?.threads);
   const queue = new JobQueue(options.queueLimit ?? 50);
   const heads = new HeadService(store, models, queue);
   if (options.refitStaleHeads !== false) {

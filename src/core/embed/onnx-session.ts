@@ -49,6 +49,10 @@ export async function createSession(
   const base: ort.InferenceSession.SessionOptions = {
     graphOptimizationLevel: 'all',
     ...(threads ? { intraOpNumThreads: threads } : {}),
+    // Spinning pool threads hold a core between runs that decoding, the detector and the other
+    // shard process need: with the default pool, spinning cost about 1.5x the CPU per screenshot
+    // for fewer screenshots per second (bench/load.ts).
+    extra: { session: { intra_op: { allow_spinning: '0' } } },
   };
   const attempts =
     device === 'cpu' ? ['cpu'] : device === 'cuda' ? ['cuda'] : cudaProviderInstalled() ? ['cuda', 'cpu'] : ['cpu'];
