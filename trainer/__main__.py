@@ -79,6 +79,9 @@ def _parser():
     g.add_argument("--epochs", type=int, default=None, help="override the recipe (tests, probes)")
     g.add_argument("--input-size", type=int, default=None, help="override the recipe (tests, probes)")
     g.add_argument("--max-steps", type=int, default=None, help="override the recipe (tests, probes)")
+    g.add_argument("--shared-train", default=None,
+                   help="comma-separated shared sets whose training rows join the CG icons "
+                        "(default: the recipe's, nagadomi10; '' for none)")
     return ap
 
 
@@ -115,11 +118,12 @@ def _dataset(args):
 
 
 def _build_default(args):
-    from .build_default import build_default
+    from .build_default import SHARED_TRAIN, build_default
     from .cgss import SPLIT_FILE
     overrides = {k: getattr(args, k) for k in ("device", "epochs", "input_size", "max_steps")
                  if getattr(args, k) is not None}
-    build_default(args.snapshot, args.out, args.work, args.source_onnx, args.holdout or SPLIT_FILE, overrides)
+    shared = SHARED_TRAIN if args.shared_train is None else tuple(s for s in args.shared_train.split(",") if s)
+    build_default(args.snapshot, args.out, args.work, args.source_onnx, args.holdout or SPLIT_FILE, overrides, shared)
 
 
 def main(argv=None):

@@ -16,10 +16,12 @@ from .model import load_checkpoint
 
 # The recipe study (docs/trainer-lab-notes.md) chose these; every other TrainConfig field keeps its default.
 RECIPE = {
-    "loss": "triplet", "lr_schedule": "cosine", "warmup_epochs": 0.3, "lr": 1e-4, "epochs": 10, "input_size": 160,
+    "loss": "triplet", "lr_schedule": "cosine", "warmup_epochs": 0.3, "lr": 1e-4, "epochs": 16, "input_size": 160,
     "patience": 1000,  # a cosine schedule is judged at its end, not stopped half-way
     "final_refit": False,  # the validation idols stay unseen; a second full run would double the time
 }
+# Other franchises' faces trained on beside the CG icons: only the rows their source marks as training data.
+SHARED_TRAIN = ("nagadomi10",)
 MODEL_FILES = ("model.json", "samples.json", "metrics.json", "checkpoint.pt")
 
 
@@ -59,7 +61,26 @@ def make_portable(model_dir, base):
             os.replace(tmp, path)
 
 
-def build_default(snapshots, out, work, source_onnx=None, split_file=SPLIT_FILE, overrides=None):
+def add_shared_train(dataset, sets):
+    """Appends the training rows of shared face sets to dataset.json; returns {set: faces added}."""
+    from .shared_data import source_train_items
+    with open(dataset, encoding="utf-8") as f:
+        doc = json.load(f)
+    added = {}
+    for name in sets:
+        items = source_train_items(name)
+        doc["items"] += items
+        added[name] = len(items)
+    doc.setdefault("source", {})["shared_train"] = added
+    tmp = f"{dataset}.partial-{os.getpid()}"
+    with open(tmp, "w", encoding="utf-8") as f:
+        json.dump(doc, f, ensure_ascii=False)
+    os.replace(tmp, dataset)
+    return added
+
+
+def build_default(snapshots, out, work, source_onnx=None, split_file=SPLIT_FILE, overrides=None,
+                  shared_train=SHARED_TRAIN):
     from .train import TrainConfig, run
     t0 = time.time()
     source_onnx = resolve_source_onnx(source_onnx)
@@ -67,6 +88,7 @@ def build_default(snapshots, out, work, source_onnx=None, split_file=SPLIT_FILE,
     os.makedirs(work, exist_ok=True)
     dataset = os.path.join(work, "dataset.json")
     summary = build(snapshots, dataset, split_file=split_file)
+    summary["shared_train"] = add_shared_train(dataset, shared_train)
     emit("stage", stage="dataset", **summary)
     cfg = TrainConfig(dataset=dataset, out=out, source_onnx=source_onnx)
     for key, value in {**RECIPE, **(overrides or {})}.items():
@@ -78,7 +100,7 @@ def build_default(snapshots, out, work, source_onnx=None, split_file=SPLIT_FILE,
     with open(os.path.join(out, "metrics.json"), encoding="utf-8") as f:
         doc = json.load(f)
     doc["heldout_idols"] = heldout
-    doc["build"] = {"command": "build-default", "recipe": {**RECIPE, **(overrides or {})},
+    doc["build"] = {"command": "build-default", "recipe": {**RECIPE, **(overrides or {}), "shared_train": list(shared_train)},
                     "dataset": summary, "seconds": round(time.time() - t0, 1)}
     with open(os.path.join(out, "metrics.json"), "w", encoding="utf-8") as f:
         json.dump(doc, f, indent=1, ensure_ascii=False)

@@ -152,16 +152,28 @@ class BuildDefaultTest(unittest.TestCase):
         make_card_icons(self.icons, [("N", 21, None, "星輝子", 20), ("R", 23, "y", "星輝子", 21)])
         with open(self.split, "w", encoding="utf-8") as f:
             json.dump({"heldout": ["高垣楓", "星輝子"], "val": ["本田未央"]}, f, ensure_ascii=False)
+        # Another franchise's set in the shared layout: its test rows must stay out of training.
+        self.shared = os.path.join(self.tmp.name, "shared")
+        rows = [("a/0.png", "alice", "train"), ("a/1.png", "alice", "train"), ("a/2.png", "alice", "test"),
+                ("b/0.png", "bob", "train"), ("b/1.png", "bob", "train"), ("b/2.png", "bob", "test")]
+        for i, (rel, _, _) in enumerate(rows):
+            os.makedirs(os.path.dirname(os.path.join(self.shared, "tiny", rel)), exist_ok=True)
+            _pattern(100 + i, (64, 64)).save(os.path.join(self.shared, "tiny", rel))
+        with open(os.path.join(self.shared, "tiny", "labels.csv"), "w", encoding="utf-8") as f:
+            f.write("path,label,orig_split\n" + "".join(f"{p},{lab},{sp}\n" for p, lab, sp in rows))
 
     def tearDown(self):
         self.tmp.cleanup()
 
     def test_one_command_builds_a_portable_model_and_judges_it_on_the_held_out_idols(self):
-        env = dict(os.environ, OMP_WAIT_POLICY="PASSIVE")
+        from trainer import default_source_onnx
+        env = dict(os.environ, OMP_WAIT_POLICY="PASSIVE", IDOLTAG_SOURCE_ONNX=default_source_onnx(),
+                   IDOLTAG_SHARED_DATA=self.shared)
         out, work = os.path.join(self.out, "model"), os.path.join(self.out, "work")
         proc = subprocess.run([sys.executable, "-m", "trainer", "build-default", "--snapshot", self.icons,
                                "--snapshot", self.strips, "--out", out, "--work", work, "--holdout", self.split,
-                               "--epochs", "1", "--max-steps", "2", "--input-size", "64", "--device", "cpu"],
+                               "--epochs", "1", "--max-steps", "2", "--input-size", "64", "--device", "cpu",
+                               "--shared-train", "tiny"],
                               cwd=ROOT, env=env, capture_output=True, text=True)
         self.assertEqual(proc.returncode, 0, proc.stderr[-3000:])
         built = json.loads(proc.stdout.strip().splitlines()[-1])
@@ -173,6 +185,14 @@ class BuildDefaultTest(unittest.TestCase):
             metrics = json.load(f)
         self.assertEqual((metrics["config"]["loss"], metrics["config"]["lr_schedule"]), ("triplet", "cosine"))
         self.assertEqual(metrics["build"]["dataset"]["heldout_files"], 6)
+        self.assertEqual(metrics["build"]["dataset"]["shared_train"], {"tiny": 4})
+        self.assertEqual(metrics["build"]["recipe"]["shared_train"], ["tiny"])
+        with open(os.path.join(work, "dataset.json"), encoding="utf-8") as f:
+            trained = [it for it in json.load(f)["items"]
+                   if it["label"].startswith("tiny:")]
+        self.assertEqual(sorted(os.path.basename(os.path.dirname(it["path"])) + "/" + os.path.basename(it["path"])
+                                for it in trained), ["a/0.png", "a/1.png", "b/0.png", "b/1.png"])
+        self.assertEqual({it["label"] for it in trained}, {"tiny:alice", "tiny:bob"})
         self.assertIn("5_shot_top1", metrics["heldout_idols"]["pooled"])
         for name in ("metrics.json", "model.json", "samples.json"):
             with open(os.path.join(out, name), encoding="utf-8") as f:
