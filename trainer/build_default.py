@@ -100,7 +100,8 @@ def build_default(snapshots, out, work, source_onnx=None, split_file=SPLIT_FILE,
     with open(os.path.join(out, "metrics.json"), encoding="utf-8") as f:
         doc = json.load(f)
     doc["heldout_idols"] = heldout
-    doc["build"] = {"command": "build-default", "recipe": {**RECIPE, **(overrides or {}), "shared_train": list(shared_train)},
+    recipe = {**RECIPE, **(overrides or {}), "shared_train": list(shared_train)}
+    doc["build"] = {"command": "build-default", "recipe": recipe,
                     "dataset": summary, "seconds": round(time.time() - t0, 1)}
     with open(os.path.join(out, "metrics.json"), "w", encoding="utf-8") as f:
         json.dump(doc, f, indent=1, ensure_ascii=False)

@@ -188,8 +188,7 @@ class BuildDefaultTest(unittest.TestCase):
         self.assertEqual(metrics["build"]["dataset"]["shared_train"], {"tiny": 4})
         self.assertEqual(metrics["build"]["recipe"]["shared_train"], ["tiny"])
         with open(os.path.join(work, "dataset.json"), encoding="utf-8") as f:
-            trained = [it for it in json.load(f)["items"]
-                   if it["label"].startswith("tiny:")]
+            trained = [it for it in json.load(f)["items"] if it["label"].startswith("tiny:")]
         self.assertEqual(sorted(os.path.basename(os.path.dirname(it["path"])) + "/" + os.path.basename(it["path"])
                                 for it in trained), ["a/0.png", "a/1.png", "b/0.png", "b/1.png"])
         self.assertEqual({it["label"] for it in trained}, {"tiny:alice", "tiny:bob"})
