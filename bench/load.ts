@@ -21,6 +21,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseCsv } from '../src/core/labelled-files.ts';
+import { resolveModelFile } from '../src/core/models/cache.ts';
+import { defaultEmbedderId } from '../src/services/model-registry.ts';
 import { openServices } from '../src/services/index.ts';
 import { BotProcess, botEnv } from '../test/e2e/fake-discord/bot-process.ts';
 import { FakeDiscord, type FakeGuild } from '../test/e2e/fake-discord/server.ts';
@@ -125,7 +127,7 @@ const KERNEL_WINDOW_MS = quick ? 5_000 : 10_000;
 
 /** Runs `copies` of bench/kernel.ts at once, overlapping exactly; returns their runs per second. */
 async function kernelRuns(copies: number): Promise<number[]> {
-  const model = path.join(ROOT, 'models', 'idoltag_idols_v1', 'model.onnx');
+  const model = await resolveModelFile(defaultEmbedderId());
   const startAt = Date.now() + 8_000; // after every copy has loaded its session
   const outputs = await Promise.all(
     Array.from(
