@@ -4,7 +4,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { before, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
-import { resolveVersionName } from '../../src/services/model-registry.ts';
+import { manifestEmbedders, manifestVersionId, resolveVersionName } from '../../src/services/model-registry.ts';
 import { runCli } from '../helpers/cli.ts';
 import { DATA, ROOT, tempDir } from '../helpers/paths.ts';
 import { mirroredModel, sharedData, skipUnless, torch } from '../helpers/prerequisites.ts';
@@ -58,10 +58,10 @@ describe('backbone training through the CLI', { skip }, () => {
     assert.ok(metrics.parity < 1e-3, 'onnxruntime-node agrees with the trainer');
     assert.ok(metrics.candidate.unseenFaces > 0 && metrics.candidate.testFaces > 0);
     const versions = conn.prepare('SELECT id, active FROM model_versions ORDER BY created_at').all() as any[];
-    // The two embedders idoltag ships, and the candidate.
+    // Every embedder the manifest lists (ImageNet and the shipped ones), and the candidate.
     assert.deepEqual(
       versions.map((v) => v.id).sort(),
-      [resolveVersionName('default'), resolveVersionName('imagenet'), run.model_version].sort(),
+      [...manifestEmbedders().map(manifestVersionId), run.model_version].sort(),
     );
     const active = versions.find((v) => v.active);
     assert.equal(active.id, run.status === 'succeeded' ? run.model_version : resolveVersionName('default'));

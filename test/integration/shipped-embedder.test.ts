@@ -11,6 +11,7 @@ import { openServices } from '../../src/services/index.ts';
 import {
   BASE_EMBEDDER_ID,
   defaultEmbedderId,
+  manifestEmbedders,
   manifestVersionId,
   resolveVersionName,
 } from '../../src/services/model-registry.ts';
@@ -72,7 +73,8 @@ describe('the embedder idoltag ships', {
     mkdirSync(path.join(checkout, 'models'));
     cpSync(path.join(ROOT, 'models', 'manifest.json'), path.join(checkout, 'models', 'manifest.json'));
     const id = defaultEmbedderId();
-    cpSync(path.join(ROOT, 'models', id), path.join(checkout, 'models', id), { recursive: true });
+    for (const shipped of manifestEmbedders().flatMap((m) => (m.shipped ? [m.shipped] : [])))
+      cpSync(path.join(ROOT, shipped), path.join(checkout, shipped), { recursive: true });
     symlinkSync(path.join(ROOT, 'node_modules'), path.join(checkout, 'node_modules'));
     const onnx = path.join(checkout, 'models', id, 'model.onnx');
     const bytes = readFileSync(onnx);
@@ -164,7 +166,7 @@ describe('the embedder idoltag ships', {
 
   it('beats ImageNet on the newgame8 DLC protocol (issue target: 0.40 more named right)', {
     timeout: 15 * 60_000,
-  }, async () => {
+  }, async (t) => {
     const services = await openServices({ dataDir: scratch('idoltag-dlc-') });
     const cache = new EmbeddingCache(services, true);
     try {
@@ -187,9 +189,10 @@ describe('the embedder idoltag ships', {
       // ImageNet at today's gate, which names more of its few-shot characters too.
       const imagenetNow = await namedRight();
       const figures = `shipped ${shipped.toFixed(3)}, ImageNet before ${imagenetBefore.toFixed(3)}, ImageNet at today's gate ${imagenetNow.toFixed(3)}`;
-      // Measured 0.890 / 0.534 / 0.616: the margin is 0.36 over ImageNet as it was (bench/results/
-      // eval-dlc-newgame8.json recorded 0.41 for it, so 0.48 by that figure) and 0.27 at today's gate,
-      // short of the issue's 0.40 (docs/models.md). These guard what the shipped model reaches.
+      t.diagnostic(figures);
+      // Measured with idoltag_idols_v2: 0.912 / 0.534 / 0.627. The margin is 0.38 over ImageNet as it was
+      // (bench/results/eval-dlc-newgame8.json recorded 0.41 for it, so 0.50 by that figure) and 0.29 at
+      // today's gate, short of the issue's 0.40 (docs/models.md). These guard what the shipped model reaches.
       assert.ok(shipped - imagenetBefore >= 0.3, figures);
       assert.ok(shipped - imagenetNow >= 0.2, figures);
     } finally {
