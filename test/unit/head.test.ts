@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
+  centroidSimilarity,
   deserialiseHead,
   predict,
   serialiseHead,
@@ -55,6 +56,46 @@ describe('softmax head', () => {
       if (predict(head, q).label === null) unknown++;
     }
     assert.ok(unknown >= 18, `only ${unknown}/20 strangers were unknown`);
+  });
+
+  it('gives a loosely taught character its own, lower gate; heads stored without one use the overall gate', async () => {
+    // Characters drawn alike (a shared component, as one game's art style), so the never-taught
+    // simulation raises the overall gate; one character's five pictures spread far wider than the others'.
+    const alike = (classes: number, perClass: number, spread: number, seed: number) => {
+      const { embeddings, rand } = clusters(classes, Array(classes).fill(perClass), 64, 0, seed);
+      const centres = embeddings
+        .filter((_, i) => i % perClass === 0)
+        .map((e) => Float32Array.from(e, (v) => 1 / 8 + 0.1 * v));
+      return {
+        embeddings: centres.flatMap((c) =>
+          Array.from({ length: perClass }, () => l2normalise(Float32Array.from(c, (v) => v + (spread / 8) * rand()))),
+        ),
+        centres,
+        rand,
+      };
+    };
+    const tight = alike(10, 20, 0.3, 11);
+    const loose = alike(1, 5, 0.8, 12);
+    const labels = [...tight.embeddings.map((_, i) => `idol${Math.floor(i / 20)}`), ...Array(5).fill('loose')];
+    const head = await trainHead([...tight.embeddings, ...loose.embeddings], labels);
+    const own = head.classThresholds![head.labels.indexOf('loose')];
+    assert.equal(head.classThresholds!.length, 11);
+    assert.ok(
+      head.classThresholds!.every((t) => t <= head.openSetThreshold),
+      'never above the overall gate',
+    );
+    assert.ok(own < head.openSetThreshold, `the loose one ${own} against ${head.openSetThreshold}`);
+    // A new picture of her between the two gates: named with her own gate, not with the overall one.
+    const { classThresholds: _perCharacter, ...older } = head;
+    const between = Array.from({ length: 400 }, () =>
+      l2normalise(Float32Array.from(loose.centres[0], (v) => v + (0.8 / 8) * loose.rand())),
+    ).find((q) => {
+      const sim = centroidSimilarity(head, head.labels.indexOf('loose'), q);
+      return predict(head, q).candidates[0].label === 'loose' && sim >= own && sim < head.openSetThreshold;
+    });
+    assert.ok(between, `a picture between the two gates (${own}, ${head.openSetThreshold})`);
+    assert.equal(predict(head, between).label, 'loose');
+    assert.equal(predict(older, between).label, null);
   });
 
   it('works with a single character and with none', async () => {
