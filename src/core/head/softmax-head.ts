@@ -267,6 +267,7 @@ function calibrateOpenSet(
   const count = rows ? rows.length : embeddings.length;
   for (let k = 0; k < count; k++) scoredPerClass[classOf[rows ? rows[k] : k]]++;
   const taught: Weighted[] = [];
+  const perClass: Weighted[][] = Array.from({ length: C }, () => []);
   for (let k = 0; k < count; k++) {
     const i = rows ? rows[k] : k;
     const c = classOf[i];
@@ -280,7 +281,9 @@ function calibrateOpenSet(
       ee += e[d] * e[d];
     }
     const norm = sumNorms[c] - 2 * se + ee;
-    taught.push({ sim: (se - ee) / Math.sqrt(norm > 0 ? norm : 1), weight: 1 / scoredPerClass[c], cls: c });
+    const face = { sim: (se - ee) / Math.sqrt(norm > 0 ? norm : 1), weight: 1 / scoredPerClass[c] };
+    taught.push(face);
+    perClass[c].push(face);
   }
   if (taught.length === 0) return { openSetThreshold: 0.5 };
   const floor = weightedQuantile(taught, 1 - acceptance);
@@ -288,8 +291,6 @@ function calibrateOpenSet(
   const neverTaught = neverTaughtSimilarities(embeddings, classOf, centroids, C, D);
   const target = Math.min(weightedQuantile(neverTaught, rejection), weightedQuantile(taught, 1 - keepTaughtShare));
   const global = Math.max(floor, target);
-  const perClass: Weighted[][] = Array.from({ length: C }, () => []);
-  for (const t of taught) perClass[t.cls!].push(t);
   const classThresholds = perClass.map((own) =>
     own.length === 0 ? global : Math.max(floor, Math.min(global, weightedQuantile(own, 1 - keepTaughtShare))),
   );
@@ -299,7 +300,6 @@ function calibrateOpenSet(
 interface Weighted {
   sim: number;
   weight: number;
-  cls?: number;
 }
 
 /** The smallest value with at least `share` of the total weight at or below it. */
