@@ -23,22 +23,16 @@ describe('a backbone training on a machine that is not the development machine',
     return dir;
   };
   after(() => made.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
-
-  it('starts from ImageNet with the INT8 file the manifest resolves', { timeout: 15 * 60_000 }, async () => {
-    const mirror = scratch('idoltag-portable-mirror-');
-    mkdirSync(path.join(mirror, 'mobilenetv2_12_int8'));
-    copyFileSync(
-      path.join(DATA, 'models', 'mobilenetv2_12_int8', 'mobilenetv2-12-int8.onnx'),
-      path.join(mirror, 'mobilenetv2_12_int8', 'mobilenetv2-12-int8.onnx'),
-    );
-    const cache = scratch('idoltag-portable-cache-');
-    const env = {
-      HOME: scratch('idoltag-portable-home-'),
-      IDOLTAG_MODEL_MIRROR: mirror,
-      IDOLTAG_MODEL_CACHE: cache,
-      IDOLTAG_SHARED_DATA: path.join(scratch('idoltag-portable-noshared-'), 'missing'),
-      IDOLTAG_OFFLINE: '1',
-    };
+  /** Only the checkout: its own HOME, the given mirror and cache, no shared data folder, offline. */
+  const strangerEnv = (mirror: string, cache: string) => ({
+    HOME: scratch('idoltag-portable-home-'),
+    IDOLTAG_MODEL_MIRROR: mirror,
+    IDOLTAG_MODEL_CACHE: cache,
+    IDOLTAG_SHARED_DATA: path.join(scratch('idoltag-portable-noshared-'), 'missing'),
+    IDOLTAG_OFFLINE: '1',
+  });
+  /** A new data folder holding newgame8's crops, imported through the CLI. */
+  const importNewgame8 = async (env: Record<string, string>) => {
     const data = scratch('idoltag-portable-data-');
     const imported = await runCli(
       [
@@ -53,6 +47,19 @@ describe('a backbone training on a machine that is not the development machine',
       env,
     );
     assert.equal(imported.code, 0, imported.stderr);
+    return data;
+  };
+
+  it('starts from ImageNet with the INT8 file the manifest resolves', { timeout: 15 * 60_000 }, async () => {
+    const mirror = scratch('idoltag-portable-mirror-');
+    mkdirSync(path.join(mirror, 'mobilenetv2_12_int8'));
+    copyFileSync(
+      path.join(DATA, 'models', 'mobilenetv2_12_int8', 'mobilenetv2-12-int8.onnx'),
+      path.join(mirror, 'mobilenetv2_12_int8', 'mobilenetv2-12-int8.onnx'),
+    );
+    const cache = scratch('idoltag-portable-cache-');
+    const env = strangerEnv(mirror, cache);
+    const data = await importNewgame8(env);
 
     // The cache now holds the INT8 file; the mirror's copy goes, so the trainer can only have the
     // file Node resolved and passed to it, not one it looked up by itself.
@@ -100,27 +107,11 @@ describe('a backbone training on a machine that is not the development machine',
   it("starts a server's training from the shipped model's checkpoint, not from ImageNet", {
     timeout: 15 * 60_000,
   }, async () => {
-    const env = {
-      HOME: scratch('idoltag-portable-home-'),
-      IDOLTAG_MODEL_MIRROR: path.join(scratch('idoltag-portable-nomirror-'), 'missing'),
-      IDOLTAG_MODEL_CACHE: scratch('idoltag-portable-cache-'),
-      IDOLTAG_SHARED_DATA: path.join(scratch('idoltag-portable-noshared-'), 'missing'),
-      IDOLTAG_OFFLINE: '1',
-    };
-    const data = scratch('idoltag-portable-data-');
-    const imported = await runCli(
-      [
-        '--data',
-        data,
-        'import',
-        path.join(DATA, 'newgame8', 'labels.csv'),
-        '--crops',
-        '--alias',
-        'lijima_yun=iijima_yun',
-      ],
-      env,
+    const env = strangerEnv(
+      path.join(scratch('idoltag-portable-nomirror-'), 'missing'),
+      scratch('idoltag-portable-cache-'),
     );
-    assert.equal(imported.code, 0, imported.stderr);
+    const data = await importNewgame8(env);
     const r = await runCli(
       ['--data', data, 'train', 'backbone', '--force', '--epochs', '1', '--max-steps', '2', '--device', 'cpu'],
       env,
