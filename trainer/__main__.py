@@ -79,6 +79,8 @@ def _parser():
     g.add_argument("--epochs", type=int, default=None, help="override the recipe (tests, probes)")
     g.add_argument("--input-size", type=int, default=None, help="override the recipe (tests, probes)")
     g.add_argument("--max-steps", type=int, default=None, help="override the recipe (tests, probes)")
+    g.add_argument("--batch-p", type=int, default=None, help="override the recipe: characters per batch")
+    g.add_argument("--batch-k", type=int, default=None, help="override the recipe: faces per character per batch")
     g.add_argument("--shared-train", default=None,
                    help="comma-separated shared sets whose training rows join the CG icons "
                         "(default: the recipe's, nagadomi10; '' for none)")
@@ -120,7 +122,7 @@ def _dataset(args):
 def _build_default(args):
     from .build_default import SHARED_TRAIN, build_default
     from .cgss import SPLIT_FILE
-    overrides = {k: getattr(args, k) for k in ("device", "epochs", "input_size", "max_steps")
+    overrides = {k: getattr(args, k) for k in ("device", "epochs", "input_size", "max_steps", "batch_p", "batch_k")
                  if getattr(args, k) is not None}
     shared = SHARED_TRAIN if args.shared_train is None else tuple(s for s in args.shared_train.split(",") if s)
     build_default(args.snapshot, args.out, args.work, args.source_onnx, args.holdout or SPLIT_FILE, overrides, shared)

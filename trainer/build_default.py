@@ -87,7 +87,8 @@ def build_default(snapshots, out, work, source_onnx=None, split_file=SPLIT_FILE,
     work = os.path.abspath(work)
     os.makedirs(work, exist_ok=True)
     dataset = os.path.join(work, "dataset.json")
-    summary = build(snapshots, dataset, split_file=split_file)
+    input_size = {**RECIPE, **(overrides or {})}["input_size"]
+    summary = build(snapshots, dataset, split_file=split_file, input_size=input_size)
     summary["shared_train"] = add_shared_train(dataset, shared_train)
     emit("stage", stage="dataset", **summary)
     cfg = TrainConfig(dataset=dataset, out=out, source_onnx=source_onnx)

@@ -173,7 +173,7 @@ class BuildDefaultTest(unittest.TestCase):
         proc = subprocess.run([sys.executable, "-m", "trainer", "build-default", "--snapshot", self.icons,
                                "--snapshot", self.strips, "--out", out, "--work", work, "--holdout", self.split,
                                "--epochs", "1", "--max-steps", "2", "--input-size", "64", "--device", "cpu",
-                               "--shared-train", "tiny"],
+                               "--shared-train", "tiny", "--batch-p", "2", "--batch-k", "2"],
                               cwd=ROOT, env=env, capture_output=True, text=True)
         self.assertEqual(proc.returncode, 0, proc.stderr[-3000:])
         built = json.loads(proc.stdout.strip().splitlines()[-1])
@@ -187,8 +187,12 @@ class BuildDefaultTest(unittest.TestCase):
         self.assertEqual(metrics["build"]["dataset"]["heldout_files"], 6)
         self.assertEqual(metrics["build"]["dataset"]["shared_train"], {"tiny": 4})
         self.assertEqual(metrics["build"]["recipe"]["shared_train"], ["tiny"])
+        self.assertEqual((metrics["config"]["batch_p"], metrics["config"]["batch_k"]), (2, 2))
+        self.assertEqual(metrics["build"]["recipe"]["input_size"], 64)
         with open(os.path.join(work, "dataset.json"), encoding="utf-8") as f:
-            trained = [it for it in json.load(f)["items"] if it["label"].startswith("tiny:")]
+            doc = json.load(f)
+        self.assertEqual(doc["input_size"], 64)  # the dataset says the size the recipe trains at
+        trained = [it for it in doc["items"] if it["label"].startswith("tiny:")]
         self.assertEqual(sorted(os.path.basename(os.path.dirname(it["path"])) + "/" + os.path.basename(it["path"])
                                 for it in trained), ["a/0.png", "a/1.png", "b/0.png", "b/1.png"])
         self.assertEqual({it["label"] for it in trained}, {"tiny:alice", "tiny:bob"})
