@@ -46,7 +46,7 @@ try {
   const knownLabels = new Set(samples.map((s) => s.item.label));
   const others = (await embed(loadEvalItems([unknownSource]))).filter((s) => !knownLabels.has(s.item.label));
   const gates: Record<string, HeadTrainingOptions> = {
-    before: { neverTaughtRejection: null, minProbability: 0.35 },
+    before: { knownAcceptance: 0.98, neverTaughtRejection: null, minProbability: 0.35 },
     default: {},
   };
   const tally = Object.fromEntries(

@@ -1,6 +1,6 @@
 // Ships a trained embedder: copies a trainer staging folder into models/<id>/, strips machine paths
 // from its JSON files, and writes its manifest entry (sha256 of every file) as the default embedder.
-//   npx tsx scripts/ship-embedder.ts <staging-dir> [--id idoltag_idols_v2]
+//   npx tsx scripts/ship-embedder.ts <staging-dir> [--id idoltag_idols_v3]
 // or trains it first (python3 -m trainer build-default, see trainer/README.md), all in one command:
 //   npx tsx scripts/ship-embedder.ts --snapshot cgss-checker --snapshot cgss-ssr --work cgss-work
 import { spawnSync } from 'node:child_process';
@@ -48,7 +48,7 @@ function withoutMachinePaths(value: unknown): unknown {
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const valuesOf = (flag: string) => args.flatMap((a, i) => (a === flag && args[i + 1] ? [args[i + 1]] : []));
-  const id = valuesOf('--id')[0] ?? 'idoltag_idols_v2';
+  const id = valuesOf('--id')[0] ?? 'idoltag_idols_v3';
   const snapshots = valuesOf('--snapshot');
   let staging = args[0]?.startsWith('--') ? undefined : args[0];
   if (snapshots.length > 0) {

@@ -16,7 +16,7 @@ from .model import load_checkpoint
 
 # The recipe study (docs/trainer-lab-notes.md) chose these; every other TrainConfig field keeps its default.
 RECIPE = {
-    "loss": "triplet", "lr_schedule": "cosine", "warmup_epochs": 0.3, "lr": 1e-4, "epochs": 16, "input_size": 160,
+    "loss": "triplet", "lr_schedule": "cosine", "warmup_epochs": 0.3, "lr": 1e-4, "epochs": 16, "input_size": 224,
     "patience": 1000,  # a cosine schedule is judged at its end, not stopped half-way
     "final_refit": False,  # the validation idols stay unseen; a second full run would double the time
 }

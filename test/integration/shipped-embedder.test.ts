@@ -185,16 +185,21 @@ describe('the embedder idoltag ships', {
       const shipped = await namedRight();
       services.store.models.activate(resolveVersionName('imagenet'));
       // What a new data folder got before: ImageNet, and the gate as it was then.
-      const imagenetBefore = await namedRight({ neverTaughtRejection: null, minProbability: 0.35 });
+      const imagenetBefore = await namedRight({
+        knownAcceptance: 0.98,
+        neverTaughtRejection: null,
+        minProbability: 0.35,
+      });
       // ImageNet at today's gate, which names more of its few-shot characters too.
       const imagenetNow = await namedRight();
       const figures = `shipped ${shipped.toFixed(3)}, ImageNet before ${imagenetBefore.toFixed(3)}, ImageNet at today's gate ${imagenetNow.toFixed(3)}`;
       t.diagnostic(figures);
-      // Measured with idoltag_idols_v2: 0.912 / 0.534 / 0.627. The margin is 0.38 over ImageNet as it was
-      // (bench/results/eval-dlc-newgame8.json recorded 0.41 for it, so 0.50 by that figure) and 0.29 at
-      // today's gate, short of the issue's 0.40 (docs/models.md). These guard what the shipped model reaches.
-      assert.ok(shipped - imagenetBefore >= 0.3, figures);
-      assert.ok(shipped - imagenetNow >= 0.2, figures);
+      // Measured with idoltag_idols_v3: 0.927 / 0.534 / 0.627 (v2: 0.912). The margin is 0.39 over ImageNet
+      // as it was (bench/results/eval-dlc-newgame8.json recorded 0.41 for it, so 0.52 by that figure) and
+      // 0.30 at today's gate, short of the issue's 0.40 (docs/models.md). These guard what the shipped
+      // model reaches, with room for the run-to-run spread of the seeded few-shot draws (about 0.02).
+      assert.ok(shipped - imagenetBefore >= 0.35, figures);
+      assert.ok(shipped - imagenetNow >= 0.25, figures);
     } finally {
       await services.close();
     }
