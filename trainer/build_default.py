@@ -87,12 +87,12 @@ def build_default(snapshots, out, work, source_onnx=None, split_file=SPLIT_FILE,
     work = os.path.abspath(work)
     os.makedirs(work, exist_ok=True)
     dataset = os.path.join(work, "dataset.json")
-    input_size = {**RECIPE, **(overrides or {})}["input_size"]
-    summary = build(snapshots, dataset, split_file=split_file, input_size=input_size)
+    settings = {**RECIPE, **(overrides or {})}
+    summary = build(snapshots, dataset, split_file=split_file, input_size=settings["input_size"])
     summary["shared_train"] = add_shared_train(dataset, shared_train)
     emit("stage", stage="dataset", **summary)
     cfg = TrainConfig(dataset=dataset, out=out, source_onnx=source_onnx)
-    for key, value in {**RECIPE, **(overrides or {})}.items():
+    for key, value in settings.items():
         setattr(cfg, key, value)
     metrics = run(cfg)
     net, ckpt = load_checkpoint(os.path.join(out, "checkpoint.pt"))
@@ -101,7 +101,7 @@ def build_default(snapshots, out, work, source_onnx=None, split_file=SPLIT_FILE,
     with open(os.path.join(out, "metrics.json"), encoding="utf-8") as f:
         doc = json.load(f)
     doc["heldout_idols"] = heldout
-    recipe = {**RECIPE, **(overrides or {}), "shared_train": list(shared_train)}
+    recipe = {**settings, "shared_train": list(shared_train)}
     doc["build"] = {"command": "build-default", "recipe": recipe,
                     "dataset": summary, "seconds": round(time.time() - t0, 1)}
     with open(os.path.join(out, "metrics.json"), "w", encoding="utf-8") as f:
