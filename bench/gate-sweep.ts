@@ -9,13 +9,14 @@
  * These are the sets the gate is judged on, so a setting chosen here is not judged independently.
  */
 import { SHARED_DATA } from './env.ts';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { DEFAULT_KNOWN_ACCEPTANCE, type HeadTrainingOptions } from '../src/core/head/softmax-head.ts';
 import { EmbeddingCache, runEvaluation } from '../src/services/evaluation/index.ts';
 import { openServices } from '../src/services/index.ts';
 import { resolveVersionName } from '../src/services/model-registry.ts';
+import { dlcNewgame8, printReport } from './protocols.ts';
 
 const args = process.argv.slice(2);
 const option = (name: string) => (args.includes(name) ? args[args.indexOf(name) + 1] : undefined);
@@ -23,15 +24,6 @@ const heldOutIdols = args[0];
 if (!heldOutIdols || heldOutIdols.startsWith('--'))
   throw new Error('usage: npx tsx bench/gate-sweep.ts <held-out CG idols> [--embedder name] [--out file]');
 const csv = (set: string) => path.join(SHARED_DATA, set, 'labels.csv');
-const DLC_NEW = [
-  'ahagon_umiko',
-  'hazuki_shizuku',
-  'iijima_yun',
-  'sakura_nene',
-  'suzukaze_aoba',
-  'toyama_rin',
-  'yagami_kou',
-];
 const SETTINGS: Record<string, HeadTrainingOptions> = {
   'floor 0.98': { knownAcceptance: 0.98 },
   'floor 0.99': { knownAcceptance: 0.99 },
@@ -54,15 +46,7 @@ try {
       head,
       cache,
     });
-    const dlc = await runEvaluation(services, {
-      sources: [csv('nagadomi10'), csv('keima3'), csv('newgame8')],
-      aliases: new Map([['lijima_yun', 'iijima_yun']]),
-      protocol: 'dlc',
-      crops: true,
-      newLabels: DLC_NEW,
-      head,
-      cache,
-    });
+    const dlc = await runEvaluation(services, { ...dlcNewgame8(SHARED_DATA), head, cache });
     const closed = await runEvaluation(services, {
       sources: [csv('nagadomi10')],
       protocol: 'closed',
@@ -98,9 +82,7 @@ try {
     note: 'named right counts "unknown" as wrong; chosen on these sets, so not an independent judgement',
     settings: rows,
   };
-  const json = `${JSON.stringify(report, null, 2)}\n`;
-  if (option('--out')) writeFileSync(option('--out')!, json);
-  console.log(json);
+  printReport(report, option('--out'));
 } finally {
   await services.close();
   rmSync(dataDir, { recursive: true, force: true });

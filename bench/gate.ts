@@ -8,7 +8,7 @@
  * the --unknown faces. Compares the gate before this calibration (leave-one-out floor and softmax
  * probability 0.35) with the default one (softmax-head.ts), at the same heads.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { chooseLabels, fewShotSplit } from '../src/core/eval/split.ts';
@@ -18,6 +18,7 @@ import { loadEvalItems, type EvalItem } from '../src/services/evaluation/dataset
 import { EmbeddingCache } from '../src/services/evaluation/embed.ts';
 import { openServices } from '../src/services/index.ts';
 import { resolveVersionName } from '../src/services/model-registry.ts';
+import { printReport } from './protocols.ts';
 
 const args = process.argv.slice(2);
 const option = (name: string) => (args.includes(name) ? args[args.indexOf(name) + 1] : undefined);
@@ -117,9 +118,7 @@ try {
       ]),
     ),
   };
-  const json = `${JSON.stringify(report, null, 2)}\n`;
-  if (option('--out')) writeFileSync(option('--out')!, json);
-  console.log(json);
+  printReport(report, option('--out'));
 } finally {
   await services.close();
   rmSync(dataDir, { recursive: true, force: true });

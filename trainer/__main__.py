@@ -44,7 +44,7 @@ def _parser():
                    help="serve the selection run's model instead of retraining on every label")
     t.add_argument("--final-epochs", type=int, default=None, help="epochs of the final run (default: the best epoch)")
     t.add_argument("--source-onnx", default=None, help=SOURCE_HELP)
-    t.add_argument("--loss", choices=["triplet", "arcface"], default=None)
+    t.add_argument("--loss", choices=["triplet", "multi-similarity", "arcface"], default=None)
     t.add_argument("--arcface-scale", type=float, default=None)
     t.add_argument("--arcface-margin", type=float, default=None)
     t.add_argument("--centre-lr-scale", type=float, default=None, help="ArcFace centres' LR as a multiple of --lr")
@@ -81,9 +81,17 @@ def _parser():
     g.add_argument("--max-steps", type=int, default=None, help="override the recipe (tests, probes)")
     g.add_argument("--batch-p", type=int, default=None, help="override the recipe: characters per batch")
     g.add_argument("--batch-k", type=int, default=None, help="override the recipe: faces per character per batch")
+    g.add_argument("--loss", choices=["triplet", "multi-similarity"], default=None, help="override the recipe")
+    g.add_argument("--seed", type=int, default=None, help="override the recipe: one run, with this seed")
+    g.add_argument("--seeds", default=None, help="override the recipe: comma-separated seeds of the runs to soup")
     g.add_argument("--shared-train", default=None,
                    help="comma-separated shared sets whose training rows join the CG icons "
                         "(default: the recipe's, nagadomi10; '' for none)")
+    s = sub.add_parser("soup", help="average the weights of runs of one recipe (greedy, on validation MAP@R)")
+    s.add_argument("--dataset", required=True, help="the runs' dataset.json (its validation idols choose)")
+    s.add_argument("--checkpoint", action="append", required=True, help="a run's checkpoint.pt (repeat)")
+    s.add_argument("--out", required=True, help="output folder (the trainer's staging-folder contract)")
+    s.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
     return ap
 
 
@@ -122,10 +130,17 @@ def _dataset(args):
 def _build_default(args):
     from .build_default import SHARED_TRAIN, build_default
     from .cgss import SPLIT_FILE
-    overrides = {k: getattr(args, k) for k in ("device", "epochs", "input_size", "max_steps", "batch_p", "batch_k")
-                 if getattr(args, k) is not None}
+    keys = ("device", "epochs", "input_size", "max_steps", "batch_p", "batch_k", "loss", "seed")
+    overrides = {k: getattr(args, k) for k in keys if getattr(args, k) is not None}
+    if args.seeds is not None:
+        overrides["seeds"] = [int(s) for s in args.seeds.split(",") if s.strip()]
     shared = SHARED_TRAIN if args.shared_train is None else tuple(s for s in args.shared_train.split(",") if s)
     build_default(args.snapshot, args.out, args.work, args.source_onnx, args.holdout or SPLIT_FILE, overrides, shared)
+
+
+def _soup(args):
+    from .soup import make_soup
+    make_soup(args.checkpoint, args.dataset, args.out, args.device)
 
 
 def main(argv=None):
@@ -135,7 +150,7 @@ def main(argv=None):
     args = _parser().parse_args(argv)
     try:
         {"train": _train, "export-base": _export_base, "make-shared-dataset": _make_shared,
-         "dataset": _dataset, "build-default": _build_default}[args.command](args)
+         "dataset": _dataset, "build-default": _build_default, "soup": _soup}[args.command](args)
     except Exception as exc:  # report every failure on the protocol, then exit nonzero
         traceback.print_exc(file=sys.stderr)
         events.emit("error", message=f"{type(exc).__name__}: {exc}")

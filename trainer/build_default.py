@@ -13,6 +13,7 @@ from .cgss import SPLIT_FILE, build
 from .events import emit, log
 from .heldout_eval import evaluate_folder
 from .model import load_checkpoint
+from .soup import make_soup
 
 # The recipe study (docs/trainer-lab-notes.md) chose these; every other TrainConfig field keeps its default.
 RECIPE = {
@@ -91,17 +92,32 @@ def build_default(snapshots, out, work, source_onnx=None, split_file=SPLIT_FILE,
     summary = build(snapshots, dataset, split_file=split_file, input_size=settings["input_size"])
     summary["shared_train"] = add_shared_train(dataset, shared_train)
     emit("stage", stage="dataset", **summary)
-    cfg = TrainConfig(dataset=dataset, out=out, source_onnx=source_onnx)
-    for key, value in settings.items():
-        setattr(cfg, key, value)
-    metrics = run(cfg)
+    # One seed trains straight into out; several are trained apart and souped (trainer/soup.py).
+    seeds = [settings.pop("seed")] if "seed" in settings else list(settings.get("seeds") or [0])
+    settings.pop("seeds", None)
+    runs = []
+    for seed in seeds:
+        cfg = TrainConfig(dataset=dataset, out=out if len(seeds) == 1 else os.path.join(work, "runs", f"seed-{seed}"),
+                          source_onnx=source_onnx, seed=seed)
+        for key, value in settings.items():
+            setattr(cfg, key, value)
+        emit("stage", stage="train", seed=seed, seeds=seeds)
+        runs.append((cfg.out, run(cfg)))
+    metrics = runs[0][1]
+    if len(seeds) > 1:
+        metrics = make_soup([os.path.join(d, "checkpoint.pt") for d, _ in runs], dataset, out,
+                            settings.get("device", "auto"), names=[f"seed-{seed}" for seed in seeds])
     net, ckpt = load_checkpoint(os.path.join(out, "checkpoint.pt"))
     heldout = evaluate_folder(net, os.path.join(work, "heldout"), ckpt.get("input_size") or cfg.input_size)
     heldout["exported_layer"] = metrics["layer"]
     with open(os.path.join(out, "metrics.json"), encoding="utf-8") as f:
         doc = json.load(f)
+    if len(seeds) > 1:
+        doc["runs"] = [{"seed": seed, "id": m["id"], "best_epoch": m["best_epoch"], "val": m["val"],
+                        "seconds": m["seconds"], "history": m["history"], "config": m["config"]}
+                       for seed, (_, m) in zip(seeds, runs)]
     doc["heldout_idols"] = heldout
-    recipe = {**settings, "shared_train": list(shared_train)}
+    recipe = {**settings, "seeds": seeds, "shared_train": list(shared_train)}
     doc["build"] = {"command": "build-default", "recipe": recipe,
                     "dataset": summary, "seconds": round(time.time() - t0, 1)}
     with open(os.path.join(out, "metrics.json"), "w", encoding="utf-8") as f:

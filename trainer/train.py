@@ -24,7 +24,8 @@ from .data import (DatasetError, ImageCache, PreprocessedItems, load_dataset, op
 from .dequantize import file_sha256
 from .events import emit, log
 from .export import StagedOutput, write_model_files
-from .losses import MARGIN, ArcFaceLoss, ProxySoftmaxLoss, cosine_distance_matrix, mine_triplets, triplet_margin_loss
+from .losses import (MARGIN, ArcFaceLoss, ProxySoftmaxLoss, cosine_distance_matrix, mine_triplets,
+                     multi_similarity_loss, triplet_margin_loss)
 from .metrics import retrieval_metrics
 from .model import LAYERS, imagenet_embedding_net, load_checkpoint
 from .sampler import PKSampler
@@ -54,8 +55,9 @@ class TrainConfig:
     final_refit: bool = True
     final_epochs: int = None  # None: the selection run's best epoch
     source_onnx: str = None  # None: trainer.default_source_onnx()
-    # "triplet": the mined triplet loss on the projection; "arcface": ArcFace over the training labels on
-    # the projection (centres learn at lr * centre_lr_scale: at the backbone's rate they barely move)
+    # "triplet": the mined triplet loss on the projection; "multi-similarity": the multi-similarity loss
+    # with its pair miner on the projection; "arcface": ArcFace over the training labels on the projection
+    # (centres learn at lr * centre_lr_scale: at the backbone's rate they barely move)
     loss: str = "triplet"
     arcface_scale: float = 30.0
     arcface_margin: float = 0.3
@@ -271,8 +273,8 @@ def _fresh_run(cfg, device, labels):
         heads["proxy"] = ProxySoftmaxLoss(len(labels), cfg.dim).to(device)
     if cfg.loss == "arcface":
         heads["arcface"] = ArcFaceLoss(len(labels), cfg.dim, cfg.arcface_scale, cfg.arcface_margin).to(device)
-    elif cfg.loss != "triplet":
-        raise ValueError(f"unknown loss {cfg.loss!r} (triplet or arcface)")
+    elif cfg.loss not in ("triplet", "multi-similarity"):
+        raise ValueError(f"unknown loss {cfg.loss!r} (triplet, multi-similarity or arcface)")
     scaler = torch.cuda.amp.GradScaler(enabled=device.type == "cuda")
     return net, parent, label_index, heads, _optimizer(cfg, net, heads), scaler
 
@@ -335,6 +337,9 @@ class _EpochTrainer:
             pooled, proj = pooled.float(), proj.float()
             if "arcface" in heads:
                 loss = heads["arcface"](proj, y)
+                n_trip = int(mine_triplets(cosine_distance_matrix(proj.detach()), y, MARGIN)[0].numel())
+            elif cfg.loss == "multi-similarity":
+                loss = multi_similarity_loss(proj, y)[0]
                 n_trip = int(mine_triplets(cosine_distance_matrix(proj.detach()), y, MARGIN)[0].numel())
             else:
                 loss, n_trip = triplet_margin_loss(proj, y, MARGIN)

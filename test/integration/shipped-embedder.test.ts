@@ -18,6 +18,7 @@ import {
 import { activateModel } from '../../src/services/model-swap.ts';
 import { DATA, ROOT, tempDir } from '../helpers/paths.ts';
 import { sharedData, skipUnless } from '../helpers/prerequisites.ts';
+import { dlcNewgame8 } from '../../bench/protocols.ts';
 
 const made: string[] = [];
 function scratch(prefix: string): string {
@@ -26,19 +27,6 @@ function scratch(prefix: string): string {
   return dir;
 }
 after(() => made.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
-
-// The DLC protocol of bench/results/eval-dlc-newgame8.json: newgame8's characters arrive later.
-const DLC_SOURCES = ['nagadomi10', 'keima3', 'newgame8'].map((set) => path.join(DATA, set, 'labels.csv'));
-const DLC_NEW = [
-  'ahagon_umiko',
-  'hazuki_shizuku',
-  'iijima_yun',
-  'sakura_nene',
-  'suzukaze_aoba',
-  'toyama_rin',
-  'yagami_kou',
-];
-const ALIASES = new Map([['lijima_yun', 'iijima_yun']]);
 
 describe('the embedder idoltag ships', {
   skip: skipUnless('the shipped embedder', sharedData('nagadomi10'), sharedData('keima3'), sharedData('newgame8')),
@@ -171,15 +159,7 @@ describe('the embedder idoltag ships', {
     const cache = new EmbeddingCache(services, true);
     try {
       const namedRight = async (head?: HeadTrainingOptions) => {
-        const report = await runEvaluation(services, {
-          sources: DLC_SOURCES,
-          protocol: 'dlc',
-          crops: true,
-          aliases: ALIASES,
-          newLabels: DLC_NEW,
-          head,
-          cache,
-        });
+        const report = await runEvaluation(services, { ...dlcNewgame8(DATA), head, cache });
         return report.dlc!.new.labelAccuracy.mean;
       };
       const shipped = await namedRight();

@@ -173,7 +173,8 @@ class BuildDefaultTest(unittest.TestCase):
         proc = subprocess.run([sys.executable, "-m", "trainer", "build-default", "--snapshot", self.icons,
                                "--snapshot", self.strips, "--out", out, "--work", work, "--holdout", self.split,
                                "--epochs", "1", "--max-steps", "2", "--input-size", "64", "--device", "cpu",
-                               "--shared-train", "tiny", "--batch-p", "2", "--batch-k", "2"],
+                               "--shared-train", "tiny", "--batch-p", "2", "--batch-k", "2",
+                               "--loss", "multi-similarity", "--seeds", "3,4"],
                               cwd=ROOT, env=env, capture_output=True, text=True)
         self.assertEqual(proc.returncode, 0, proc.stderr[-3000:])
         built = json.loads(proc.stdout.strip().splitlines()[-1])
@@ -183,11 +184,18 @@ class BuildDefaultTest(unittest.TestCase):
                          ["checkpoint.pt", "metrics.json", "model.json", "model.onnx", "samples.json"])
         with open(os.path.join(out, "metrics.json"), encoding="utf-8") as f:
             metrics = json.load(f)
-        self.assertEqual((metrics["config"]["loss"], metrics["config"]["lr_schedule"]), ("triplet", "cosine"))
+        # the overrides win; the rest of the recipe (here its schedule) stays
+        # two seeds: two runs, then their greedy weight average; the overrides win, the rest of the recipe stays
+        self.assertEqual([r["seed"] for r in metrics["runs"]], [3, 4])
+        self.assertEqual({r["config"]["loss"] for r in metrics["runs"]}, {"multi-similarity"})
+        self.assertEqual({r["config"]["lr_schedule"] for r in metrics["runs"]}, {"cosine"})
+        self.assertEqual(metrics["build"]["recipe"]["seeds"], [3, 4])
+        self.assertIn(metrics["soup"]["members"][0], ("seed-3", "seed-4"))
+        self.assertEqual(len(metrics["soup"]["ingredients"]), 2)
         self.assertEqual(metrics["build"]["dataset"]["heldout_files"], 6)
         self.assertEqual(metrics["build"]["dataset"]["shared_train"], {"tiny": 4})
         self.assertEqual(metrics["build"]["recipe"]["shared_train"], ["tiny"])
-        self.assertEqual((metrics["config"]["batch_p"], metrics["config"]["batch_k"]), (2, 2))
+        self.assertEqual({(r["config"]["batch_p"], r["config"]["batch_k"]) for r in metrics["runs"]}, {(2, 2)})
         self.assertEqual(metrics["build"]["recipe"]["input_size"], 64)
         with open(os.path.join(work, "dataset.json"), encoding="utf-8") as f:
             doc = json.load(f)
