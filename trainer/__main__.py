@@ -84,6 +84,7 @@ def _parser():
     g.add_argument("--loss", choices=["triplet", "multi-similarity"], default=None, help="override the recipe")
     g.add_argument("--seed", type=int, default=None, help="override the recipe: one run, with this seed")
     g.add_argument("--seeds", default=None, help="override the recipe: comma-separated seeds of the runs to soup")
+    g.add_argument("--soup", choices=["uniform", "greedy"], default=None, help="override the recipe: how to soup")
     g.add_argument("--shared-train", default=None,
                    help="comma-separated shared sets whose training rows join the CG icons "
                         "(default: the recipe's, nagadomi10; '' for none)")
@@ -92,6 +93,7 @@ def _parser():
     s.add_argument("--checkpoint", action="append", required=True, help="a run's checkpoint.pt (repeat)")
     s.add_argument("--out", required=True, help="output folder (the trainer's staging-folder contract)")
     s.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
+    s.add_argument("--uniform", action="store_true", help="average every checkpoint (default: greedy)")
     return ap
 
 
@@ -130,7 +132,7 @@ def _dataset(args):
 def _build_default(args):
     from .build_default import SHARED_TRAIN, build_default
     from .cgss import SPLIT_FILE
-    keys = ("device", "epochs", "input_size", "max_steps", "batch_p", "batch_k", "loss", "seed")
+    keys = ("device", "epochs", "input_size", "max_steps", "batch_p", "batch_k", "loss", "seed", "soup")
     overrides = {k: getattr(args, k) for k in keys if getattr(args, k) is not None}
     if args.seeds is not None:
         overrides["seeds"] = [int(s) for s in args.seeds.split(",") if s.strip()]
@@ -140,7 +142,7 @@ def _build_default(args):
 
 def _soup(args):
     from .soup import make_soup
-    make_soup(args.checkpoint, args.dataset, args.out, args.device)
+    make_soup(args.checkpoint, args.dataset, args.out, args.device, uniform=args.uniform)
 
 
 def main(argv=None):

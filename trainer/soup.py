@@ -46,7 +46,13 @@ def greedy_soup(candidates, judge, layer):
     return average_states(states), members, ev, steps
 
 
-def make_soup(checkpoints, dataset, out, device="cpu", names=None):
+def uniform_soup(candidates, judge):
+    """Every ingredient averaged, whatever the validation says (the paper's uniform soup)."""
+    state = average_states([c[1] for c in candidates])
+    return state, [c[0] for c in candidates], judge(state), []
+
+
+def make_soup(checkpoints, dataset, out, device="cpu", names=None, uniform=False):
     """Soups trainer checkpoints (one architecture, one input size) and writes a trainer output folder."""
     device = resolve_device(device)
     nets = [load_checkpoint(path) for path in checkpoints]
@@ -71,13 +77,14 @@ def make_soup(checkpoints, dataset, out, device="cpu", names=None):
         ev = judge(state)
         candidates.append((name, state, ev))
         log(f"soup: ingredient {name} val MAP@R {_score(ev, layer):.4f}")
-    state, members, ev, steps = greedy_soup(candidates, judge, layer)
+    state, members, ev, steps = uniform_soup(candidates, judge) if uniform else greedy_soup(candidates, judge, layer)
     net.load_state_dict(state)
     log(f"soup: {'+'.join(members)} val MAP@R {_score(ev, layer):.4f}")
     samples = _sample_items(val_items)
     sample_inputs = [preprocess(open_rgb(it["path"]), size) for it in samples]
     parent = nets[0][1].get("parent")
-    soup_doc = {"method": "greedy weight average (model soup), best validation MAP@R first",
+    method = "uniform" if uniform else "greedy, best validation MAP@R first"
+    soup_doc = {"method": f"weight average (model soup): {method}",
                 "ingredients": [{"name": n, "id": c.get("id"), "val_map_at_r": _score(e, layer)}
                                 for n, (_, c), (_, _, e) in zip(names, nets, candidates)],
                 "steps": steps, "members": members}
