@@ -174,11 +174,11 @@ describe('the embedder idoltag ships', {
       const imagenetNow = await namedRight();
       const figures = `shipped ${shipped.toFixed(3)}, ImageNet before ${imagenetBefore.toFixed(3)}, ImageNet at today's gate ${imagenetNow.toFixed(3)}`;
       t.diagnostic(figures);
-      // Measured with idoltag_idols_v3: 0.927 / 0.534 / 0.627 (v2: 0.912). The margin is 0.39 over ImageNet
-      // as it was (bench/results/eval-dlc-newgame8.json recorded 0.41 for it, so 0.52 by that figure) and
-      // 0.30 at today's gate, short of the issue's 0.40 (docs/models.md). These guard what the shipped
-      // model reaches, with room for the run-to-run spread of the seeded few-shot draws (about 0.02).
-      assert.ok(shipped - imagenetBefore >= 0.35, figures);
+      // Measured with idoltag_idols_v4 on an Intel Xeon: 0.941 / 0.414 / 0.553 (the 0.41 the issue recorded
+      // for ImageNet). ImageNet's INT8 network scores differently on the AMD EPYC machines (0.534 / 0.627:
+      // their integer kernels differ), where v4's margin is about 0.40, so 0.40 is asserted as the issue
+      // asks; the margin at today's gate is guarded at what the AMD machines give.
+      assert.ok(shipped - imagenetBefore >= 0.4, figures);
       assert.ok(shipped - imagenetNow >= 0.25, figures);
     } finally {
       await services.close();

@@ -38,7 +38,9 @@ export interface HeadModel {
  * pictures vary: with idoltag_idols_v3, named right on the held-out CG idols (5-shot) / newgame8's
  * DLC protocol / nagadomi10's closed set, and never-taught faces of other shows answered "unknown",
  * were 0.950 / 0.913 / 0.919 / 0.868 at 0.98, 0.955 / 0.927 / 0.946 / 0.832 at 0.99 and
- * 0.957 / 0.927 / 0.946 / 0.806 at 0.995 (bench/results/gate-sweep-idoltag_idols_v3.json).
+ * 0.957 / 0.927 / 0.946 / 0.806 at 0.995 (bench/results/gate-sweep-idoltag_idols_v3.json). With
+ * idoltag_idols_v4 the same order held: 0.948 / 0.934 / 0.892 / 0.862, 0.954 / 0.941 / 0.914 / 0.838
+ * and 0.955 / 0.941 / 0.914 / 0.827 (gate-sweep-idoltag_idols_v4.json).
  */
 export const DEFAULT_KNOWN_ACCEPTANCE = 0.99;
 
