@@ -1,10 +1,9 @@
-"""Weight averaging of trainer checkpoints: a greedy "model soup" (Wortsman et al., ICML 2022).
+"""Weight averaging of trainer checkpoints: "model soups" (Wortsman et al., ICML 2022).
 
 Runs of one recipe that differ only in their seed start from the same ImageNet weights and end in
 one basin, so the average of their weights is a network too, usually better than each run on data
-unlike the training set, at no cost at inference. Greedy: ingredients are taken best first by
-validation MAP@R, and each joins the average only if that does not lower it. The validation idols
-choose; the held-out idols only judge."""
+unlike the training set, at no cost at inference. Uniform: every run is averaged. Greedy: runs are
+taken best first by validation MAP@R, and each joins the average only if that does not lower it."""
 import os
 
 import torch
