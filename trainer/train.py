@@ -335,14 +335,12 @@ class _EpochTrainer:
             with torch.autocast(device.type, enabled=device.type == "cuda"):
                 pooled, proj = net(x)
             pooled, proj = pooled.float(), proj.float()
-            if "arcface" in heads:
-                loss = heads["arcface"](proj, y)
-                n_trip = int(mine_triplets(cosine_distance_matrix(proj.detach()), y, MARGIN)[0].numel())
-            elif cfg.loss == "multi-similarity":
-                loss = multi_similarity_loss(proj, y)[0]
-                n_trip = int(mine_triplets(cosine_distance_matrix(proj.detach()), y, MARGIN)[0].numel())
-            else:
+            if cfg.loss == "triplet":
                 loss, n_trip = triplet_margin_loss(proj, y, MARGIN)
+            else:
+                loss = heads["arcface"](proj, y) if "arcface" in heads else multi_similarity_loss(proj, y)[0]
+                # still counted, so that batches' hardness compares across losses
+                n_trip = int(mine_triplets(cosine_distance_matrix(proj.detach()), y, MARGIN)[0].numel())
             if cfg.pooled_loss_weight > 0:
                 loss = loss + cfg.pooled_loss_weight * triplet_margin_loss(pooled, y, MARGIN)[0]
             if "proxy" in heads:
