@@ -84,6 +84,44 @@ def add_shared_train(dataset, sets):
     return added
 
 
+def default_jobs(device, runs):
+    """Runs trained at once. On a CPU, one per thread of torch's budget (TRAINER_THREADS, 2 by default):
+    on the 2-core machines two one-thread runs side by side trained about 1.4x the epochs per hour of
+    one two-thread run, three on two cores only about 1.1x (docs/trainer-lab-notes.md). A GPU trains one
+    run at a time."""
+    from .train import resolve_device
+    if resolve_device(device).type == "cuda":
+        return 1
+    return max(1, min(runs, torch.get_num_threads()))
+
+
+def train_side_by_side(configs, jobs):
+    """The TrainConfigs in waves of `jobs` runs, each run in its own process (spawned: torch and fork do
+    not mix) with an equal share of torch's threads, so a last, smaller wave gets more threads per run.
+    Returns their metrics in the configs' order; a run that fails fails the whole build."""
+    import multiprocessing
+    budget = torch.get_num_threads()
+    results = []
+    for start in range(0, len(configs), jobs):
+        wave = configs[start:start + jobs]
+        threads = max(1, budget // len(wave))
+        with multiprocessing.get_context("spawn").Pool(len(wave)) as pool:
+            results += pool.starmap(_train_in_child, [(cfg, threads) for cfg in wave])
+    return results
+
+
+def _train_in_child(cfg, threads):
+    import sys
+    from . import events
+    from .train import run
+    torch.set_num_threads(threads)
+    events.STREAM = sys.stdout
+    sys.stdout = sys.stderr  # as in __main__: stray prints must not corrupt the JSON-lines stream
+    events.CONTEXT = {"seed": cfg.seed}
+    events.PREFIX = f"[seed {cfg.seed}] "
+    return run(cfg)
+
+
 def build_default(snapshots, out, work, source_onnx=None, split_file=SPLIT_FILE, overrides=None,
                   shared_train=SHARED_TRAIN):
     from .train import TrainConfig, run
@@ -100,14 +138,24 @@ def build_default(snapshots, out, work, source_onnx=None, split_file=SPLIT_FILE,
     seeds = [settings.pop("seed")] if "seed" in settings else list(settings.get("seeds") or [0])
     settings.pop("seeds", None)
     uniform = settings.pop("soup", "uniform") == "uniform"
-    runs = []
+    jobs = settings.pop("jobs", None) or default_jobs(settings.get("device", "auto"), len(seeds))
+    configs = []
     for seed in seeds:
         cfg = TrainConfig(dataset=dataset, out=out if len(seeds) == 1 else os.path.join(work, "runs", f"seed-{seed}"),
                           source_onnx=source_onnx, seed=seed)
         for key, value in settings.items():
             setattr(cfg, key, value)
-        emit("stage", stage="train", seed=seed, seeds=seeds)
-        runs.append((cfg.out, run(cfg)))
+        configs.append(cfg)
+    if jobs > 1:
+        for cfg in configs:
+            emit("stage", stage="train", seed=cfg.seed, seeds=seeds, jobs=jobs)
+        results = train_side_by_side(configs, jobs)
+    else:
+        results = []
+        for cfg in configs:
+            emit("stage", stage="train", seed=cfg.seed, seeds=seeds, jobs=1)
+            results.append(run(cfg))
+    runs = [(cfg.out, metrics) for cfg, metrics in zip(configs, results)]
     metrics = runs[0][1]
     if len(seeds) > 1:
         metrics = make_soup([os.path.join(d, "checkpoint.pt") for d, _ in runs], dataset, out,
@@ -122,7 +170,7 @@ def build_default(snapshots, out, work, source_onnx=None, split_file=SPLIT_FILE,
                         "seconds": m["seconds"], "history": m["history"], "config": m["config"]}
                        for seed, (_, m) in zip(seeds, runs)]
     doc["heldout_idols"] = heldout
-    recipe = {**settings, "seeds": seeds, "soup": "uniform" if uniform else "greedy",
+    recipe = {**settings, "seeds": seeds, "jobs": jobs, "soup": "uniform" if uniform else "greedy",
               "shared_train": list(shared_train)}
     doc["build"] = {"command": "build-default", "recipe": recipe,
                     "dataset": summary, "seconds": round(time.time() - t0, 1)}

@@ -145,7 +145,8 @@ def build(snapshots, out, crops_dir=None, heldout_dir=None, split_file=SPLIT_FIL
             heldout_files += 1
         else:
             path = os.path.join(crops_dir, name, f"{stem}.png")
-            items.append({"path": path, "label": name, "group": group, "split": "val" if name in val else "train"})
+            items.append({"path": path, "label": name, "group": group, "split": "val" if name in val else "train",
+                          "domain": "cgss"})
         os.makedirs(os.path.dirname(path), exist_ok=True)
         face.save(path)
     doc = {"version": 1, "input_size": input_size, "items": items,

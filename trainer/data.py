@@ -28,8 +28,8 @@ def load_dataset(path):
             raise DatasetError(f"{path}: item {i} needs string path and label")
         if not os.path.isabs(it["path"]):
             raise DatasetError(f"{path}: item {i} path must be absolute: {it['path']}")
-        items.append({"path": it["path"], "label": it["label"],
-                      "group": str(it.get("group") or it["path"]), "split": it.get("split", "train")})
+        items.append({"path": it["path"], "label": it["label"], "group": str(it.get("group") or it["path"]),
+                      "split": it.get("split", "train"), "domain": str(it.get("domain") or "")})
     if doc.get("input_size") is not None and (not isinstance(doc["input_size"], int) or doc["input_size"] < 32):
         raise DatasetError(f"{path}: input_size must be an integer >= 32")
     return items, doc.get("input_size")

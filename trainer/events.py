@@ -4,6 +4,10 @@ import math
 import sys
 
 STREAM = sys.stdout  # __main__ points this at the real stdout and sends everything else to stderr
+# Fields added to every event, and a prefix for every log line: a run in a child process of build-default
+# names its seed, since several runs share one stream.
+CONTEXT = {}
+PREFIX = ""
 
 
 def _clean(v):
@@ -17,9 +21,9 @@ def _clean(v):
 
 
 def emit(event, **fields):
-    STREAM.write(json.dumps(_clean({"event": event, **fields})) + "\n")
+    STREAM.write(json.dumps(_clean({"event": event, **CONTEXT, **fields})) + "\n")
     STREAM.flush()
 
 
 def log(msg):
-    print(msg, file=sys.stderr, flush=True)
+    print(PREFIX + msg, file=sys.stderr, flush=True)

@@ -41,4 +41,5 @@ def source_train_items(name, root=SHARED_ROOT):
         raise ValueError(f"{labels} has no orig_split column: its own test faces could not be kept out")
     return [{"path": os.path.join(folder, row["path"]),
              "label": f"{name}:{LABEL_ALIASES.get(row['label'], row['label'])}",
-             "group": f"{name}:{row['path']}", "split": "train"} for row in rows if row["orig_split"] == "train"]
+             "group": f"{name}:{row['path']}", "split": "train", "domain": name}
+            for row in rows if row["orig_split"] == "train"]

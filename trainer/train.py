@@ -65,6 +65,12 @@ class TrainConfig:
     # "constant" or "cosine" (decays to 0 over the phase's steps, after warmup_epochs of linear warmup)
     lr_schedule: str = "constant"
     warmup_epochs: float = 0.0
+    # each batch's characters from one source (the items' "domain": a game, a fan-art set) where it can
+    domain_batches: bool = False
+
+
+def _domains(cfg, items):
+    return [it.get("domain", "") for it in items] if cfg.domain_batches else None
 
 
 def resolve_device(name):
@@ -155,7 +161,8 @@ def run(cfg, on_epoch=None):
     tf = train_transform(size)
     monitored = val_items + test_items
     val_inputs = PreprocessedItems(monitored, size)
-    sampler = PKSampler([it["label"] for it in train_items], cfg.batch_p, cfg.batch_k, seed=cfg.seed)
+    sampler = PKSampler([it["label"] for it in train_items], cfg.batch_p, cfg.batch_k, seed=cfg.seed,
+                        domains=_domains(cfg, train_items))
     steps_per_epoch = len(sampler)
     schedule = lr_schedule(cfg, opt, steps_per_epoch, cfg.epochs)
     emit("start", device=str(device), train_items=len(train_items), val_items=len(val_items),
@@ -227,7 +234,8 @@ def run(cfg, on_epoch=None):
         log(f"final run: {final_epochs} epochs on all {len(all_items)} items ({len(all_labels)} labels)")
         seed_everything(cfg.seed + 1)
         net, _, all_index, heads, opt, scaler = _fresh_run(cfg, device, all_labels)
-        all_sampler = PKSampler([it["label"] for it in all_items], cfg.batch_p, cfg.batch_k, seed=cfg.seed + 1)
+        all_sampler = PKSampler([it["label"] for it in all_items], cfg.batch_p, cfg.batch_k, seed=cfg.seed + 1,
+                                domains=_domains(cfg, all_items))
         final_trainer = _EpochTrainer(cfg, device, cache, tf, lr_schedule(cfg, opt, len(all_sampler), final_epochs))
         final_losses = []
         for epoch in range(1, final_epochs + 1):

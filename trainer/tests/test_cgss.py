@@ -177,8 +177,12 @@ class BuildDefaultTest(unittest.TestCase):
                                "--loss", "multi-similarity", "--seeds", "3,4"],
                               cwd=ROOT, env=env, capture_output=True, text=True)
         self.assertEqual(proc.returncode, 0, proc.stderr[-3000:])
-        built = json.loads(proc.stdout.strip().splitlines()[-1])
+        events = [json.loads(line) for line in proc.stdout.strip().splitlines()]
+        built = events[-1]
         self.assertEqual(built["event"], "built")
+        # the two seeds trained side by side (the default on a CPU), each run's events naming its seed
+        self.assertEqual({e["seed"] for e in events if e["event"] == "epoch"}, {3, 4})
+        self.assertIn("[seed 4] ", proc.stderr)
         self.assertEqual(built["heldout_idols"]["identities"], 2)
         self.assertEqual(sorted(f for f in os.listdir(out) if not f.startswith(".")),
                          ["checkpoint.pt", "metrics.json", "model.json", "model.onnx", "samples.json"])
@@ -190,6 +194,7 @@ class BuildDefaultTest(unittest.TestCase):
         self.assertEqual({r["config"]["loss"] for r in metrics["runs"]}, {"multi-similarity"})
         self.assertEqual({r["config"]["lr_schedule"] for r in metrics["runs"]}, {"cosine"})
         self.assertEqual((metrics["build"]["recipe"]["seeds"], metrics["build"]["recipe"]["soup"]), ([3, 4], "uniform"))
+        self.assertEqual(metrics["build"]["recipe"]["jobs"], 2)
         self.assertEqual(metrics["soup"]["members"], ["seed-3", "seed-4"])
         self.assertEqual(len(metrics["soup"]["ingredients"]), 2)
         self.assertEqual(metrics["build"]["dataset"]["heldout_files"], 6)
@@ -204,6 +209,9 @@ class BuildDefaultTest(unittest.TestCase):
         self.assertEqual(sorted(os.path.basename(os.path.dirname(it["path"])) + "/" + os.path.basename(it["path"])
                                 for it in trained), ["a/0.png", "a/1.png", "b/0.png", "b/1.png"])
         self.assertEqual({it["label"] for it in trained}, {"tiny:alice", "tiny:bob"})
+        # each item names its source, for the recipe's same-source batches
+        self.assertEqual({it["domain"] for it in trained}, {"tiny"})
+        self.assertEqual({it["domain"] for it in doc["items"] if it not in trained}, {"cgss"})
         self.assertIn("5_shot_top1", metrics["heldout_idols"]["pooled"])
         for name in ("metrics.json", "model.json", "samples.json"):
             with open(os.path.join(out, name), encoding="utf-8") as f:

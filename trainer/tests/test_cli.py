@@ -204,3 +204,25 @@ class SourceModelTest(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+@unittest.skipUnless(HAVE_SHARED, MISSING_SHARED)
+class SideBySideTest(unittest.TestCase):
+    def test_three_runs_in_waves_of_two_keep_their_order(self):
+        from trainer.build_default import train_side_by_side
+        from trainer.train import TrainConfig
+        with tempfile.TemporaryDirectory() as tmp:
+            dataset = os.path.join(tmp, "dataset.json")
+            items = small_shared_items(LABELS, 4)
+            for it in items:  # two sources, so that the domain batches have something to keep apart
+                it["domain"] = "a" if it["label"] in LABELS[:3] else "b"
+            with open(dataset, "w") as f:
+                json.dump({"version": 1, "input_size": 64, "items": items}, f)
+            configs = [TrainConfig(dataset=dataset, out=os.path.join(tmp, f"seed-{seed}"), seed=seed, epochs=1,
+                                   max_steps=1, batch_p=2, batch_k=2, dim=16, device="cpu", final_refit=False,
+                                   domain_batches=True) for seed in (5, 6, 7)]
+            results = train_side_by_side(configs, 2)
+            self.assertEqual([m["config"]["seed"] for m in results], [5, 6, 7])
+            for cfg in configs:
+                self.assertTrue(os.path.isfile(os.path.join(cfg.out, "model.onnx")))
+                self.assertTrue(read_json(os.path.join(cfg.out, "metrics.json"))["config"]["domain_batches"])

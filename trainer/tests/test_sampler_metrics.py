@@ -27,6 +27,40 @@ class SamplerTest(unittest.TestCase):
         sampler = PKSampler(["a", "a", "b", "b"], p=8, k=2, batches_per_epoch=3)
         self.assertEqual([len(b) for b in sampler], [4, 4, 4])
 
+    def test_domain_batches_keep_to_one_source(self):
+        # 12 icon characters and 4 fan-art ones: with P = 3 every batch is from one source
+        labels = [f"icon{i}" for i in range(12) for _ in range(5)] + [f"art{i}" for i in range(4) for _ in range(9)]
+        domains = ["icons"] * 60 + ["art"] * 36
+        sampler = PKSampler(labels, p=3, k=2, batches_per_epoch=400, seed=3, domains=domains)
+        per_label = Counter()
+        for batch in sampler:
+            self.assertEqual(len({domains[i] for i in batch}), 1)
+            self.assertEqual(set(Counter(labels[i] for i in batch).values()), {2})
+            per_label.update({labels[i] for i in batch})
+        # sources are drawn in proportion to their characters, so each character comes up about as often
+        # (400 batches x 3 labels / 16 = 75 each)
+        self.assertTrue(all(50 < n < 100 for n in per_label.values()), per_label)
+        art = sum(n for label, n in per_label.items() if label.startswith("art"))
+        self.assertTrue(0.15 < art / sum(per_label.values()) < 0.35)
+
+    def test_domain_batches_fill_up_from_other_sources(self):
+        # a source with fewer than P characters: its batches take the rest from the others
+        labels = ["a"] * 4 + ["b"] * 4 + ["c"] * 4 + ["x"] * 4
+        domains = ["one"] * 12 + ["two"] * 4
+        for batch in PKSampler(labels, p=3, k=2, batches_per_epoch=50, seed=0, domains=domains):
+            self.assertEqual(len({labels[i] for i in batch}), 3)
+            if any(labels[i] == "x" for i in batch):
+                self.assertEqual(len({domains[i] for i in batch}), 2)
+
+    def test_one_domain_is_plain_p_by_k(self):
+        labels = ["a"] * 6 + ["b"] * 6 + ["c"] * 6
+        plain = list(PKSampler(labels, p=2, k=3, seed=5))
+        self.assertEqual(list(PKSampler(labels, p=2, k=3, seed=5, domains=["s"] * 18)), plain)
+
+    def test_a_label_in_two_sources_is_refused(self):
+        with self.assertRaises(ValueError):
+            PKSampler(["a", "a", "b", "b"], p=2, k=2, domains=["one", "two", "one", "one"])
+
 
 class MetricsTest(unittest.TestCase):
     def test_map_at_r_hand_computed(self):
