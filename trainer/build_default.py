@@ -105,6 +105,8 @@ def train_side_by_side(configs, jobs):
     for start in range(0, len(configs), jobs):
         wave = configs[start:start + jobs]
         threads = max(1, budget // len(wave))
+        for cfg in wave:
+            emit("stage", stage="train", seed=cfg.seed, seeds=[c.seed for c in configs], jobs=jobs, threads=threads)
         with multiprocessing.get_context("spawn").Pool(len(wave)) as pool:
             results += pool.starmap(_train_in_child, [(cfg, threads) for cfg in wave])
     return results
@@ -147,8 +149,6 @@ def build_default(snapshots, out, work, source_onnx=None, split_file=SPLIT_FILE,
             setattr(cfg, key, value)
         configs.append(cfg)
     if jobs > 1:
-        for cfg in configs:
-            emit("stage", stage="train", seed=cfg.seed, seeds=seeds, jobs=jobs)
         results = train_side_by_side(configs, jobs)
     else:
         results = []

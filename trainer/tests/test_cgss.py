@@ -168,7 +168,7 @@ class BuildDefaultTest(unittest.TestCase):
     def test_one_command_builds_a_portable_model_and_judges_it_on_the_held_out_idols(self):
         from trainer import default_source_onnx
         env = dict(os.environ, OMP_WAIT_POLICY="PASSIVE", IDOLTAG_SOURCE_ONNX=default_source_onnx(),
-                   IDOLTAG_SHARED_DATA=self.shared)
+                   IDOLTAG_SHARED_DATA=self.shared, TRAINER_THREADS="2")
         out, work = os.path.join(self.out, "model"), os.path.join(self.out, "work")
         proc = subprocess.run([sys.executable, "-m", "trainer", "build-default", "--snapshot", self.icons,
                                "--snapshot", self.strips, "--out", out, "--work", work, "--holdout", self.split,
@@ -182,6 +182,8 @@ class BuildDefaultTest(unittest.TestCase):
         self.assertEqual(built["event"], "built")
         # the two seeds trained side by side (the default on a CPU), each run's events naming its seed
         self.assertEqual({e["seed"] for e in events if e["event"] == "epoch"}, {3, 4})
+        started = [(e["seed"], e["jobs"], e["threads"]) for e in events if e.get("stage") == "train"]
+        self.assertEqual(started, [(3, 2, 1), (4, 2, 1)])  # TRAINER_THREADS=2: one thread each
         self.assertIn("[seed 4] ", proc.stderr)
         self.assertEqual(built["heldout_idols"]["identities"], 2)
         self.assertEqual(sorted(f for f in os.listdir(out) if not f.startswith(".")),
