@@ -90,7 +90,7 @@ def _parser():
     g.add_argument("--domain-batches", action=argparse.BooleanOptionalAction, default=None,
                    help="override the recipe: each batch's characters from one source where it can")
     g.add_argument("--jobs", type=int, default=None,
-                   help="runs trained at once (default: every seed at once on a CPU, one at a time on a GPU)")
+                   help="runs trained at once (default: one per thread of TRAINER_THREADS on a CPU, one on a GPU)")
     g.add_argument("--shared-train", default=None,
                    help="comma-separated shared sets whose training rows join the CG icons "
                         "(default: the recipe's, nagadomi10; '' for none)")

@@ -65,7 +65,8 @@ class TrainConfig:
     # "constant" or "cosine" (decays to 0 over the phase's steps, after warmup_epochs of linear warmup)
     lr_schedule: str = "constant"
     warmup_epochs: float = 0.0
-    # each batch's characters from one source (the items' "domain": a game, a fan-art set) where it can
+    # each batch's characters from one source (the items' "domain": a game, a fan-art set) where it can;
+    # off in the shipped recipe: it named trained characters better and new ones worse (trainer-lab-notes.md)
     domain_batches: bool = False
 
 
