@@ -55,10 +55,11 @@ class PKSampler:
 def _labels_by_domain(labels, domains):
     if len(domains) != len(labels):
         raise ValueError("one domain per item is needed")
-    by_domain = defaultdict(set)
+    domain_of = {}
     for label, domain in zip(labels, domains):
-        by_domain[domain].add(label)
-    spread = [label for label in set(labels) if sum(label in ls for ls in by_domain.values()) > 1]
-    if spread:
-        raise ValueError(f"label {spread[0]!r} comes from more than one source")
-    return {d: sorted(ls) for d, ls in by_domain.items()}
+        if domain_of.setdefault(label, domain) != domain:
+            raise ValueError(f"label {label!r} comes from more than one source")
+    by_domain = defaultdict(list)
+    for label in sorted(domain_of):
+        by_domain[domain_of[label]].append(label)
+    return dict(by_domain)
