@@ -26,6 +26,11 @@ export interface RecognitionOptions extends DecodeOptions {
   /** Extra context around a detected face, as a share of its size on each side. */
   cropMargin?: number;
   maxFaces?: number;
+  /**
+   * Called with the crops (in face order) once they are cut, before the network runs: work on them
+   * here (encoding them for storage) overlaps the embedding instead of following it.
+   */
+  onCrops?: (crops: RgbImage[]) => void;
 }
 
 const WHOLE_FALLBACK_MAX_SIDE = 400;
@@ -58,6 +63,7 @@ export async function recognise(
   const crops = detections.map((face) =>
     cropRgb(image, face.detector === 'whole' ? face : cropBox(face, image, options.cropMargin ?? 0.2)),
   );
+  if (crops.length > 0) options.onCrops?.(crops);
   const embeddings = crops.length > 0 ? await embedder.embed(crops) : [];
   const t3 = performance.now();
   // Boxes are reported in the original image's pixels (after EXIF rotation), not the decoded copy's.

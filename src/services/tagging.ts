@@ -44,7 +44,11 @@ export class TaggingService {
   }
 
   private async recogniseAndRemember(req: TagRequest): Promise<TagResult> {
-    const result = await this.recognition.recognise(req.bytes, { crops: req.crops, wholeImageFallback: true });
+    const result = await this.recognition.recognise(req.bytes, {
+      crops: req.crops,
+      wholeImageFallback: true,
+      encodeCrops: true,
+    });
     const t0 = performance.now();
     const predictions = result.faces.map((f) => this.heads.predict(req.guildId, f.embedding));
     const headMs = performance.now() - t0;

@@ -1,11 +1,10 @@
-import sharp from 'sharp';
 import { ImageInputError } from '../core/decode.ts';
 import type { Box } from '../core/types.ts';
 import { validateCharacterName } from '../store/characters.ts';
 import type { Store } from '../store/index.ts';
 import type { HeadService } from './heads.ts';
 import { sha256 } from './files.ts';
-import type { ImageSource, RecognitionService } from './recognition.ts';
+import { encodeCropPng, type ImageSource, type RecognitionService } from './recognition.ts';
 import type { JobQueue } from './queue.ts';
 
 export class UserInputError extends Error {
@@ -124,12 +123,7 @@ export class TeachingService {
           box: face.box,
           whole: face.detector === 'whole',
           facesFound: result.faces.length,
-          cropPng:
-            req.previews === false
-              ? undefined
-              : await sharp(face.crop.data, { raw: { width: face.crop.width, height: face.crop.height, channels: 3 } })
-                  .png()
-                  .toBuffer(),
+          cropPng: req.previews === false ? undefined : await encodeCropPng(face.crop),
         });
       } catch (err) {
         if (!(err instanceof ImageInputError)) throw err;

@@ -1,0 +1,53 @@
+/**
+ * Tagging encodes each face's crop while the network embeds it (`encodeCrops`). What lands in the
+ * data folder must still be, face by face, the very crop that was embedded: re-embedding reads it
+ * back. Here on a real group picture (13 faces, so the order of the encodings matters).
+ */
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import sharp from 'sharp';
+import { openServices, type Services } from '../../src/services/index.ts';
+import { DATA, tempDir } from '../helpers/paths.ts';
+
+const GUILD = '100000000000000001';
+
+describe('crops stored by tagging', { timeout: 3 * 60_000 }, () => {
+  let services: Services;
+  let dataDir: string;
+  before(async () => {
+    dataDir = tempDir('idoltag-tag-crops-');
+    services = await openServices({ dataDir });
+  });
+  after(async () => services?.close());
+
+  it('are the embedded crops, each under its own face, and re-embed to the stored vector', async () => {
+    const bytes = readFileSync(path.join(DATA, 'multiface', 'images', 'xavier_test_1.jpg'));
+    const tagged = await services.tagging.tagImage({
+      guildId: GUILD,
+      bytes,
+      source: { kind: 'file', path: 'group.jpg' },
+    });
+    assert.ok(tagged.faces.length >= 10, `a group picture: ${tagged.faces.length} faces`);
+
+    const fresh = await services.recognition.recognise(bytes, { wholeImageFallback: true });
+    const rows = services.store.images.facesOfImage(tagged.imageId);
+    assert.equal(rows.length, fresh.faces.length);
+    const version = services.models.activeVersion();
+    for (const row of rows) {
+      const face = fresh.faces.find((f) => f.box.x === row.x && f.box.y === row.y && f.box.w === row.w);
+      assert.ok(face, `face ${row.id} at ${row.x},${row.y} is found again`);
+      const png = readFileSync(path.join(dataDir, row.crop_path));
+      const { data, info } = await sharp(png).raw().toBuffer({ resolveWithObject: true });
+      assert.deepEqual([info.width, info.height, info.channels], [face.crop.width, face.crop.height, 3]);
+      assert.ok(Buffer.from(face.crop.data).equals(data), `face ${row.id}: the stored crop is the embedded one`);
+
+      const stored = services.store.embeddings.get(row.id, version);
+      assert.ok(stored, `face ${row.id} has an embedding`);
+      const again = await services.recognition.recognise(png, { crops: true });
+      const cosine = again.faces[0].embedding.reduce((s, v, i) => s + v * stored[i], 0);
+      assert.ok(cosine > 0.999, `face ${row.id}: re-embedding its crop gives cosine ${cosine}`);
+    }
+  });
+});
