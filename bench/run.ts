@@ -640,7 +640,7 @@ function printTable(r: Record<string, any>): void {
     line(
       `screenshot → tags (${r.tag.screenshots} shots, ${r.tag.faces} faces)`,
       `${t.total.median} / ${t.total.p95} ms`,
-      '≤ 120 ms median',
+      '≤ 60 ms median',
     );
     line('  decode', `${t.decode.median} / ${t.decode.p95} ms`);
     line(`  detect (${r.tag.detector})`, `${t.detect.median} / ${t.detect.p95} ms`);

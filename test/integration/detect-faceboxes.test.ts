@@ -121,9 +121,14 @@ describe('FaceBoxes on real images', {
   it('runs the fine pass only for images with small (or no) heads, and finds the small faces with it', async () => {
     class Counting extends FaceBoxesDetector {
       factors: number[] = [];
-      override detectHeads(image: Parameters<FaceBoxesDetector['detectHeads']>[0], factor: number, threshold?: number) {
+      override detectHeads(
+        image: Parameters<FaceBoxesDetector['detectHeads']>[0],
+        factor: number,
+        threshold?: number,
+        lanczos?: boolean,
+      ) {
         this.factors.push(factor);
-        return super.detectHeads(image, factor, threshold);
+        return super.detectHeads(image, factor, threshold, lanczos);
       }
     }
     const finePass = (img: { width: number; height: number }, d: FaceBoxesDetector) =>

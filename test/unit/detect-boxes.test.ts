@@ -2,7 +2,13 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { clipBox, finishFaces } from '../../src/core/detect/boxes.ts';
 import { CHAIN_DEFAULTS, ChainDetector, createDetector, mergeFaces } from '../../src/core/detect/chain.ts';
-import { FACEBOXES_DEFAULTS, headToFace, planPasses, toFaceBoxesInput } from '../../src/core/detect/faceboxes.ts';
+import {
+  FACEBOXES_DEFAULTS,
+  headToFace,
+  planPasses,
+  toEnlargedFaceBoxesInput,
+  toFaceBoxesInput,
+} from '../../src/core/detect/faceboxes.ts';
 import type { DetectedFace, FaceDetector, RgbImage } from '../../src/core/types.ts';
 
 const face = (x: number, y: number, w: number, h: number, score = 1, detector = 't'): DetectedFace => ({
@@ -90,6 +96,31 @@ describe('FaceBoxes passes and boxes', () => {
   it('feeds the network BGR planes minus the mean', () => {
     const img: RgbImage = { data: new Uint8Array([255, 0, 10, 104, 117, 123]), width: 2, height: 1 };
     assert.deepEqual(Array.from(toFaceBoxesInput(img)), [10 - 104, 123 - 104, 0 - 117, 0, 255 - 123, 104 - 123]);
+  });
+
+  it('enlarges bilinearly into the same planes, pixel centres aligned', () => {
+    const img: RgbImage = { data: new Uint8Array([255, 0, 10, 104, 117, 123]), width: 2, height: 1 };
+    assert.deepEqual(Array.from(toEnlargedFaceBoxesInput(img, 2, 1)), Array.from(toFaceBoxesInput(img)));
+    // 2 → 4 columns: the outer ones repeat the edge pixels, the inner ones mix them 3:1 and 1:3.
+    const red = Array.from(toEnlargedFaceBoxesInput(img, 4, 2)).slice(16, 20);
+    assert.deepEqual(
+      red,
+      [255, 0.75 * 255 + 0.25 * 104, 0.25 * 255 + 0.75 * 104, 104].map((v) => v - 123),
+    );
+    const rows = Array.from(toEnlargedFaceBoxesInput(img, 4, 2));
+    assert.deepEqual(rows.slice(0, 4), rows.slice(4, 8), 'one source row gives equal rows');
+  });
+
+  it('keeps a ramp a ramp when enlarging, and refuses to shrink', () => {
+    const width = 5;
+    const data = new Uint8Array(width * 3 * 2);
+    for (let y = 0; y < 2; y++)
+      for (let x = 0; x < width; x++) data.fill(40 * x, (y * width + x) * 3, (y * width + x) * 3 + 3);
+    const out = toEnlargedFaceBoxesInput({ data, width, height: 2 }, 15, 6);
+    // Away from the edges the blue plane rises by 40/3 per column.
+    const row = Array.from(out.subarray(2 * 15, 3 * 15)).map((v) => v + 104);
+    for (let x = 2; x < 13; x++) assert.ok(Math.abs(row[x] - row[x - 1] - 40 / 3) < 1e-3, `column ${x}: ${row}`);
+    assert.throws(() => toEnlargedFaceBoxesInput({ data, width, height: 2 }, 4, 2), /Cannot enlarge/);
   });
 });
 
