@@ -25,6 +25,22 @@ export function cropRgb(image: RgbImage, box: Box): RgbImage {
   return { data: out, width: box.w, height: box.h };
 }
 
+/**
+ * Shrinks an image whose longest side exceeds `maxSide` to fit it (libvips' Lanczos-3, which does not
+ * alias when shrinking); smaller images come back as they are.
+ */
+export async function shrinkRgbToFit(image: RgbImage, maxSide: number): Promise<RgbImage> {
+  const longest = Math.max(image.width, image.height);
+  if (longest <= maxSide) return image;
+  const width = Math.max(1, Math.round((image.width * maxSide) / longest));
+  const height = Math.max(1, Math.round((image.height * maxSide) / longest));
+  const data = await sharp(image.data, { raw: { width: image.width, height: image.height, channels: 3 } })
+    .resize(width, height, { fit: 'fill' })
+    .raw()
+    .toBuffer();
+  return { data: new Uint8Array(data.buffer, data.byteOffset, data.length), width, height };
+}
+
 /** Resizes RGB pixels with sharp's linear kernel, as the trainer resizes (the embedder's input). */
 export async function resizeRgbLinear(image: RgbImage, width: number, height: number): Promise<RgbImage> {
   const data = await sharp(image.data, { raw: { width: image.width, height: image.height, channels: 3 } })
