@@ -5,6 +5,8 @@
  * Sections (ids for --only):
  *  - tag:       screenshot → tags on screenshots_syncopika (63 screenshots): decode / detect / embed /
  *               head (the TagResult timings) and the whole tagImage call, median and p95;
+ *  - tag1080:   the same through tagImage with 30 of the screenshots letterboxed into 1920×1080 JPEG
+ *               frames, the size real screenshots come in;
  *  - baseline:  the seed-style pipeline on the same crops: PyTorch eager ResNet18 at 522 px
  *               (/usr/bin/python3, torch CPU, random init), so the figures above are also ratios;
  *  - embed:     embedding throughput by batch size and onnxruntime threads;
@@ -24,6 +26,7 @@ import { spawnSync } from 'node:child_process';
 import { copyFile, mkdir, readFile } from 'node:fs/promises';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
+import sharp from 'sharp';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseCsv } from '../src/core/labelled-files.ts';
@@ -193,6 +196,40 @@ await section('tag', async () => {
     embedder: services.models.activeVersion(),
     ms: Object.fromEntries(Object.entries(stages).map(([k, v]) => [k, stats(v)])),
     note: 'total = the whole tagImage call (decode, detect, embed, head, and storing crops and rows); cpu = process CPU time per call (all threads)',
+  };
+});
+
+// Real screenshots are larger than the stored set: the same shots letterboxed into 1920×1080 JPEG frames.
+await section('tag1080', async () => {
+  if (!tagServices) {
+    tagServices = await openServices({ dataDir: tagDir });
+    await seedGuild(tagServices, 'bench', quick ? 5 : 20);
+  }
+  const services = tagServices;
+  const list = screenshots.slice(0, quick ? 8 : 30);
+  const frames = await Promise.all(
+    list.map((file) =>
+      sharp(file).resize(1920, 1080, { fit: 'contain', background: '#000000' }).jpeg({ quality: 90 }).toBuffer(),
+    ),
+  );
+  await services.tagging.tagImage({ guildId: 'warmup', bytes: frames[0], source: { kind: 'file', path: 'frame' } });
+  const stages = { decode: [] as number[], detect: [] as number[], embed: [] as number[], total: [] as number[] };
+  for (const [i, bytes] of frames.entries()) {
+    const t0 = performance.now();
+    const result = await services.tagging.tagImage({
+      guildId: 'bench',
+      bytes,
+      source: { kind: 'file', path: list[i] },
+    });
+    stages.total.push(performance.now() - t0);
+    stages.decode.push(result.timings.decodeMs);
+    stages.detect.push(result.timings.detectMs);
+    stages.embed.push(result.timings.embedMs);
+  }
+  return {
+    frames: frames.length,
+    size: '1920x1080 JPEG (quality 90), the screenshots letterboxed',
+    ms: Object.fromEntries(Object.entries(stages).map(([k, v]) => [k, stats(v)])),
   };
 });
 
@@ -647,6 +684,11 @@ function printTable(r: Record<string, any>): void {
     line('  embed', `${t.embed.median} / ${t.embed.p95} ms`);
     line('  head', `${t.head.median} / ${t.head.p95} ms`);
     line('  CPU time per screenshot', `${t.cpu.median} / ${t.cpu.p95} ms`);
+  }
+  if (r.tag1080) {
+    const t = r.tag1080.ms;
+    line(`the same in 1920×1080 frames (${r.tag1080.frames})`, `${t.total.median} / ${t.total.p95} ms`);
+    line('  detect', `${t.detect.median} / ${t.detect.p95} ms`);
   }
   if (r.baseline?.ms) {
     const b = r.baseline.ms;
