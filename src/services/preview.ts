@@ -86,10 +86,35 @@ export async function renderPreview(bytes: Buffer, faces: PreviewFace[], maxWidt
   const svg = Buffer.from(
     `<svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="${h}">${shapes.join('\n')}</svg>`,
   );
-  return base
-    .resize(w, h, { fit: 'fill' })
-    .flatten({ background: '#ffffff' })
-    .composite([{ input: svg, top: 0, left: 0 }])
+  // Blended here, not with sharp's composite: libvips composites the whole canvas in floating point,
+  // about 35 ms of a 1080p screenshot's 55 ms preview on 2 cores.
+  const [picture, overlay] = await Promise.all([
+    base
+      .resize(w, h, { fit: 'fill' })
+      .toColourspace('srgb')
+      .flatten({ background: '#ffffff' })
+      .removeAlpha()
+      .raw()
+      .toBuffer({ resolveWithObject: true }),
+    sharp(svg).ensureAlpha().raw().toBuffer({ resolveWithObject: true }),
+  ]);
+  if (picture.info.channels !== 3 || overlay.info.channels !== 4 || overlay.data.length !== w * h * 4) {
+    throw new Error(`Unexpected preview layers: ${picture.info.channels} and ${overlay.info.channels} channels`);
+  }
+  blendOver(picture.data, overlay.data);
+  return sharp(picture.data, { raw: { width: w, height: h, channels: 3 } })
     .jpeg({ quality: 85 })
     .toBuffer();
+}
+
+/** Paints straight-alpha RGBA `overlay` over RGB `picture` of the same size, in place. */
+export function blendOver(picture: Uint8Array, overlay: Uint8Array): void {
+  for (let o = 3, p = 0; o < overlay.length; o += 4, p += 3) {
+    const alpha = overlay[o];
+    if (alpha === 0) continue;
+    const f = alpha / 255;
+    picture[p] += Math.round((overlay[o - 3] - picture[p]) * f);
+    picture[p + 1] += Math.round((overlay[o - 2] - picture[p + 1]) * f);
+    picture[p + 2] += Math.round((overlay[o - 1] - picture[p + 2]) * f);
+  }
 }

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import sharp from 'sharp';
-import { layoutPreviewLabels, renderPreview, type PreviewLabel } from '../../src/services/preview.ts';
+import { blendOver, layoutPreviewLabels, renderPreview, type PreviewLabel } from '../../src/services/preview.ts';
 import { DATA } from '../helpers/paths.ts';
 import { sharedData, skipUnless } from '../helpers/prerequisites.ts';
 
@@ -94,5 +94,33 @@ describe('preview name tags', { skip }, () => {
     const ratio = largeHeight / smallHeight;
     assert.ok(ratio > 1.8 && ratio < 2.2, `tag height ${smallHeight} → ${largeHeight} px for a picture twice as large`);
     assert.ok(smallHeight >= 0.06 * small.info.height, 'the tag is big enough to read');
+  });
+});
+
+describe('preview blending', () => {
+  it('paints the labels as libvips composite does', async () => {
+    const [w, h] = [64, 48];
+    const picture = Buffer.alloc(w * h * 3);
+    const overlay = Buffer.alloc(w * h * 4);
+    for (let i = 0; i < w * h; i++) {
+      for (let c = 0; c < 3; c++) {
+        picture[i * 3 + c] = (i * 37 + c * 91) % 256;
+        overlay[i * 4 + c] = (i * 53 + c * 29) % 256;
+      }
+      overlay[i * 4 + 3] = [0, 255, 128, 7, 250][i % 5];
+    }
+    const expected = await sharp(picture, { raw: { width: w, height: h, channels: 3 } })
+      .composite([{ input: overlay, raw: { width: w, height: h, channels: 4 } }])
+      .removeAlpha()
+      .raw()
+      .toBuffer();
+    const ours = Buffer.from(picture);
+    blendOver(ours, overlay);
+    const worst = Math.max(...ours.map((v, i) => Math.abs(v - expected[i])));
+    assert.ok(worst <= 1, `differs by up to ${worst} levels`);
+    assert.ok(
+      ours.some((v, i) => v !== picture[i]),
+      'the overlay was painted',
+    );
   });
 });
