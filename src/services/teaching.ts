@@ -94,10 +94,12 @@ export class TeachingService {
         // The pipeline returns faces largest first: one example per image is the largest face.
         const face = result.faces[0];
         const source: ImageSource = image.source ?? { kind: 'teach', fileName: image.name, authorId: req.by };
+        // One encoding serves both the stored crop and the reply's preview of it.
+        const cropPng = encodeCropPng(face.crop);
         const stored = await this.recognition.remember(
           req.guildId,
           image.bytes,
-          result,
+          { ...result, cropPngs: [cropPng] },
           source,
           { keepOriginal: true, faceIndexes: [0] },
           ([taught]) => {
@@ -123,7 +125,7 @@ export class TeachingService {
           box: face.box,
           whole: face.detector === 'whole',
           facesFound: result.faces.length,
-          cropPng: req.previews === false ? undefined : await encodeCropPng(face.crop),
+          cropPng: req.previews === false ? undefined : await cropPng,
         });
       } catch (err) {
         if (!(err instanceof ImageInputError)) throw err;
