@@ -22,6 +22,7 @@ from . import resolve_source_onnx
 from .data import (DatasetError, ImageCache, PreprocessedItems, load_dataset, open_rgb, preprocess, split_items,
                    synthetic_input, train_transform)
 from .dequantize import file_sha256
+from .averaging import TailAverage
 from .events import emit, log
 from .export import StagedOutput, write_model_files
 from .losses import (MARGIN, ArcFaceLoss, ProxySoftmaxLoss, cosine_distance_matrix, mine_triplets,
@@ -68,6 +69,9 @@ class TrainConfig:
     # each batch's characters from one source (the items' "domain": a game, a fan-art set) where it can;
     # off in the shipped recipe: it named trained characters better and new ones worse (trainer-lab-notes.md)
     domain_batches: bool = False
+    # None: the best validation epoch is served. N: the mean of the weights after epochs N..last is served
+    # (trainer/averaging.py); the final run, when there is one, averages the same tail of its epochs.
+    average_from: int = None
 
 
 def _domains(cfg, items):
@@ -176,10 +180,12 @@ def run(cfg, on_epoch=None):
     emit("baseline", val=ev)
     best = {"epoch": 0, "score": max(ev[l]["map_at_r"] for l in LAYERS), "eval": ev,
             "state": copy.deepcopy(net.state_dict())}
+    best["baseline"] = best["score"]
     history = [{"epoch": 0, "loss": None, "val": ev, "seconds": 0.0}]
     if on_epoch:
         on_epoch(0, net)
     bad_epochs, stop_reason = 0, "epochs"
+    tail = TailAverage()
     trainer = _EpochTrainer(cfg, device, cache, tf, schedule)
     for epoch in range(1, cfg.epochs + 1):
         t0 = time.time()
@@ -199,11 +205,13 @@ def run(cfg, on_epoch=None):
             f"projection MAP@R {ev['projection']['map_at_r']:.4f} ({seconds:.1f}s)")
         _save_atomic({"format": "idoltag-trainer-checkpoint", "version": 1, "epoch": epoch,
                       "state_dict": net.state_dict(), "val": ev}, os.path.join(work, "last.pt"))
+        if cfg.average_from and epoch >= cfg.average_from:
+            tail.add(net.state_dict(), epoch)
         if on_epoch:
             on_epoch(epoch, net)
         score = max(ev[l]["map_at_r"] for l in LAYERS)
         if score > best["score"]:
-            best = {"epoch": epoch, "score": score, "eval": ev, "state": copy.deepcopy(net.state_dict())}
+            best = {**best, "epoch": epoch, "score": score, "eval": ev, "state": copy.deepcopy(net.state_dict())}
             bad_epochs = 0
         else:
             bad_epochs += 1
@@ -214,21 +222,22 @@ def run(cfg, on_epoch=None):
             stop_reason = "max_steps"
             break
 
-    net.load_state_dict(best["state"])
-    layer = _best_layer(best["eval"])
+    served = _served_weights(net, best, tail, lambda: evaluate(net, val_inputs, monitored, device))
+    layer = _best_layer(served["eval"])
     samples = _sample_items(val_items or train_items)
     sample_inputs = [preprocess(open_rgb(it["path"]), size) for it in samples]
     final = None
     unseen_val = split_info.get("val_unseen_label_fraction", 0.0) >= 0.5
     # An explicit --final-epochs asks for the final run even when no epoch beat the parent.
-    if cfg.final_refit and unseen_val and (best["epoch"] > 0 or cfg.final_epochs):
+    if cfg.final_refit and unseen_val and (served["improved"] or cfg.final_epochs):
         # The selection model goes to selection/ (the Node side measures unseen characters on it).
         selection_id, _ = write_model_files(
             StagedOutput(os.path.join(cfg.out, "selection")), copy.deepcopy(net).cpu(), layer, size, samples,
-            sample_inputs, synthetic_input(size), parent, {"epoch": best["epoch"], "dim": cfg.dim, "val": best["eval"]},
-            {"version": 1, "role": "selection", "best_epoch": best["epoch"], "val": best["eval"]})
+            sample_inputs, synthetic_input(size), parent, {"epoch": served["epoch"], "dim": cfg.dim, "val": served["eval"]},
+            {"version": 1, "role": "selection", "best_epoch": best["epoch"], "averaged_epochs": served["averaged"],
+             "val": served["eval"]})
         t_final = time.time()
-        final_epochs = cfg.final_epochs or best["epoch"]
+        final_epochs = cfg.final_epochs or served["epoch"]
         all_items = train_items + val_items
         all_labels = sorted({it["label"] for it in all_items})
         emit("stage", stage="final", epochs=final_epochs, items=len(all_items), labels=len(all_labels))
@@ -238,21 +247,26 @@ def run(cfg, on_epoch=None):
         all_sampler = PKSampler([it["label"] for it in all_items], cfg.batch_p, cfg.batch_k, seed=cfg.seed + 1,
                                 domains=_domains(cfg, all_items))
         final_trainer = _EpochTrainer(cfg, device, cache, tf, lr_schedule(cfg, opt, len(all_sampler), final_epochs))
-        final_losses = []
+        final_losses, final_tail = [], TailAverage()
         for epoch in range(1, final_epochs + 1):
             losses, _ = final_trainer.epoch(net, opt, scaler, heads, all_sampler, all_items, all_index, epoch, "final")
             if not losses:
                 break
             final_losses.append(float(np.mean(losses)))
             emit("epoch", stage="final", epoch=epoch, epochs=final_epochs, loss=final_losses[-1])
+            if served["averaged"] and epoch >= cfg.average_from:
+                final_tail.add(net.state_dict(), epoch)
+        if final_tail.count:
+            net.load_state_dict(final_tail.state(net.state_dict()))
         net.eval()
         final = {"epochs": len(final_losses), "items": len(all_items), "labels": all_labels, "losses": final_losses,
                  "steps": final_trainer.step, "seconds": round(time.time() - t_final, 2),
-                 "selection_model_id": selection_id}
+                 "selection_model_id": selection_id, "averaged_epochs": final_tail.epochs or None}
     metrics = {
-        "version": 1, "layer": layer, "layer_choice": "higher val MAP@R at the best epoch",
-        "best_epoch": best["epoch"], "improved_over_parent": best["epoch"] > 0,
-        "val": best["eval"], "epochs_run": len(history) - 1, "steps": trainer.step, "stop_reason": stop_reason,
+        "version": 1, "layer": layer, "layer_choice": "higher val MAP@R of the served weights",
+        "best_epoch": best["epoch"], "improved_over_parent": served["improved"],
+        # "val" is the served weights' (the tail average's when averaged_epochs is set)
+        "averaged_epochs": served["averaged"], "val": served["eval"], "epochs_run": len(history) - 1, "steps": trainer.step, "stop_reason": stop_reason,
         "split": split_info, "train_items": len(train_items), "val_items": len(val_items),
         "train_labels": train_labels, "history": history, "device": str(device),
         "seconds": None, "config": dataclasses.asdict(cfg),
@@ -262,13 +276,28 @@ def run(cfg, on_epoch=None):
     metrics["seconds"] = round(time.time() - t_start, 2)
     model_id, metrics = write_model_files(
         staged, net.cpu(), layer, size, samples, sample_inputs, synthetic_input(size), parent,
-        {"epoch": best["epoch"], "dim": cfg.dim, "val": best["eval"]}, metrics)
+        {"epoch": served["epoch"], "dim": cfg.dim, "val": served["eval"]}, metrics)
     shutil.rmtree(work, ignore_errors=True)
     metrics["id"] = model_id
-    done_keys = ("id", "layer", "best_epoch", "val", "epochs_run", "steps", "stop_reason", "improved_over_parent",
+    done_keys = ("id", "layer", "best_epoch", "averaged_epochs", "val", "epochs_run", "steps", "stop_reason", "improved_over_parent",
                  "seconds", "export", "final", "val_from")
     emit("done", metrics={k: metrics[k] for k in done_keys})
     return metrics
+
+
+def _served_weights(net, best, tail, judge):
+    """Loads the weights to serve into net: the tail average when epochs were averaged, else the best epoch.
+    Returns {"epoch": the last epoch they include, "eval", "averaged": [epochs] or None, "improved"}."""
+    if not tail.count:
+        net.load_state_dict(best["state"])
+        return {"epoch": best["epoch"], "eval": best["eval"], "averaged": None, "improved": best["epoch"] > 0}
+    net.load_state_dict(tail.state(net.state_dict()))
+    ev = judge()
+    emit("average", epochs=tail.epochs, val=ev)
+    log(f"served: the mean of epochs {tail.epochs[0]}-{tail.epochs[-1]}, pooled MAP@R {ev['pooled']['map_at_r']:.4f} "
+        f"projection MAP@R {ev['projection']['map_at_r']:.4f}")
+    return {"epoch": tail.epochs[-1], "eval": ev, "averaged": list(tail.epochs),
+            "improved": max(ev[l]["map_at_r"] for l in LAYERS) > best["baseline"]}
 
 
 def _fresh_run(cfg, device, labels):
