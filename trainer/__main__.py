@@ -113,7 +113,8 @@ def _train(args):
     for field in ("epochs", "device", "batch_p", "batch_k", "dim", "input_size", "init", "seed", "max_steps",
                   "lr", "backbone_lr_scale", "freeze_blocks", "proxy_weight", "pooled_loss_weight",
                   "patience", "final_refit", "final_epochs", "source_onnx", "loss", "arcface_scale",
-                  "arcface_margin", "centre_lr_scale", "lr_schedule", "warmup_epochs", "domain_batches", "average_from"):
+                  "arcface_margin", "centre_lr_scale", "lr_schedule", "warmup_epochs", "domain_batches",
+                  "average_from"):
         value = getattr(args, field)
         if value is not None:
             setattr(cfg, field, value)

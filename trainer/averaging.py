@@ -1,10 +1,9 @@
 """Tail averaging of one run's weights (stochastic weight averaging, Izmailov et al., UAI 2018).
 
 The weights after each of a run's last epochs sit around one minimum; their mean generalises better than
-any one of them, and better than the epoch that a dozen validation characters pick (measured in
-docs/trainer-lab-notes.md, "Late-epoch averaging"). Batch-norm statistics are averaged like the weights:
-the epochs are close enough for that to hold (checked by the same measurements)."""
-import torch
+any one of them, and than the epoch that a dozen validation characters pick (one run of the shipped recipe:
+bench/results/tail-average-probe-2026-12-02.json). Batch-norm statistics are averaged like the weights, not
+recomputed: the measurements above were taken that way."""
 
 
 class TailAverage:

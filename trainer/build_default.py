@@ -25,7 +25,8 @@ RECIPE = {
     # sits at or above their mean on each, at one network's inference cost.
     "seeds": [0, 1, 2], "soup": "uniform",
     # Each run serves the mean of its weights over the second half of the cosine schedule (epochs 9-16), not the
-    # epoch its 12 validation idols pick: one run's tail average beat its best epoch on every measurement set.
+    # epoch its 12 validation idols pick: in one run the tail average beat that epoch on the held-out idols, DLC and
+    # nagadomi10 (bench/results/tail-average-probe-2026-12-02.json).
     "average_from": 9,
 }
 # Other franchises' faces trained on beside the CG icons: only the rows their source marks as training data.

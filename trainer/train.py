@@ -233,7 +233,8 @@ def run(cfg, on_epoch=None):
         # The selection model goes to selection/ (the Node side measures unseen characters on it).
         selection_id, _ = write_model_files(
             StagedOutput(os.path.join(cfg.out, "selection")), copy.deepcopy(net).cpu(), layer, size, samples,
-            sample_inputs, synthetic_input(size), parent, {"epoch": served["epoch"], "dim": cfg.dim, "val": served["eval"]},
+            sample_inputs, synthetic_input(size), parent,
+            {"epoch": served["epoch"], "dim": cfg.dim, "val": served["eval"]},
             {"version": 1, "role": "selection", "best_epoch": best["epoch"], "averaged_epochs": served["averaged"],
              "val": served["eval"]})
         t_final = time.time()
@@ -266,7 +267,8 @@ def run(cfg, on_epoch=None):
         "version": 1, "layer": layer, "layer_choice": "higher val MAP@R of the served weights",
         "best_epoch": best["epoch"], "improved_over_parent": served["improved"],
         # "val" is the served weights' (the tail average's when averaged_epochs is set)
-        "averaged_epochs": served["averaged"], "val": served["eval"], "epochs_run": len(history) - 1, "steps": trainer.step, "stop_reason": stop_reason,
+        "averaged_epochs": served["averaged"], "val": served["eval"], "epochs_run": len(history) - 1,
+        "steps": trainer.step, "stop_reason": stop_reason,
         "split": split_info, "train_items": len(train_items), "val_items": len(val_items),
         "train_labels": train_labels, "history": history, "device": str(device),
         "seconds": None, "config": dataclasses.asdict(cfg),
@@ -279,8 +281,8 @@ def run(cfg, on_epoch=None):
         {"epoch": served["epoch"], "dim": cfg.dim, "val": served["eval"]}, metrics)
     shutil.rmtree(work, ignore_errors=True)
     metrics["id"] = model_id
-    done_keys = ("id", "layer", "best_epoch", "averaged_epochs", "val", "epochs_run", "steps", "stop_reason", "improved_over_parent",
-                 "seconds", "export", "final", "val_from")
+    done_keys = ("id", "layer", "best_epoch", "averaged_epochs", "val", "epochs_run", "steps", "stop_reason",
+                 "improved_over_parent", "seconds", "export", "final", "val_from")
     emit("done", metrics={k: metrics[k] for k in done_keys})
     return metrics
 

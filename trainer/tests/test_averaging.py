@@ -15,9 +15,10 @@ LABELS = ["hatsune_miku", "suzukaze_aoba", "nishikino_maki", "shana", "toyama_ri
 class TailAverageTest(unittest.TestCase):
     def test_means_floats_in_their_dtype_and_keeps_the_latest_integer_buffers(self):
         tail = TailAverage()
-        tail.add({"w": torch.tensor([1.0, 2.0]), "h": torch.tensor([1.0], dtype=torch.float16), "n": torch.tensor(3)}, 4)
-        tail.add({"w": torch.tensor([2.0, 4.0]), "h": torch.tensor([3.0], dtype=torch.float16), "n": torch.tensor(7)}, 5)
-        tail.add({"w": torch.tensor([6.0, 0.0]), "h": torch.tensor([2.0], dtype=torch.float16), "n": torch.tensor(9)}, 6)
+        half = torch.float16
+        tail.add({"w": torch.tensor([1.0, 2.0]), "h": torch.tensor([1.0], dtype=half), "n": torch.tensor(3)}, 4)
+        tail.add({"w": torch.tensor([2.0, 4.0]), "h": torch.tensor([3.0], dtype=half), "n": torch.tensor(7)}, 5)
+        tail.add({"w": torch.tensor([6.0, 0.0]), "h": torch.tensor([2.0], dtype=half), "n": torch.tensor(9)}, 6)
         like = {"w": torch.zeros(2), "h": torch.zeros(1, dtype=torch.float16), "n": torch.tensor(0)}
         out = tail.state(like)
         self.assertTrue(torch.equal(out["w"], torch.tensor([3.0, 2.0])))
