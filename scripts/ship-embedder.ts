@@ -1,6 +1,6 @@
 // Ships a trained embedder: copies a trainer staging folder into models/<id>/, strips machine paths
 // from its JSON files, and writes its manifest entry (sha256 of every file) as the default embedder.
-//   npx tsx scripts/ship-embedder.ts <staging-dir> [--id idoltag_idols_v4]
+//   npx tsx scripts/ship-embedder.ts <staging-dir> [--id idoltag_idols_v5]
 // or trains it first (python3 -m trainer build-default, see trainer/README.md), all in one command:
 //   npx tsx scripts/ship-embedder.ts --snapshot cgss-checker --snapshot cgss-ssr --work cgss-work
 import { spawnSync } from 'node:child_process';
@@ -14,7 +14,7 @@ const NOTICE = `This folder holds idoltag's own idol-face embedder (model card: 
 
 It is MobileNetV2 with the ImageNet weights of the ONNX Model Zoo's mobilenetv2-12-int8.onnx
 (github.com/onnx/models, Apache-2.0), de-quantised by trainer/dequantize.py and fine-tuned by
-\`python3 -m trainer build-default\` (three seeded runs, their weights averaged) on THE iDOLM@STER Cinderella Girls card icons of
+\`python3 -m trainer build-default\` (three seeded runs, each the mean of its late-epoch weights, then the three averaged) on THE iDOLM@STER Cinderella Girls card icons of
 github.com/mufgmixi/cgss-checker (commit 76db435b) and github.com/hatoba29/cgss-ssr-checker (commit
 cd7dd92d), and on the training split of nagadomi's AnimeFace Character Dataset faces of 10 characters
 (github.com/jonathonyan/Anime-Face-Detection-and-Recognition, commit c4b91411). Those images carry
@@ -48,7 +48,7 @@ function withoutMachinePaths(value: unknown): unknown {
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const valuesOf = (flag: string) => args.flatMap((a, i) => (a === flag && args[i + 1] ? [args[i + 1]] : []));
-  const id = valuesOf('--id')[0] ?? 'idoltag_idols_v4';
+  const id = valuesOf('--id')[0] ?? 'idoltag_idols_v5';
   const snapshots = valuesOf('--snapshot');
   let staging = args[0]?.startsWith('--') ? undefined : args[0];
   if (snapshots.length > 0) {
