@@ -52,6 +52,8 @@ def _parser():
     t.add_argument("--warmup-epochs", type=float, default=None)
     t.add_argument("--domain-batches", action=argparse.BooleanOptionalAction, default=None,
                    help="draw each batch's characters from one source (the items' domain) where it can")
+    t.add_argument("--colour-jitter", choices=["mild", "strong"], default=None,
+                   help="colour augmentation strength (default: mild)")
     t.add_argument("--average-from", type=int, default=None,
                    help="serve the mean of the weights after this epoch and every later one (default: the best epoch)")
     b = sub.add_parser("export-base", help="write the de-quantised ImageNet backbone as a version-0 model")
@@ -91,6 +93,8 @@ def _parser():
     g.add_argument("--soup", choices=["uniform", "greedy"], default=None, help="override the recipe: how to soup")
     g.add_argument("--domain-batches", action=argparse.BooleanOptionalAction, default=None,
                    help="override the recipe: each batch's characters from one source where it can")
+    g.add_argument("--colour-jitter", choices=["mild", "strong"], default=None,
+                   help="override the recipe: colour augmentation strength")
     g.add_argument("--average-from", type=int, default=None,
                    help="override the recipe: average each run's weights from this epoch on (0: serve its best epoch)")
     g.add_argument("--jobs", type=int, default=None,
@@ -114,7 +118,7 @@ def _train(args):
                   "lr", "backbone_lr_scale", "freeze_blocks", "proxy_weight", "pooled_loss_weight",
                   "patience", "final_refit", "final_epochs", "source_onnx", "loss", "arcface_scale",
                   "arcface_margin", "centre_lr_scale", "lr_schedule", "warmup_epochs", "domain_batches",
-                  "average_from"):
+                  "average_from", "colour_jitter"):
         value = getattr(args, field)
         if value is not None:
             setattr(cfg, field, value)
@@ -144,7 +148,7 @@ def _build_default(args):
     from .build_default import SHARED_TRAIN, build_default
     from .cgss import SPLIT_FILE
     keys = ("device", "epochs", "input_size", "max_steps", "batch_p", "batch_k", "loss", "seed", "soup",
-            "domain_batches", "average_from", "jobs")
+            "domain_batches", "average_from", "colour_jitter", "jobs")
     overrides = {k: getattr(args, k) for k in keys if getattr(args, k) is not None}
     if args.seeds is not None:
         overrides["seeds"] = [int(s) for s in args.seeds.split(",") if s.strip()]

@@ -72,6 +72,8 @@ class TrainConfig:
     # None: the best validation epoch is served. N: the mean of the weights after epochs N..last is served
     # (trainer/averaging.py); the final run, when there is one, averages the same tail of its epochs.
     average_from: int = None
+    # colour augmentation strength, a key of data.COLOUR_JITTER
+    colour_jitter: str = "mild"
 
 
 def _domains(cfg, items):
@@ -163,7 +165,7 @@ def run(cfg, on_epoch=None):
     net, parent, label_index, heads, opt, scaler = _fresh_run(cfg, device, train_labels)
 
     cache = ImageCache(max_side=2 * size)
-    tf = train_transform(size)
+    tf = train_transform(size, colour=cfg.colour_jitter)
     monitored = val_items + test_items
     val_inputs = PreprocessedItems(monitored, size)
     sampler = PKSampler([it["label"] for it in train_items], cfg.batch_p, cfg.batch_k, seed=cfg.seed,

@@ -3,7 +3,10 @@ import os
 import tempfile
 import unittest
 
-from trainer.data import DatasetError, load_dataset, split_items, synthetic_input
+import torch
+from PIL import Image
+
+from trainer.data import DatasetError, load_dataset, split_items, synthetic_input, train_transform
 
 
 def items(spec, split="train"):
@@ -63,6 +66,23 @@ class SplitTest(unittest.TestCase):
         x = synthetic_input(8)
         self.assertEqual(tuple(x.shape), (1, 3, 8, 8))
         self.assertAlmostEqual(float(x[0, 2, 1, 3]), ((14 + 3 + 15) % 17) / 8 - 1)
+
+
+class ColourJitterTest(unittest.TestCase):
+    def spread_of_mean_brightness(self, colour):
+        """How far the mean brightness of one grey image strays over augmented draws."""
+        torch.manual_seed(0)
+        tf = train_transform(32, colour=colour)
+        img = Image.new("RGB", (48, 48), (120, 90, 160))
+        means = torch.stack([tf(img).mean() for _ in range(200)])
+        return float(means.std())
+
+    def test_strong_varies_colour_more_than_mild(self):
+        self.assertGreater(self.spread_of_mean_brightness("strong"), 1.5 * self.spread_of_mean_brightness("mild"))
+
+    def test_an_unknown_strength_is_refused(self):
+        with self.assertRaisesRegex(ValueError, "unknown colour jitter 'loud'"):
+            train_transform(32, colour="loud")
 
 
 if __name__ == "__main__":
