@@ -120,6 +120,7 @@ def preprocess(img, size, mean=IMAGENET_MEAN, std=IMAGENET_STD):
 # Colour augmentation strengths. Hue stays small in both: hair and eye colour are much of an anime
 # character's identity, while card art's colour grading is mostly brightness, contrast and saturation.
 COLOUR_JITTER = {
+    "none": None,
     "mild": dict(brightness=0.2, contrast=0.2, saturation=0.15, hue=0.02),
     "strong": dict(brightness=0.4, contrast=0.4, saturation=0.4, hue=0.03),
 }
@@ -128,11 +129,12 @@ COLOUR_JITTER = {
 def train_transform(size, mean=IMAGENET_MEAN, std=IMAGENET_STD, colour="mild"):
     if colour not in COLOUR_JITTER:
         raise ValueError(f"unknown colour jitter {colour!r} (choose from {', '.join(COLOUR_JITTER)})")
+    jitter = COLOUR_JITTER[colour]
     return T.Compose([
         T.RandomRotation(10, interpolation=T.InterpolationMode.BILINEAR),
         T.RandomResizedCrop(size, scale=(0.6, 1.0), ratio=(0.85, 1.18)),
         T.RandomHorizontalFlip(),
-        T.ColorJitter(**COLOUR_JITTER[colour]),
+        *([T.ColorJitter(**jitter)] if jitter else []),
         T.ToTensor(),
         T.Normalize(mean, std),
     ])

@@ -80,6 +80,10 @@ class ColourJitterTest(unittest.TestCase):
     def test_strong_varies_colour_more_than_mild(self):
         self.assertGreater(self.spread_of_mean_brightness("strong"), 1.5 * self.spread_of_mean_brightness("mild"))
 
+    def test_none_leaves_colour_alone(self):
+        self.assertLess(self.spread_of_mean_brightness("none"), 0.05)
+        self.assertGreater(self.spread_of_mean_brightness("mild"), 0.1)
+
     def test_an_unknown_strength_is_refused(self):
         with self.assertRaisesRegex(ValueError, "unknown colour jitter 'loud'"):
             train_transform(32, colour="loud")
