@@ -2,6 +2,7 @@
 import argparse
 import json
 import os
+import signal
 import sys
 import traceback
 
@@ -144,8 +145,15 @@ def _dataset(args):
     build(args.snapshot, args.out, args.crops_dir, args.heldout_dir, args.holdout or SPLIT_FILE, args.input_size)
 
 
+def _exit_on_sigterm(signum, frame):
+    raise SystemExit(128 + signum)
+
+
 def _build_default(args):
     from .build_default import SHARED_TRAIN, build_default
+    # Its runs train in worker processes. SIGTERM's default would end this process alone and leave them
+    # training for up to an hour; as an exception it unwinds through the pool, which terminates them.
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
     from .cgss import SPLIT_FILE
     keys = ("device", "epochs", "input_size", "max_steps", "batch_p", "batch_k", "loss", "seed", "soup",
             "domain_batches", "average_from", "colour_jitter", "jobs")

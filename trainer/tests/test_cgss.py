@@ -4,6 +4,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import time
 import unittest
 
 import numpy as np
@@ -225,6 +226,62 @@ class BuildDefaultTest(unittest.TestCase):
         ckpt = torch.load(os.path.join(out, "checkpoint.pt"), map_location="cpu")
         self.assertEqual(ckpt["parent"]["path"], "mobilenetv2-12-int8.onnx")
         self.assertIn("projection.weight", ckpt["state_dict"])
+
+    @unittest.skipUnless(os.path.isdir("/proc"), "finds the workers through /proc")
+    def test_sigterm_stops_the_runs_it_started(self):
+        from trainer import default_source_onnx
+        env = dict(os.environ, OMP_WAIT_POLICY="PASSIVE", IDOLTAG_SOURCE_ONNX=default_source_onnx(),
+                   IDOLTAG_SHARED_DATA=self.shared, TRAINER_THREADS="2")
+        out, work = os.path.join(self.out, "model"), os.path.join(self.out, "work")
+        proc = subprocess.Popen([sys.executable, "-m", "trainer", "build-default", "--snapshot", self.icons,
+                                 "--snapshot", self.strips, "--out", out, "--work", work, "--holdout", self.split,
+                                 "--epochs", "1000", "--input-size", "64", "--device", "cpu", "--shared-train", "tiny",
+                                 "--batch-p", "2", "--batch-k", "2", "--seeds", "3,4"],
+                                cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        try:
+            epochs = 0
+            for line in proc.stdout:  # both runs are training once each has finished an epoch
+                epochs += json.loads(line).get("event") == "epoch"
+                if epochs >= 2:
+                    break
+            workers = _children(proc.pid)
+            self.assertEqual(len(workers), 2)
+            proc.terminate()
+            code = proc.wait(timeout=60)
+            deadline = time.time() + 30
+            while any(_alive(pid) for pid in workers) and time.time() < deadline:
+                time.sleep(0.2)
+            self.assertFalse([pid for pid in workers if _alive(pid)], "training workers outlived build-default")
+            self.assertEqual(code, 128 + 15)
+            self.assertFalse(os.path.exists(os.path.join(out, "model.onnx")))
+        finally:
+            proc.kill()
+            proc.wait()
+            proc.stdout.close()
+
+
+def _children(pid):
+    """The training workers of a process: its children that run Python code, not the resource tracker."""
+    found = []
+    for entry in os.listdir("/proc"):
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                parent = int(f.read().rsplit(")", 1)[1].split()[1])
+            with open(f"/proc/{entry}/cmdline", "rb") as f:
+                cmdline = f.read()
+        except (OSError, ValueError, IndexError):
+            continue
+        if parent == pid and b"spawn_main" in cmdline and b"resource_tracker" not in cmdline:
+            found.append(int(entry))
+    return found
+
+
+def _alive(pid):
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
 
 
 class CommittedSplitTest(unittest.TestCase):
