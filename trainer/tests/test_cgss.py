@@ -166,17 +166,20 @@ class BuildDefaultTest(unittest.TestCase):
     def tearDown(self):
         self.tmp.cleanup()
 
-    def test_one_command_builds_a_portable_model_and_judges_it_on_the_held_out_idols(self):
+    def build_default(self, *options):
+        """The one command on the fixture, tiny and on the CPU: (argv, env, out, work)."""
         from trainer import default_source_onnx
         env = dict(os.environ, OMP_WAIT_POLICY="PASSIVE", IDOLTAG_SOURCE_ONNX=default_source_onnx(),
                    IDOLTAG_SHARED_DATA=self.shared, TRAINER_THREADS="2")
         out, work = os.path.join(self.out, "model"), os.path.join(self.out, "work")
-        proc = subprocess.run([sys.executable, "-m", "trainer", "build-default", "--snapshot", self.icons,
-                               "--snapshot", self.strips, "--out", out, "--work", work, "--holdout", self.split,
-                               "--epochs", "1", "--max-steps", "2", "--input-size", "64", "--device", "cpu",
-                               "--shared-train", "tiny", "--batch-p", "2", "--batch-k", "2",
-                               "--loss", "multi-similarity", "--seeds", "3,4"],
-                              cwd=ROOT, env=env, capture_output=True, text=True)
+        argv = [sys.executable, "-m", "trainer", "build-default", "--snapshot", self.icons, "--snapshot", self.strips,
+                "--out", out, "--work", work, "--holdout", self.split, "--input-size", "64", "--device", "cpu",
+                "--shared-train", "tiny", "--batch-p", "2", "--batch-k", "2", "--seeds", "3,4", *options]
+        return argv, env, out, work
+
+    def test_one_command_builds_a_portable_model_and_judges_it_on_the_held_out_idols(self):
+        argv, env, out, work = self.build_default("--epochs", "1", "--max-steps", "2", "--loss", "multi-similarity")
+        proc = subprocess.run(argv, cwd=ROOT, env=env, capture_output=True, text=True)
         self.assertEqual(proc.returncode, 0, proc.stderr[-3000:])
         events = [json.loads(line) for line in proc.stdout.strip().splitlines()]
         built = events[-1]
@@ -229,15 +232,8 @@ class BuildDefaultTest(unittest.TestCase):
 
     @unittest.skipUnless(os.path.isdir("/proc"), "finds the workers through /proc")
     def test_sigterm_stops_the_runs_it_started(self):
-        from trainer import default_source_onnx
-        env = dict(os.environ, OMP_WAIT_POLICY="PASSIVE", IDOLTAG_SOURCE_ONNX=default_source_onnx(),
-                   IDOLTAG_SHARED_DATA=self.shared, TRAINER_THREADS="2")
-        out, work = os.path.join(self.out, "model"), os.path.join(self.out, "work")
-        proc = subprocess.Popen([sys.executable, "-m", "trainer", "build-default", "--snapshot", self.icons,
-                                 "--snapshot", self.strips, "--out", out, "--work", work, "--holdout", self.split,
-                                 "--epochs", "1000", "--input-size", "64", "--device", "cpu", "--shared-train", "tiny",
-                                 "--batch-p", "2", "--batch-k", "2", "--seeds", "3,4"],
-                                cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        argv, env, out, _ = self.build_default("--epochs", "1000")
+        proc = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
         try:
             epochs = 0
             for line in proc.stdout:  # both runs are training once each has finished an epoch
