@@ -151,10 +151,10 @@ def _exit_on_sigterm(signum, frame):
 
 def _build_default(args):
     from .build_default import SHARED_TRAIN, build_default
+    from .cgss import SPLIT_FILE
     # Its runs train in worker processes. SIGTERM's default would end this process alone and leave them
     # training for up to an hour; as an exception it unwinds through the pool, which terminates them.
     signal.signal(signal.SIGTERM, _exit_on_sigterm)
-    from .cgss import SPLIT_FILE
     keys = ("device", "epochs", "input_size", "max_steps", "batch_p", "batch_k", "loss", "seed", "soup",
             "domain_batches", "average_from", "colour_jitter", "jobs")
     overrides = {k: getattr(args, k) for k in keys if getattr(args, k) is not None}

@@ -117,7 +117,7 @@ def preprocess(img, size, mean=IMAGENET_MEAN, std=IMAGENET_STD):
     return torch.from_numpy(np.ascontiguousarray(arr.transpose(2, 0, 1)))
 
 
-# Colour augmentation strengths. Hue stays small in both: hair and eye colour are much of an anime
+# Colour augmentation strengths. Hue stays small throughout: hair and eye colour are much of an anime
 # character's identity, while card art's colour grading is mostly brightness, contrast and saturation.
 COLOUR_JITTER = {
     "none": None,
