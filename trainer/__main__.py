@@ -9,6 +9,7 @@ import traceback
 import torch
 
 from . import events
+from .data import COLOUR_JITTER
 
 
 def _threads():
@@ -53,7 +54,7 @@ def _parser():
     t.add_argument("--warmup-epochs", type=float, default=None)
     t.add_argument("--domain-batches", action=argparse.BooleanOptionalAction, default=None,
                    help="draw each batch's characters from one source (the items' domain) where it can")
-    t.add_argument("--colour-jitter", choices=["none", "mild", "strong"], default=None,
+    t.add_argument("--colour-jitter", choices=list(COLOUR_JITTER), default=None,
                    help="colour augmentation strength (default: mild)")
     t.add_argument("--average-from", type=int, default=None,
                    help="serve the mean of the weights after this epoch and every later one (default: the best epoch)")
@@ -94,7 +95,7 @@ def _parser():
     g.add_argument("--soup", choices=["uniform", "greedy"], default=None, help="override the recipe: how to soup")
     g.add_argument("--domain-batches", action=argparse.BooleanOptionalAction, default=None,
                    help="override the recipe: each batch's characters from one source where it can")
-    g.add_argument("--colour-jitter", choices=["none", "mild", "strong"], default=None,
+    g.add_argument("--colour-jitter", choices=list(COLOUR_JITTER), default=None,
                    help="override the recipe: colour augmentation strength")
     g.add_argument("--average-from", type=int, default=None,
                    help="override the recipe: average each run's weights from this epoch on (0: serve its best epoch)")
