@@ -1,4 +1,5 @@
 """Class-balanced P x K batch sampler: each batch holds P labels with K items each."""
+import math
 import random
 from collections import defaultdict
 
@@ -10,7 +11,7 @@ class PKSampler:
     card icons, which it tells apart by drawing style alone; same-source negatives share the style, so
     only identity separates them."""
 
-    def __init__(self, labels, p, k, batches_per_epoch=None, seed=0, domains=None):
+    def __init__(self, labels, p, k, batches_per_epoch=None, seed=0, domains=None, weighting="uniform"):
         self.by_label = defaultdict(list)
         for i, label in enumerate(labels):
             self.by_label[label].append(i)
@@ -22,6 +23,7 @@ class PKSampler:
         # one epoch ~ one pass over the data
         self.batches = batches_per_epoch or max(1, len(labels) // (self.p * self.k))
         self.rng = random.Random(seed)
+        self.weights = label_weights(self.classes, self.by_label, weighting)
         self.domains = _labels_by_domain(labels, domains) if domains is not None else None
         if self.domains is not None and len(self.domains) < 2:
             self.domains = None  # one source: plain P x K, the same batches as without domains
@@ -31,14 +33,19 @@ class PKSampler:
 
     def _labels_of_batch(self):
         if self.domains is None:
-            return self.rng.sample(self.classes, self.p)
+            return self._sample(self.classes, self.p)
         names = sorted(self.domains)
         own = self.domains[self.rng.choices(names, weights=[len(self.domains[n]) for n in names])[0]]
-        chosen = self.rng.sample(own, min(self.p, len(own)))
+        chosen = self._sample(own, min(self.p, len(own)))
         if len(chosen) < self.p:  # a source with fewer than P labels: the rest come from the others
             taken = set(chosen)
-            chosen += self.rng.sample([c for c in self.classes if c not in taken], self.p - len(chosen))
+            chosen += self._sample([c for c in self.classes if c not in taken], self.p - len(chosen))
         return chosen
+
+    def _sample(self, labels, n):
+        if self.weights is None:
+            return self.rng.sample(labels, n)
+        return _weighted_sample(self.rng, labels, [self.weights[c] for c in labels], n)
 
     def __iter__(self):
         for _ in range(self.batches):
@@ -50,6 +57,28 @@ class PKSampler:
                 else:  # small classes repeat items (augmentation makes the copies differ)
                     batch.extend(self.rng.choices(pool, k=self.k))
             yield batch
+
+
+LABEL_WEIGHTING = ("uniform", "sqrt")
+
+
+def label_weights(classes, by_label, weighting):
+    """How often each label is drawn into a batch: None for every label alike; "sqrt" in proportion to the
+    square root of its item count (square-root sampling, Mahajan et al. 2018), so a label with many
+    varied pictures is seen more often than one with a handful, without drowning the small ones."""
+    if weighting not in LABEL_WEIGHTING:
+        raise ValueError(f"unknown label weighting {weighting!r}")
+    if weighting == "uniform":
+        return None
+    return {c: math.sqrt(len(by_label[c])) for c in classes}
+
+
+def _weighted_sample(rng, population, weights, n):
+    """n distinct items, each drawn with probability in proportion to its weight among those left
+    (Efraimidis and Spirakis 2006: the n largest keys u ** (1 / w))."""
+    keys = [(rng.random() ** (1.0 / w), i) for i, w in enumerate(weights)]
+    keys.sort(reverse=True)
+    return [population[i] for _, i in keys[:n]]
 
 
 def _labels_by_domain(labels, domains):

@@ -74,6 +74,8 @@ class TrainConfig:
     average_from: int = None
     # colour augmentation strength, a key of data.COLOUR_JITTER
     colour_jitter: str = "mild"
+    # how often a character is drawn into a batch, a key of sampler.LABEL_WEIGHTING
+    label_weighting: str = "uniform"
 
 
 def _domains(cfg, items):
@@ -169,7 +171,7 @@ def run(cfg, on_epoch=None):
     monitored = val_items + test_items
     val_inputs = PreprocessedItems(monitored, size)
     sampler = PKSampler([it["label"] for it in train_items], cfg.batch_p, cfg.batch_k, seed=cfg.seed,
-                        domains=_domains(cfg, train_items))
+                        domains=_domains(cfg, train_items), weighting=cfg.label_weighting)
     steps_per_epoch = len(sampler)
     schedule = lr_schedule(cfg, opt, steps_per_epoch, cfg.epochs)
     emit("start", device=str(device), train_items=len(train_items), val_items=len(val_items),
@@ -248,7 +250,7 @@ def run(cfg, on_epoch=None):
         seed_everything(cfg.seed + 1)
         net, _, all_index, heads, opt, scaler = _fresh_run(cfg, device, all_labels)
         all_sampler = PKSampler([it["label"] for it in all_items], cfg.batch_p, cfg.batch_k, seed=cfg.seed + 1,
-                                domains=_domains(cfg, all_items))
+                                domains=_domains(cfg, all_items), weighting=cfg.label_weighting)
         final_trainer = _EpochTrainer(cfg, device, cache, tf, lr_schedule(cfg, opt, len(all_sampler), final_epochs))
         final_losses, final_tail = [], TailAverage()
         for epoch in range(1, final_epochs + 1):

@@ -57,6 +57,26 @@ class SamplerTest(unittest.TestCase):
         plain = list(PKSampler(labels, p=2, k=3, seed=5))
         self.assertEqual(list(PKSampler(labels, p=2, k=3, seed=5, domains=["s"] * 18)), plain)
 
+    def test_sqrt_weighting_draws_labels_by_the_root_of_their_faces(self):
+        # one character with 64 faces among twelve with 4: sqrt weights 8 against 2 each
+        labels = ["big"] * 64 + [f"small{i}" for i in range(12) for _ in range(4)]
+        counts = {}
+        for weighting in ("uniform", "sqrt"):
+            per_label = Counter()
+            for batch in PKSampler(labels, p=3, k=4, batches_per_epoch=3000, seed=7, weighting=weighting):
+                self.assertEqual(set(Counter(labels[i] for i in batch).values()), {4})
+                per_label.update({labels[i] for i in batch})
+            counts[weighting] = per_label
+        # alike: 3 of 13 labels per batch, 3000 x 3 / 13 = 692 each
+        self.assertTrue(all(600 < n < 790 for n in counts["uniform"].values()), counts["uniform"])
+        # by sqrt the big one is in most batches, and every small one still comes up
+        self.assertGreater(counts["sqrt"]["big"], 1.8 * counts["uniform"]["big"])
+        self.assertTrue(all(counts["sqrt"][f"small{i}"] > 400 for i in range(12)), counts["sqrt"])
+
+    def test_unknown_weighting_is_refused(self):
+        with self.assertRaisesRegex(ValueError, "unknown label weighting 'loud'"):
+            PKSampler(["a", "a", "b", "b"], p=2, k=2, weighting="loud")
+
     def test_a_label_in_two_sources_is_refused(self):
         with self.assertRaises(ValueError):
             PKSampler(["a", "a", "b", "b"], p=2, k=2, domains=["one", "two", "one", "one"])
