@@ -126,9 +126,14 @@ COLOUR_JITTER = {
 }
 
 
-def train_transform(size, mean=IMAGENET_MEAN, std=IMAGENET_STD, colour="mild"):
+def train_transform(size, mean=IMAGENET_MEAN, std=IMAGENET_STD, colour="mild", erasing=0.0):
+    """`erasing`: the share of examples in which one random rectangle (2-33 % of the crop) is blanked to the
+    mean colour after normalisation (random erasing, Zhong et al. 2017): hands, hats, hair or a caption hide
+    part of a face, and identity must not hang on any one part."""
     if colour not in COLOUR_JITTER:
         raise ValueError(f"unknown colour jitter {colour!r} (choose from {', '.join(COLOUR_JITTER)})")
+    if not 0.0 <= erasing <= 1.0:
+        raise ValueError(f"random erasing is a share of examples, 0 to 1, not {erasing}")
     jitter = COLOUR_JITTER[colour]
     return T.Compose([
         T.RandomRotation(10, interpolation=T.InterpolationMode.BILINEAR),
@@ -137,6 +142,7 @@ def train_transform(size, mean=IMAGENET_MEAN, std=IMAGENET_STD, colour="mild"):
         *([T.ColorJitter(**jitter)] if jitter else []),
         T.ToTensor(),
         T.Normalize(mean, std),
+        *([T.RandomErasing(p=erasing, scale=(0.02, 0.33), ratio=(0.3, 3.3), value=0)] if erasing > 0 else []),
     ])
 
 

@@ -76,6 +76,8 @@ class TrainConfig:
     colour_jitter: str = "mild"
     # how often a character is drawn into a batch, a key of sampler.LABEL_WEIGHTING
     label_weighting: str = "uniform"
+    # share of examples with one random rectangle blanked (data.train_transform)
+    random_erasing: float = 0.0
 
 
 def _domains(cfg, items):
@@ -167,7 +169,7 @@ def run(cfg, on_epoch=None):
     net, parent, label_index, heads, opt, scaler = _fresh_run(cfg, device, train_labels)
 
     cache = ImageCache(max_side=2 * size)
-    tf = train_transform(size, colour=cfg.colour_jitter)
+    tf = train_transform(size, colour=cfg.colour_jitter, erasing=cfg.random_erasing)
     monitored = val_items + test_items
     val_inputs = PreprocessedItems(monitored, size)
     sampler = PKSampler([it["label"] for it in train_items], cfg.batch_p, cfg.batch_k, seed=cfg.seed,

@@ -89,5 +89,27 @@ class ColourJitterTest(unittest.TestCase):
             train_transform(32, colour="loud")
 
 
+class RandomErasingTest(unittest.TestCase):
+    def blanked_shares(self, erasing):
+        """Per draw, the share of pixels at exactly 0 in every channel (the normalised mean) of a flat image."""
+        torch.manual_seed(0)
+        tf = train_transform(32, colour="none", erasing=erasing)
+        img = Image.new("RGB", (48, 48), (200, 40, 90))
+        return [float((tf(img) == 0).all(0).float().mean()) for _ in range(200)]
+
+    def test_erasing_blanks_one_rectangle_in_that_share_of_draws(self):
+        shares = self.blanked_shares(0.5)
+        erased = [s for s in shares if s > 0]
+        self.assertTrue(0.35 < len(erased) / len(shares) < 0.65, len(erased))
+        self.assertTrue(all(0.015 < s < 0.4 for s in erased), erased)
+
+    def test_no_erasing_by_default(self):
+        self.assertEqual(max(self.blanked_shares(0.0)), 0.0)
+
+    def test_a_share_outside_0_1_is_refused(self):
+        with self.assertRaisesRegex(ValueError, "share of examples, 0 to 1"):
+            train_transform(32, erasing=1.5)
+
+
 if __name__ == "__main__":
     unittest.main()
