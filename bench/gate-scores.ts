@@ -24,14 +24,12 @@ import { fitHead, trainTestSplit, type Sample } from '../src/services/evaluation
 import { openServices } from '../src/services/index.ts';
 import { resolveVersionName } from '../src/services/model-registry.ts';
 import { dot } from '../src/core/vector.ts';
-import { printReport } from './protocols.ts';
+import { heldOutIdolsArgs, printReport, sharedLabels } from './protocols.ts';
 
-const args = process.argv.slice(2);
-const option = (name: string) => (args.includes(name) ? args[args.indexOf(name) + 1] : undefined);
-const heldOutIdols = args[0];
-if (!heldOutIdols || heldOutIdols.startsWith('--'))
-  throw new Error('usage: npx tsx bench/gate-scores.ts <held-out CG idols> [--embedder name] [--out file]');
-const csv = (set: string) => path.join(SHARED_DATA, set, 'labels.csv');
+const { heldOutIdols, option } = heldOutIdolsArgs(
+  'npx tsx bench/gate-scores.ts <held-out CG idols> [--embedder name] [--out file]',
+);
+const csv = (set: string) => sharedLabels(SHARED_DATA, set);
 const SHOTS = 5;
 const RUNS = 5;
 const round = (x: number) => Number(x.toFixed(4));

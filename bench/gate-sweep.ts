@@ -16,14 +16,12 @@ import { DEFAULT_KNOWN_ACCEPTANCE, type HeadTrainingOptions } from '../src/core/
 import { EmbeddingCache, runEvaluation } from '../src/services/evaluation/index.ts';
 import { openServices } from '../src/services/index.ts';
 import { resolveVersionName } from '../src/services/model-registry.ts';
-import { dlcNewgame8, printReport } from './protocols.ts';
+import { dlcNewgame8, heldOutIdolsArgs, printReport, sharedLabels } from './protocols.ts';
 
-const args = process.argv.slice(2);
-const option = (name: string) => (args.includes(name) ? args[args.indexOf(name) + 1] : undefined);
-const heldOutIdols = args[0];
-if (!heldOutIdols || heldOutIdols.startsWith('--'))
-  throw new Error('usage: npx tsx bench/gate-sweep.ts <held-out CG idols> [--embedder name] [--out file]');
-const csv = (set: string) => path.join(SHARED_DATA, set, 'labels.csv');
+const { heldOutIdols, option } = heldOutIdolsArgs(
+  'npx tsx bench/gate-sweep.ts <held-out CG idols> [--embedder name] [--out file]',
+);
+const csv = (set: string) => sharedLabels(SHARED_DATA, set);
 const SETTINGS: Record<string, HeadTrainingOptions> = {
   'floor 0.98': { knownAcceptance: 0.98 },
   'floor 0.99': { knownAcceptance: 0.99 },

@@ -27,6 +27,25 @@ export function dlcNewgame8(sharedData: string) {
   };
 }
 
+/** A shared face set's labels CSV. */
+export function sharedLabels(sharedData: string, set: string): string {
+  return path.join(sharedData, set, 'labels.csv');
+}
+
+/**
+ * The command line of a bench over the held-out CG idols: the folder first, then `--name value`
+ * options. Throws the usage line when the folder is missing.
+ */
+export function heldOutIdolsArgs(usage: string): {
+  heldOutIdols: string;
+  option: (name: string) => string | undefined;
+} {
+  const args = process.argv.slice(2);
+  const heldOutIdols = args[0];
+  if (!heldOutIdols || heldOutIdols.startsWith('--')) throw new Error(`usage: ${usage}`);
+  return { heldOutIdols, option: (name) => (args.includes(name) ? args[args.indexOf(name) + 1] : undefined) };
+}
+
 /** Prints a bench report as JSON and, with `--out file`, writes it there too. */
 export function printReport(report: unknown, out?: string): void {
   const json = `${JSON.stringify(report, null, 2)}\n`;
