@@ -13,6 +13,14 @@ from .data import COLOUR_JITTER
 from .sampler import LABEL_WEIGHTING
 
 
+def _share(text):
+    """An argparse type: a share of examples, 0 to 1, refused before any work starts."""
+    value = float(text)
+    if not 0.0 <= value <= 1.0:
+        raise argparse.ArgumentTypeError(f"a share of examples, 0 to 1, not {text}")
+    return value
+
+
 def _threads():
     # 2-core CPU boxes: more threads (and busy-waiting OpenMP) make each step several times slower
     torch.set_num_threads(int(os.environ.get("TRAINER_THREADS", "2")))
@@ -59,7 +67,7 @@ def _parser():
                    help="colour augmentation strength (default: mild)")
     t.add_argument("--label-weighting", choices=list(LABEL_WEIGHTING), default=None,
                    help="how often a character is drawn into a batch: alike, or by the square root of its faces")
-    t.add_argument("--random-erasing", type=float, default=None,
+    t.add_argument("--random-erasing", type=_share, default=None,
                    help="share of training examples with one random rectangle blanked (default: 0)")
     t.add_argument("--average-from", type=int, default=None,
                    help="serve the mean of the weights after this epoch and every later one (default: the best epoch)")
@@ -104,7 +112,7 @@ def _parser():
                    help="override the recipe: colour augmentation strength")
     g.add_argument("--label-weighting", choices=list(LABEL_WEIGHTING), default=None,
                    help="override the recipe: how often a character is drawn into a batch")
-    g.add_argument("--random-erasing", type=float, default=None,
+    g.add_argument("--random-erasing", type=_share, default=None,
                    help="override the recipe: share of training examples with one random rectangle blanked")
     g.add_argument("--average-from", type=int, default=None,
                    help="override the recipe: average each run's weights from this epoch on (0: serve its best epoch)")

@@ -185,6 +185,17 @@ class CliContractTest(unittest.TestCase):
         self.assertFalse(metrics["trained"])
 
 
+class RecipeOptionTest(unittest.TestCase):
+    def test_a_random_erasing_share_above_one_is_refused_before_any_work(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            out = os.path.join(tmp, "out")
+            proc, _ = run_cli("train", "--dataset", os.path.join(tmp, "none.json"), "--out", out,
+                              "--random-erasing", "1.5")
+            self.assertEqual(proc.returncode, 2, proc.stderr[-2000:])
+            self.assertIn("--random-erasing: a share of examples, 0 to 1, not 1.5", proc.stderr)
+            self.assertFalse(os.path.exists(out))
+
+
 class SourceModelTest(unittest.TestCase):
     def test_a_missing_source_model_is_named_in_the_error(self):
         with tempfile.TemporaryDirectory() as tmp:
