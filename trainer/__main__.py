@@ -21,6 +21,14 @@ def _share(text):
     return value
 
 
+def _margin(text):
+    """An argparse type: a triplet margin on cosine distance, which lies between 0 and 2."""
+    value = float(text)
+    if not 0.0 < value < 2.0:
+        raise argparse.ArgumentTypeError(f"a cosine-distance margin, above 0 and below 2, not {text}")
+    return value
+
+
 def _threads():
     # 2-core CPU boxes: more threads (and busy-waiting OpenMP) make each step several times slower
     torch.set_num_threads(int(os.environ.get("TRAINER_THREADS", "2")))
@@ -69,6 +77,8 @@ def _parser():
                    help="how often a character is drawn into a batch: alike, or by the square root of its faces")
     t.add_argument("--random-erasing", type=_share, default=None,
                    help="share of training examples with one random rectangle blanked (default: 0)")
+    t.add_argument("--margin", type=_margin, default=None,
+                   help="triplet margin on cosine distance (default: 0.2)")
     t.add_argument("--average-from", type=int, default=None,
                    help="serve the mean of the weights after this epoch and every later one (default: the best epoch)")
     b = sub.add_parser("export-base", help="write the de-quantised ImageNet backbone as a version-0 model")
@@ -114,6 +124,8 @@ def _parser():
                    help="override the recipe: how often a character is drawn into a batch")
     g.add_argument("--random-erasing", type=_share, default=None,
                    help="override the recipe: share of training examples with one random rectangle blanked")
+    g.add_argument("--margin", type=_margin, default=None,
+                   help="override the recipe: triplet margin on cosine distance")
     g.add_argument("--average-from", type=int, default=None,
                    help="override the recipe: average each run's weights from this epoch on (0: serve its best epoch)")
     g.add_argument("--jobs", type=int, default=None,
@@ -137,7 +149,7 @@ def _train(args):
                   "lr", "backbone_lr_scale", "freeze_blocks", "proxy_weight", "pooled_loss_weight",
                   "patience", "final_refit", "final_epochs", "source_onnx", "loss", "arcface_scale",
                   "arcface_margin", "centre_lr_scale", "lr_schedule", "warmup_epochs", "domain_batches",
-                  "average_from", "colour_jitter", "label_weighting", "random_erasing"):
+                  "average_from", "colour_jitter", "label_weighting", "random_erasing", "margin"):
         value = getattr(args, field)
         if value is not None:
             setattr(cfg, field, value)
@@ -174,7 +186,8 @@ def _build_default(args):
     # training for up to an hour; as an exception it unwinds through the pool, which terminates them.
     signal.signal(signal.SIGTERM, _exit_on_sigterm)
     keys = ("device", "epochs", "input_size", "max_steps", "batch_p", "batch_k", "loss", "seed", "soup",
-            "domain_batches", "average_from", "colour_jitter", "label_weighting", "random_erasing", "jobs")
+            "domain_batches", "average_from", "colour_jitter", "label_weighting", "random_erasing", "margin",
+            "jobs")
     overrides = {k: getattr(args, k) for k in keys if getattr(args, k) is not None}
     if args.seeds is not None:
         overrides["seeds"] = [int(s) for s in args.seeds.split(",") if s.strip()]

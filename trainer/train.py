@@ -78,6 +78,9 @@ class TrainConfig:
     label_weighting: str = "uniform"
     # share of examples with one random rectangle blanked (data.train_transform)
     random_erasing: float = 0.0
+    # how much further out than the positive the triplet loss wants each negative (cosine distance); the
+    # hard + semi-hard miner counts against the same margin
+    margin: float = MARGIN
 
 
 def _domains(cfg, items):
@@ -382,13 +385,13 @@ class _EpochTrainer:
                 pooled, proj = net(x)
             pooled, proj = pooled.float(), proj.float()
             if cfg.loss == "triplet":
-                loss, n_trip = triplet_margin_loss(proj, y, MARGIN)
+                loss, n_trip = triplet_margin_loss(proj, y, cfg.margin)
             else:
                 loss = heads["arcface"](proj, y) if "arcface" in heads else multi_similarity_loss(proj, y)[0]
                 # still counted, so that batches' hardness compares across losses
-                n_trip = int(mine_triplets(cosine_distance_matrix(proj.detach()), y, MARGIN)[0].numel())
+                n_trip = int(mine_triplets(cosine_distance_matrix(proj.detach()), y, cfg.margin)[0].numel())
             if cfg.pooled_loss_weight > 0:
-                loss = loss + cfg.pooled_loss_weight * triplet_margin_loss(pooled, y, MARGIN)[0]
+                loss = loss + cfg.pooled_loss_weight * triplet_margin_loss(pooled, y, cfg.margin)[0]
             if "proxy" in heads:
                 loss = loss + cfg.proxy_weight * heads["proxy"](proj, y)
             opt.zero_grad(set_to_none=True)

@@ -152,6 +152,20 @@ class CliContractTest(unittest.TestCase):
         if metrics["final"]:
             self.assertEqual(metrics["final"]["items"], 22, "the final run trains on train + val, not test")
 
+    def test_the_margin_is_the_one_the_loss_and_miner_use(self):
+        # Cosine distances lie in 0..2, so at a margin of 1.99 every valid triplet of a P3 x K2 batch
+        # (6 anchors x 1 positive x 4 negatives) violates it and the hinge is near the margin itself.
+        out = os.path.join(self.tmp.name, "margin-out")
+        proc, _ = run_cli("train", "--dataset", self.dataset, "--out", out, "--epochs", "1", "--max-steps", "1",
+                          "--batch-p", "3", "--batch-k", "2", "--dim", "16", "--no-final-refit", "--margin", "1.99")
+        self.assertEqual(proc.returncode, 0, proc.stderr[-2000:])
+        with open(os.path.join(out, "metrics.json"), encoding="utf-8") as f:
+            metrics = json.load(f)
+        self.assertEqual(metrics["config"]["margin"], 1.99)
+        first = metrics["history"][1]  # [0] is the untrained baseline
+        self.assertEqual(first["mean_triplets"], 24)
+        self.assertGreater(first["loss"], 1.0)
+
     def test_init_from_checkpoint_with_other_dim(self):
         out2 = os.path.join(self.tmp.name, "run2")
         proc, events = run_cli("train", "--dataset", self.dataset, "--out", out2, "--epochs", "1",
@@ -194,6 +208,16 @@ class RecipeOptionTest(unittest.TestCase):
             self.assertEqual(proc.returncode, 2, proc.stderr[-2000:])
             self.assertIn("--random-erasing: a share of examples, 0 to 1, not 1.5", proc.stderr)
             self.assertFalse(os.path.exists(out))
+
+    def test_a_margin_outside_the_cosine_range_is_refused_before_any_work(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            out = os.path.join(tmp, "out")
+            for margin in ("0", "2"):
+                proc, _ = run_cli("train", "--dataset", os.path.join(tmp, "none.json"), "--out", out,
+                                  "--margin", margin)
+                self.assertEqual(proc.returncode, 2, proc.stderr[-2000:])
+                self.assertIn(f"--margin: a cosine-distance margin, above 0 and below 2, not {margin}", proc.stderr)
+                self.assertFalse(os.path.exists(out))
 
 
 class SourceModelTest(unittest.TestCase):
