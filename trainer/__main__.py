@@ -29,6 +29,14 @@ def _margin(text):
     return value
 
 
+def _weight(text):
+    """An argparse type: a loss term's weight, 0 or more."""
+    value = float(text)
+    if not value >= 0.0:
+        raise argparse.ArgumentTypeError(f"a loss weight, 0 or more, not {text}")
+    return value
+
+
 def _threads():
     # 2-core CPU boxes: more threads (and busy-waiting OpenMP) make each step several times slower
     torch.set_num_threads(int(os.environ.get("TRAINER_THREADS", "2")))
@@ -57,7 +65,8 @@ def _parser():
     t.add_argument("--backbone-lr-scale", type=float, default=None)
     t.add_argument("--freeze-blocks", type=int, default=None)
     t.add_argument("--proxy-weight", type=float, default=None)
-    t.add_argument("--pooled-loss-weight", type=float, default=None)
+    t.add_argument("--pooled-loss-weight", type=_weight, default=None,
+                   help="weight of a triplet term on the pooled layer, beside the projection's (default: 0)")
     t.add_argument("--patience", type=int, default=None)
     t.add_argument("--no-final-refit", dest="final_refit", action="store_false", default=None,
                    help="serve the selection run's model instead of retraining on every label")
@@ -126,6 +135,8 @@ def _parser():
                    help="override the recipe: share of training examples with one random rectangle blanked")
     g.add_argument("--margin", type=_margin, default=None,
                    help="override the recipe: triplet margin on cosine distance")
+    g.add_argument("--pooled-loss-weight", type=_weight, default=None,
+                   help="override the recipe: weight of a triplet term on the pooled (served) layer")
     g.add_argument("--average-from", type=int, default=None,
                    help="override the recipe: average each run's weights from this epoch on (0: serve its best epoch)")
     g.add_argument("--jobs", type=int, default=None,
@@ -187,7 +198,7 @@ def _build_default(args):
     signal.signal(signal.SIGTERM, _exit_on_sigterm)
     keys = ("device", "epochs", "input_size", "max_steps", "batch_p", "batch_k", "loss", "seed", "soup",
             "domain_batches", "average_from", "colour_jitter", "label_weighting", "random_erasing", "margin",
-            "jobs")
+            "pooled_loss_weight", "jobs")
     overrides = {k: getattr(args, k) for k in keys if getattr(args, k) is not None}
     if args.seeds is not None:
         overrides["seeds"] = [int(s) for s in args.seeds.split(",") if s.strip()]

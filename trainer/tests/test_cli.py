@@ -166,6 +166,21 @@ class CliContractTest(unittest.TestCase):
         self.assertEqual(first["mean_triplets"], 24)
         self.assertGreater(first["loss"], 1.0)
 
+    def test_the_pooled_term_adds_its_own_hinge_to_the_loss(self):
+        # Same seed, same first batch: at a margin of 1.99 every triplet of the pooled layer violates it too,
+        # so weight 1 adds a hinge near the margin to what the projection's term alone gives.
+        losses = {}
+        for weight in ("0", "1"):
+            out = os.path.join(self.tmp.name, f"pooled-{weight}")
+            proc, _ = run_cli("train", "--dataset", self.dataset, "--out", out, "--epochs", "1", "--max-steps", "1",
+                              "--batch-p", "3", "--batch-k", "2", "--dim", "16", "--no-final-refit",
+                              "--margin", "1.99", "--pooled-loss-weight", weight)
+            self.assertEqual(proc.returncode, 0, proc.stderr[-2000:])
+            metrics = read_json(os.path.join(out, "metrics.json"))
+            self.assertEqual(metrics["config"]["pooled_loss_weight"], float(weight))
+            losses[weight] = metrics["history"][1]["loss"]
+        self.assertGreater(losses["1"] - losses["0"], 1.0)
+
     def test_init_from_checkpoint_with_other_dim(self):
         out2 = os.path.join(self.tmp.name, "run2")
         proc, events = run_cli("train", "--dataset", self.dataset, "--out", out2, "--epochs", "1",
@@ -218,6 +233,15 @@ class RecipeOptionTest(unittest.TestCase):
                 self.assertEqual(proc.returncode, 2, proc.stderr[-2000:])
                 self.assertIn(f"--margin: a cosine-distance margin, above 0 and below 2, not {margin}", proc.stderr)
                 self.assertFalse(os.path.exists(out))
+
+    def test_a_negative_pooled_loss_weight_is_refused_before_any_work(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            out = os.path.join(tmp, "out")
+            proc, _ = run_cli("train", "--dataset", os.path.join(tmp, "none.json"), "--out", out,
+                              "--pooled-loss-weight", "-1")
+            self.assertEqual(proc.returncode, 2, proc.stderr[-2000:])
+            self.assertIn("--pooled-loss-weight: a loss weight, 0 or more, not -1", proc.stderr)
+            self.assertFalse(os.path.exists(out))
 
 
 class SourceModelTest(unittest.TestCase):
