@@ -37,6 +37,14 @@ def _weight(text):
     return value
 
 
+def _width(text):
+    """An argparse type: a layer width, 0 (no hidden layer) or more."""
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"a layer width, 0 or more, not {text}")
+    return value
+
+
 def _threads():
     # 2-core CPU boxes: more threads (and busy-waiting OpenMP) make each step several times slower
     torch.set_num_threads(int(os.environ.get("TRAINER_THREADS", "2")))
@@ -88,6 +96,8 @@ def _parser():
                    help="share of training examples with one random rectangle blanked (default: 0)")
     t.add_argument("--margin", type=_margin, default=None,
                    help="triplet margin on cosine distance (default: 0.2)")
+    t.add_argument("--projection-hidden", type=_width, default=None,
+                   help="hidden width of a Linear-ReLU-Linear projection (0: linear; default: --init's, else 0)")
     t.add_argument("--average-from", type=int, default=None,
                    help="serve the mean of the weights after this epoch and every later one (default: the best epoch)")
     b = sub.add_parser("export-base", help="write the de-quantised ImageNet backbone as a version-0 model")
@@ -137,6 +147,8 @@ def _parser():
                    help="override the recipe: triplet margin on cosine distance")
     g.add_argument("--pooled-loss-weight", type=_weight, default=None,
                    help="override the recipe: weight of a triplet term on the pooled (served) layer")
+    g.add_argument("--projection-hidden", type=_width, default=None,
+                   help="override the recipe: hidden width of a Linear-ReLU-Linear projection (0: linear)")
     g.add_argument("--average-from", type=int, default=None,
                    help="override the recipe: average each run's weights from this epoch on (0: serve its best epoch)")
     g.add_argument("--jobs", type=int, default=None,
@@ -160,7 +172,8 @@ def _train(args):
                   "lr", "backbone_lr_scale", "freeze_blocks", "proxy_weight", "pooled_loss_weight",
                   "patience", "final_refit", "final_epochs", "source_onnx", "loss", "arcface_scale",
                   "arcface_margin", "centre_lr_scale", "lr_schedule", "warmup_epochs", "domain_batches",
-                  "average_from", "colour_jitter", "label_weighting", "random_erasing", "margin"):
+                  "average_from", "colour_jitter", "label_weighting", "random_erasing", "margin",
+                  "projection_hidden"):
         value = getattr(args, field)
         if value is not None:
             setattr(cfg, field, value)
@@ -198,7 +211,7 @@ def _build_default(args):
     signal.signal(signal.SIGTERM, _exit_on_sigterm)
     keys = ("device", "epochs", "input_size", "max_steps", "batch_p", "batch_k", "loss", "seed", "soup",
             "domain_batches", "average_from", "colour_jitter", "label_weighting", "random_erasing", "margin",
-            "pooled_loss_weight", "jobs")
+            "pooled_loss_weight", "projection_hidden", "jobs")
     overrides = {k: getattr(args, k) for k in keys if getattr(args, k) is not None}
     if args.seeds is not None:
         overrides["seeds"] = [int(s) for s in args.seeds.split(",") if s.strip()]

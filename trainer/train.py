@@ -81,6 +81,9 @@ class TrainConfig:
     # how much further out than the positive the triplet loss wants each negative (cosine distance); the
     # hard + semi-hard miner counts against the same margin
     margin: float = MARGIN
+    # width of a hidden layer (Linear -> ReLU -> Linear) in the projection the loss trains through; 0: linear;
+    # None: the --init checkpoint's, linear from ImageNet
+    projection_hidden: int = None
 
 
 def _domains(cfg, items):
@@ -103,11 +106,11 @@ def seed_everything(seed):
 
 def build_net(cfg):
     if cfg.init:
-        net, ckpt = load_checkpoint(cfg.init, dim=cfg.dim)
+        net, ckpt = load_checkpoint(cfg.init, dim=cfg.dim, hidden=cfg.projection_hidden)
         parent = {"kind": "checkpoint", "id": ckpt.get("id"), "path": os.path.abspath(cfg.init)}
     else:
         source = resolve_source_onnx(cfg.source_onnx)
-        net = imagenet_embedding_net(cfg.dim, source, seed=cfg.seed)
+        net = imagenet_embedding_net(cfg.dim, source, seed=cfg.seed, hidden=cfg.projection_hidden or 0)
         parent = {"kind": "imagenet-int8", "sha256": file_sha256(source), "path": os.path.abspath(source)}
     return net, parent
 
