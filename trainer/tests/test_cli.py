@@ -232,42 +232,27 @@ class CliContractTest(unittest.TestCase):
 
 
 class RecipeOptionTest(unittest.TestCase):
-    def test_a_random_erasing_share_above_one_is_refused_before_any_work(self):
+    def assert_refused_before_any_work(self, option, value, message):
         with tempfile.TemporaryDirectory() as tmp:
             out = os.path.join(tmp, "out")
-            proc, _ = run_cli("train", "--dataset", os.path.join(tmp, "none.json"), "--out", out,
-                              "--random-erasing", "1.5")
+            proc, _ = run_cli("train", "--dataset", os.path.join(tmp, "none.json"), "--out", out, option, value)
             self.assertEqual(proc.returncode, 2, proc.stderr[-2000:])
-            self.assertIn("--random-erasing: a share of examples, 0 to 1, not 1.5", proc.stderr)
+            self.assertIn(f"{option}: {message}", proc.stderr)
             self.assertFalse(os.path.exists(out))
+
+    def test_a_random_erasing_share_above_one_is_refused_before_any_work(self):
+        self.assert_refused_before_any_work("--random-erasing", "1.5", "a share of examples, 0 to 1, not 1.5")
 
     def test_a_margin_outside_the_cosine_range_is_refused_before_any_work(self):
-        with tempfile.TemporaryDirectory() as tmp:
-            out = os.path.join(tmp, "out")
-            for margin in ("0", "2"):
-                proc, _ = run_cli("train", "--dataset", os.path.join(tmp, "none.json"), "--out", out,
-                                  "--margin", margin)
-                self.assertEqual(proc.returncode, 2, proc.stderr[-2000:])
-                self.assertIn(f"--margin: a cosine-distance margin, above 0 and below 2, not {margin}", proc.stderr)
-                self.assertFalse(os.path.exists(out))
+        for margin in ("0", "2"):
+            self.assert_refused_before_any_work(
+                "--margin", margin, f"a cosine-distance margin, above 0 and below 2, not {margin}")
 
     def test_a_negative_projection_width_is_refused_before_any_work(self):
-        with tempfile.TemporaryDirectory() as tmp:
-            out = os.path.join(tmp, "out")
-            proc, _ = run_cli("train", "--dataset", os.path.join(tmp, "none.json"), "--out", out,
-                              "--projection-hidden", "-8")
-            self.assertEqual(proc.returncode, 2, proc.stderr[-2000:])
-            self.assertIn("--projection-hidden: a layer width, 0 or more, not -8", proc.stderr)
-            self.assertFalse(os.path.exists(out))
+        self.assert_refused_before_any_work("--projection-hidden", "-8", "a layer width, 0 or more, not -8")
 
     def test_a_negative_pooled_loss_weight_is_refused_before_any_work(self):
-        with tempfile.TemporaryDirectory() as tmp:
-            out = os.path.join(tmp, "out")
-            proc, _ = run_cli("train", "--dataset", os.path.join(tmp, "none.json"), "--out", out,
-                              "--pooled-loss-weight", "-1")
-            self.assertEqual(proc.returncode, 2, proc.stderr[-2000:])
-            self.assertIn("--pooled-loss-weight: a loss weight, 0 or more, not -1", proc.stderr)
-            self.assertFalse(os.path.exists(out))
+        self.assert_refused_before_any_work("--pooled-loss-weight", "-1", "a loss weight, 0 or more, not -1")
 
 
 class SourceModelTest(unittest.TestCase):
