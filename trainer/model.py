@@ -33,7 +33,7 @@ class EmbeddingNet(nn.Module):
         super().__init__()
         self.features = features if features is not None else folded_mobilenet_v2().features
         self.projection = make_projection(dim, hidden)
-        self.dim, self.hidden = dim, hidden
+        self.dim = dim
 
     def reset_projection(self):
         for layer in self.projection.modules():
