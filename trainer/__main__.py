@@ -10,6 +10,7 @@ import torch
 
 from . import events
 from .data import COLOUR_JITTER
+from .losses import MINING
 from .sampler import LABEL_WEIGHTING
 
 
@@ -96,6 +97,8 @@ def _parser():
                    help="share of training examples with one random rectangle blanked (default: 0)")
     t.add_argument("--margin", type=_margin, default=None,
                    help="triplet margin on cosine distance (default: 0.2)")
+    t.add_argument("--mining", choices=list(MINING), default=None,
+                   help="triplets learnt from: every margin-violating one, or the semi-hard ones alone (default: all)")
     t.add_argument("--projection-hidden", type=_width, default=None,
                    help="hidden width of a Linear-ReLU-Linear projection (0: linear; default: --init's, else 0)")
     t.add_argument("--average-from", type=int, default=None,
@@ -147,6 +150,8 @@ def _parser():
                    help="override the recipe: triplet margin on cosine distance")
     g.add_argument("--pooled-loss-weight", type=_weight, default=None,
                    help="override the recipe: weight of a triplet term on the pooled (served) layer")
+    g.add_argument("--mining", choices=list(MINING), default=None,
+                   help="override the recipe: every margin-violating triplet, or the semi-hard ones alone")
     g.add_argument("--projection-hidden", type=_width, default=None,
                    help="override the recipe: hidden width of a Linear-ReLU-Linear projection (0: linear)")
     g.add_argument("--average-from", type=int, default=None,
@@ -173,7 +178,7 @@ def _train(args):
                   "patience", "final_refit", "final_epochs", "source_onnx", "loss", "arcface_scale",
                   "arcface_margin", "centre_lr_scale", "lr_schedule", "warmup_epochs", "domain_batches",
                   "average_from", "colour_jitter", "label_weighting", "random_erasing", "margin",
-                  "projection_hidden"):
+                  "projection_hidden", "mining"):
         value = getattr(args, field)
         if value is not None:
             setattr(cfg, field, value)
@@ -211,7 +216,7 @@ def _build_default(args):
     signal.signal(signal.SIGTERM, _exit_on_sigterm)
     keys = ("device", "epochs", "input_size", "max_steps", "batch_p", "batch_k", "loss", "seed", "soup",
             "domain_batches", "average_from", "colour_jitter", "label_weighting", "random_erasing", "margin",
-            "pooled_loss_weight", "projection_hidden", "jobs")
+            "pooled_loss_weight", "projection_hidden", "mining", "jobs")
     overrides = {k: getattr(args, k) for k in keys if getattr(args, k) is not None}
     if args.seeds is not None:
         overrides["seeds"] = [int(s) for s in args.seeds.split(",") if s.strip()]

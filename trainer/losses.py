@@ -15,26 +15,35 @@ def cosine_distance_matrix(emb):
     return 1.0 - e @ e.t()
 
 
-def mine_triplets(dist, labels, margin=MARGIN):
+# "all": every margin-violating triplet, hard and semi-hard; "semi-hard": only those whose negative is already
+# further than the positive (FaceNet, Schroff et al. 2015)
+MINING = ("all", "semi-hard")
+
+
+def mine_triplets(dist, labels, margin=MARGIN, mining="all"):
     """All valid (anchor, positive, negative) index triplets with d(a,p) - d(a,n) + margin > 0.
 
-    That is the hard (d_an < d_ap) and semi-hard (d_ap <= d_an < d_ap + margin) triplets of the batch.
-    Returns three LongTensors (possibly empty)."""
+    That is the hard (d_an < d_ap) and semi-hard (d_ap < d_an < d_ap + margin) triplets of the batch, or with
+    mining="semi-hard" the semi-hard ones alone. Returns three LongTensors (possibly empty)."""
+    if mining not in MINING:
+        raise ValueError(f"unknown mining {mining!r} ({' or '.join(MINING)})")
     n = labels.shape[0]
     same = labels[:, None] == labels[None, :]
     eye = torch.eye(n, dtype=torch.bool, device=labels.device)
     valid = (same & ~eye)[:, :, None] & (~same)[:, None, :]  # [a, p, n]
     with torch.no_grad():
         violating = (dist[:, :, None] - dist[:, None, :] + margin) > 0
+        if mining == "semi-hard":
+            violating &= dist[:, None, :] > dist[:, :, None]
     a, p, neg = torch.nonzero(valid & violating, as_tuple=True)
     return a, p, neg
 
 
-def triplet_margin_loss(emb, labels, margin=MARGIN):
+def triplet_margin_loss(emb, labels, margin=MARGIN, mining="all"):
     """Mean hinge over mined triplets; (loss, number of triplets). Zero when every triplet satisfies the
     margin."""
     dist = cosine_distance_matrix(emb)
-    a, p, n = mine_triplets(dist.detach(), labels, margin)
+    a, p, n = mine_triplets(dist.detach(), labels, margin, mining)
     if a.numel() == 0:
         return emb.sum() * 0.0, 0
     return F.relu(dist[a, p] - dist[a, n] + margin).mean(), int(a.numel())

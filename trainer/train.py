@@ -84,6 +84,8 @@ class TrainConfig:
     # width of a hidden layer (Linear -> ReLU -> Linear) in the projection the loss trains through; 0: linear;
     # None: the --init checkpoint's, linear from ImageNet
     projection_hidden: int = None
+    # which margin-violating triplets the loss learns from, a value of losses.MINING
+    mining: str = "all"
 
 
 def _domains(cfg, items):
@@ -388,13 +390,13 @@ class _EpochTrainer:
                 pooled, proj = net(x)
             pooled, proj = pooled.float(), proj.float()
             if cfg.loss == "triplet":
-                loss, n_trip = triplet_margin_loss(proj, y, cfg.margin)
+                loss, n_trip = triplet_margin_loss(proj, y, cfg.margin, cfg.mining)
             else:
                 loss = heads["arcface"](proj, y) if "arcface" in heads else multi_similarity_loss(proj, y)[0]
                 # still counted, so that batches' hardness compares across losses
                 n_trip = int(mine_triplets(cosine_distance_matrix(proj.detach()), y, cfg.margin)[0].numel())
             if cfg.pooled_loss_weight > 0:
-                loss = loss + cfg.pooled_loss_weight * triplet_margin_loss(pooled, y, cfg.margin)[0]
+                loss = loss + cfg.pooled_loss_weight * triplet_margin_loss(pooled, y, cfg.margin, cfg.mining)[0]
             if "proxy" in heads:
                 loss = loss + cfg.proxy_weight * heads["proxy"](proj, y)
             opt.zero_grad(set_to_none=True)

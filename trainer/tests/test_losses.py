@@ -8,12 +8,12 @@ from trainer.losses import (ProxySoftmaxLoss, cosine_distance_matrix, mine_tripl
                             triplet_margin_loss)
 
 
-def brute_force(dist, labels, margin):
+def brute_force(dist, labels, margin, semi_hard_only=False):
     out = set()
     n = len(labels)
     for a, p, ng in itertools.product(range(n), repeat=3):
         if a != p and labels[a] == labels[p] and labels[a] != labels[ng]:
-            if dist[a, p] - dist[a, ng] + margin > 0:
+            if dist[a, p] - dist[a, ng] + margin > 0 and (not semi_hard_only or dist[a, ng] > dist[a, p]):
                 out.add((a, p, ng))
     return out
 
@@ -37,6 +37,24 @@ class MinerLossTest(unittest.TestCase):
             self.assertGreater(float(dist[a, p] - dist[a, n] + 0.2), 0)
         # an easy triplet (class 2 is opposite everything) is never returned as the negative of class 0 items
         self.assertFalse(any(t[0] == 0 and t[2] == 5 for t in got))
+
+    def test_semi_hard_mining_keeps_the_violating_triplets_whose_negative_is_further_than_the_positive(self):
+        angles = torch.tensor([0.0, 10.0, 60.0, 65.0, 12.0, 180.0]) * torch.pi / 180
+        dist = cosine_distance_matrix(torch.stack([angles.cos(), angles.sin()], 1))
+        labels = torch.tensor([0, 0, 1, 1, 1, 2])
+        every = set(zip(*(t.tolist() for t in mine_triplets(dist, labels, 0.2))))
+        semi = set(zip(*(t.tolist() for t in mine_triplets(dist, labels, 0.2, "semi-hard"))))
+        self.assertEqual(semi, brute_force(dist, labels.tolist(), 0.2, semi_hard_only=True))
+        # the class-1 face at 12 deg sits among class 0: anchored on it, class 0 is a hard negative, left out;
+        # anchored on class 0 (0 deg, positive at 10 deg), it is a semi-hard negative, kept
+        self.assertIn((4, 2, 0), every - semi)
+        self.assertIn((0, 1, 4), semi)
+        loss_every, n_every = triplet_margin_loss(torch.stack([angles.cos(), angles.sin()], 1), labels, 0.2)
+        loss_semi, n_semi = triplet_margin_loss(torch.stack([angles.cos(), angles.sin()], 1), labels, 0.2, "semi-hard")
+        self.assertEqual((n_every, n_semi), (len(every), len(semi)))
+        self.assertLess(float(loss_semi), float(loss_every))  # the hard ones carry the largest hinges
+        with self.assertRaises(ValueError):
+            mine_triplets(dist, labels, 0.2, "hardest")
 
     def test_loss_is_zero_when_margin_is_satisfied(self):
         emb = torch.tensor([[1.0, 0, 0], [1.0, 0.01, 0], [0, 1.0, 0], [0, 1.0, 0.01], [0, 0, 1.0]],
