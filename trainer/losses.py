@@ -23,8 +23,8 @@ MINING = ("all", "semi-hard")
 def mine_triplets(dist, labels, margin=MARGIN, mining="all"):
     """All valid (anchor, positive, negative) index triplets with d(a,p) - d(a,n) + margin > 0.
 
-    That is the hard (d_an < d_ap) and semi-hard (d_ap < d_an < d_ap + margin) triplets of the batch, or with
-    mining="semi-hard" the semi-hard ones alone. Returns three LongTensors (possibly empty)."""
+    That is the hard (d_an < d_ap) and semi-hard (d_ap <= d_an < d_ap + margin) triplets of the batch, or with
+    mining="semi-hard" those with d_an > d_ap alone. Returns three LongTensors (possibly empty)."""
     if mining not in MINING:
         raise ValueError(f"unknown mining {mining!r} ({' or '.join(MINING)})")
     n = labels.shape[0]
