@@ -11,6 +11,7 @@ import torch
 from . import events
 from .data import COLOUR_JITTER
 from .losses import MINING
+from .model import FEATURE_BLOCKS
 from .sampler import LABEL_WEIGHTING
 
 
@@ -46,6 +47,14 @@ def _width(text):
     return value
 
 
+def _blocks(text):
+    """An argparse type: how many of the backbone's leading feature blocks stay frozen, 0 to FEATURE_BLOCKS."""
+    value = int(text)
+    if not 0 <= value <= FEATURE_BLOCKS:
+        raise argparse.ArgumentTypeError(f"a count of frozen feature blocks, 0 to {FEATURE_BLOCKS}, not {text}")
+    return value
+
+
 def _threads():
     # 2-core CPU boxes: more threads (and busy-waiting OpenMP) make each step several times slower
     torch.set_num_threads(int(os.environ.get("TRAINER_THREADS", "2")))
@@ -72,7 +81,8 @@ def _parser():
     t.add_argument("--max-steps", type=int, default=None)
     t.add_argument("--lr", type=float, default=1e-4)
     t.add_argument("--backbone-lr-scale", type=float, default=None)
-    t.add_argument("--freeze-blocks", type=int, default=None)
+    t.add_argument("--freeze-blocks", type=_blocks, default=None,
+                   help="leading feature blocks kept frozen: the stem, then inverted-residual blocks (default: 4)")
     t.add_argument("--proxy-weight", type=float, default=None)
     t.add_argument("--pooled-loss-weight", type=_weight, default=None,
                    help="weight of a triplet term on the pooled layer, beside the projection's (default: 0)")
@@ -154,6 +164,8 @@ def _parser():
                    help="override the recipe: every margin-violating triplet, or the semi-hard ones alone")
     g.add_argument("--projection-hidden", type=_width, default=None,
                    help="override the recipe: hidden width of a Linear-ReLU-Linear projection (0: linear)")
+    g.add_argument("--freeze-blocks", type=_blocks, default=None,
+                   help="override the recipe: leading feature blocks kept frozen")
     g.add_argument("--average-from", type=int, default=None,
                    help="override the recipe: average each run's weights from this epoch on (0: serve its best epoch)")
     g.add_argument("--jobs", type=int, default=None,
@@ -216,7 +228,7 @@ def _build_default(args):
     signal.signal(signal.SIGTERM, _exit_on_sigterm)
     keys = ("device", "epochs", "input_size", "max_steps", "batch_p", "batch_k", "loss", "seed", "soup",
             "domain_batches", "average_from", "colour_jitter", "label_weighting", "random_erasing", "margin",
-            "pooled_loss_weight", "projection_hidden", "mining", "jobs")
+            "pooled_loss_weight", "projection_hidden", "mining", "freeze_blocks", "jobs")
     overrides = {k: getattr(args, k) for k in keys if getattr(args, k) is not None}
     if args.seeds is not None:
         overrides["seeds"] = [int(s) for s in args.seeds.split(",") if s.strip()]

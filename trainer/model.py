@@ -10,6 +10,7 @@ from .dequantize import dequantized_mobilenet_v2, folded_mobilenet_v2
 
 POOLED_DIM = 1280
 LAYERS = ("pooled", "projection")
+FEATURE_BLOCKS = 19  # MobileNetV2's features: the stem, 17 inverted-residual blocks, the last 1x1 conv
 
 
 def make_projection(dim, hidden=0):

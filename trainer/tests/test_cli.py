@@ -254,6 +254,11 @@ class RecipeOptionTest(unittest.TestCase):
     def test_a_negative_pooled_loss_weight_is_refused_before_any_work(self):
         self.assert_refused_before_any_work("--pooled-loss-weight", "-1", "a loss weight, 0 or more, not -1")
 
+    def test_a_frozen_block_count_outside_the_backbone_is_refused_before_any_work(self):
+        for blocks in ("-1", "20"):
+            self.assert_refused_before_any_work(
+                "--freeze-blocks", blocks, f"a count of frozen feature blocks, 0 to 19, not {blocks}")
+
 
 class SourceModelTest(unittest.TestCase):
     def test_a_missing_source_model_is_named_in_the_error(self):

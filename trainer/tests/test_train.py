@@ -4,11 +4,21 @@ import torch
 
 from trainer.data import ImageCache, preprocess, train_transform
 from trainer.losses import triplet_margin_loss
-from trainer.model import imagenet_embedding_net
+from trainer.model import FEATURE_BLOCKS, EmbeddingNet, imagenet_embedding_net
 from trainer.sampler import PKSampler
 from trainer.tests.helpers import HAVE_SHARED, MISSING_SHARED, small_shared_items
 
 LABELS = ["hatsune_miku", "suzukaze_aoba", "nishikino_maki", "shana"]
+
+
+class FreezeBlocksTest(unittest.TestCase):
+    def test_freezing_n_blocks_leaves_the_rest_of_the_backbone_and_the_projection_training(self):
+        net = EmbeddingNet(8)
+        self.assertEqual(len(net.features), FEATURE_BLOCKS)  # the bound --freeze-blocks accepts
+        net.freeze_blocks(2)
+        trainable = [any(p.requires_grad for p in block.parameters()) for block in net.features]
+        self.assertEqual(trainable, [False, False] + [True] * (FEATURE_BLOCKS - 2))
+        self.assertTrue(all(p.requires_grad for p in net.projection.parameters()))
 
 
 @unittest.skipUnless(HAVE_SHARED, MISSING_SHARED)
