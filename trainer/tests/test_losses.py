@@ -99,6 +99,8 @@ class MinerLossTest(unittest.TestCase):
             counts[n[a == 0]] += 1
         self.assertEqual(float(counts[4]), 0.0)  # cosine distance 2: past every positive plus the margin
         w = distance_weights(dist, dim)[0] * torch.tensor([0.0, 0.0, 1.0, 1.0, 0.0])
+        # scaled beside the antipodal face (1 - d²/4 -> 0), the two drawable ones weigh almost nothing, yet are drawn
+        self.assertLess(float(w.sum()), 1e-5)
         self.assertTrue(torch.allclose(counts / counts.sum(), w / w.sum(), atol=0.03))
         self.assertGreater(float(counts[3]), 0.0)  # not only the hardest negative
         with self.assertRaises(ValueError):
