@@ -3,10 +3,9 @@ import os
 import tempfile
 import unittest
 
+import numpy as np
 import torch
 from PIL import Image
-
-import numpy as np
 
 from trainer.data import (STYLE_CHANGES, DatasetError, load_dataset, split_items, style_change, style_jitter,
                           synthetic_input, train_transform)
