@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { loadRuntimeSettings, SettingsError } from '../config.ts';
 import { ModelUnavailableError } from '../core/models/cache.ts';
@@ -18,8 +19,11 @@ try {
   process.exit(1);
 }
 
+const packageJson = readFileSync(new URL('../../package.json', import.meta.url), 'utf8');
+const { version } = JSON.parse(packageJson) as { version: string };
 const program = new Command('idoltag')
   .description('Names the characters in game screenshots.')
+  .version(version, '-V, --version', 'print the version')
   .option('--data <dir>', 'data folder (default ./data or IDOLTAG_DATA_DIR)')
   .option('--guild <id>', 'which guild (server) to work on', 'local')
   .option('--detector <name>', 'face detector or chain, e.g. faceboxes+lbp (default: the measured best)')

@@ -1,0 +1,101 @@
+/**
+ * The README's CLI on a fresh clone, as a stranger runs it: the project's files copied to a folder with
+ * no node_modules, then `npx idoltag …` straight away. The first command installs the dependencies
+ * (scripts/setup.mjs, as `npm start` and `npm test` do) and still prints nothing but JSON on stdout;
+ * the clone then teaches two characters and names them.
+ *
+ *   IDOLTAG_MODEL_MIRROR=../shared/data/models node --import tsx --test test/e2e/fresh-clone.test.ts
+ */
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, test } from 'node:test';
+import { jsonLines } from '../helpers/cli.ts';
+import { ROOT, tempDir } from '../helpers/paths.ts';
+import { mirroredModel, sharedData, skipUnless } from '../helpers/prerequisites.ts';
+import type { TagLine } from '../../src/cli/tag.ts';
+import { crops, MODEL_MIRROR } from './data.ts';
+
+const skip = skipUnless('the fresh-clone CLI test', sharedData('nagadomi10'), mirroredModel('mobilenetv2_12_int8'));
+
+/** The files a clone of the working tree would hold: tracked, and new files git does not ignore. */
+function copyProject(to: string): void {
+  const listed = spawnSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], {
+    cwd: ROOT,
+    encoding: 'utf8',
+  });
+  assert.equal(listed.status, 0, listed.stderr);
+  for (const file of listed.stdout.split('\0').filter(Boolean)) {
+    if (!existsSync(path.join(ROOT, file))) continue; // deleted in the working tree, not yet committed
+    mkdirSync(path.dirname(path.join(to, file)), { recursive: true });
+    copyFileSync(path.join(ROOT, file), path.join(to, file));
+  }
+}
+
+function npx(cwd: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('npx', ['idoltag', ...args], {
+      cwd,
+      env: {
+        ...process.env,
+        IDOLTAG_LOG_LEVEL: 'warn',
+        IDOLTAG_MODEL_MIRROR: MODEL_MIRROR,
+        npm_config_update_notifier: 'false',
+        // The suite's own set-up filled npm's cache; the registry is asked only for what it lacks.
+        npm_config_prefer_offline: 'true',
+      },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+  });
+}
+
+describe('the CLI on a fresh clone', { skip, timeout: 15 * 60_000 }, () => {
+  test('npx idoltag installs what it needs, tags with clean JSON, then learns two characters', async () => {
+    const clone = tempDir('idoltag-fresh-clone-');
+    copyProject(clone);
+    assert.equal(existsSync(path.join(clone, 'node_modules')), false);
+    const data = path.join(clone, 'data');
+    const characters = ['hatsune_miku', 'shana'];
+    const teach = path.join(tempDir('idoltag-fresh-teach-'), 'teach');
+    const queries: string[] = [];
+    const shots = tempDir('idoltag-fresh-shots-');
+    for (const name of characters) {
+      mkdirSync(path.join(teach, name), { recursive: true });
+      for (const c of crops(name, 'train', 5)) writeFileSync(path.join(teach, name, c.filename), c.bytes);
+      for (const c of crops(name, 'test', 2)) {
+        const file = path.join(shots, c.filename);
+        writeFileSync(file, c.bytes);
+        queries.push(file);
+      }
+    }
+
+    // The first command of a fresh clone: it sets itself up, and stdout stays one JSON object per image.
+    const first = await npx(clone, ['--data', data, 'tag', '--crops', '--json', ...queries]);
+    assert.equal(first.code, 0, first.stderr);
+    assert.match(first.stderr, /\[setup\] installing npm dependencies/);
+    const before = jsonLines<TagLine>(first.stdout);
+    assert.equal(before.length, queries.length, first.stdout);
+    assert.ok(existsSync(path.join(clone, 'node_modules', '.package-lock.json')));
+
+    const version = await npx(clone, ['--version']);
+    assert.equal(version.code, 0, version.stderr);
+    assert.equal(version.stdout.trim(), JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')).version);
+    assert.doesNotMatch(version.stderr, /\[setup\]/, 'set up once, not on every command');
+
+    const taught = await npx(clone, ['--data', data, 'import', teach, '--crops']);
+    assert.equal(taught.code, 0, taught.stderr);
+    const after = jsonLines<TagLine>(
+      (await npx(clone, ['--data', data, 'tag', '--crops', '--json', ...queries])).stdout,
+    );
+    const named = after.filter((line) =>
+      line.faces?.some((f) => f.label !== null && path.basename(line.path).startsWith(`${f.label}-`)),
+    );
+    assert.ok(named.length >= 3, `named ${named.length} of ${queries.length}: ${JSON.stringify(after)}`);
+  });
+});
