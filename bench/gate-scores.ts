@@ -19,12 +19,12 @@ import { auroc } from '../src/core/eval/metrics.ts';
 import { seededRandom, seedFrom } from '../src/core/eval/random.ts';
 import { fewShotSplit } from '../src/core/eval/split.ts';
 import { centroidSimilarity, predict, type HeadModel } from '../src/core/head/softmax-head.ts';
-import { EmbeddingCache, loadEvalItems } from '../src/services/evaluation/index.ts';
+import { EmbeddingCache } from '../src/services/evaluation/index.ts';
 import { fitHead, trainTestSplit, type Sample } from '../src/services/evaluation/protocols.ts';
 import { openServices } from '../src/services/index.ts';
 import { resolveVersionName } from '../src/services/model-registry.ts';
 import { dot } from '../src/core/vector.ts';
-import { heldOutIdolsArgs, printReport, sharedLabels } from './protocols.ts';
+import { embedSources, heldOutIdolsArgs, printReport, sharedLabels } from './protocols.ts';
 
 const { heldOutIdols, option } = heldOutIdolsArgs(
   'npx tsx bench/gate-scores.ts <held-out CG idols> [--embedder name] [--out file]',
@@ -100,14 +100,7 @@ const services = await openServices({ dataDir });
 try {
   if (option('--embedder')) services.store.models.activate(resolveVersionName(option('--embedder')!));
   const cache = new EmbeddingCache(services, true);
-  const embed = async (sources: string[]): Promise<Sample[]> => {
-    const out: Sample[] = [];
-    for (const item of loadEvalItems(sources)) {
-      const e = await cache.get(item.path);
-      if (e.embedding) out.push({ item, vector: e.embedding });
-    }
-    return out;
-  };
+  const embed = (sources: string[]) => embedSources(cache, sources);
 
   const idols = await embed([heldOutIdols]);
   const neverTaught = await embed([csv('newgame8'), csv('keima3')]);

@@ -4,6 +4,8 @@
  */
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { type EmbeddingCache, loadEvalItems } from '../src/services/evaluation/index.ts';
+import type { Sample } from '../src/services/evaluation/protocols.ts';
 
 /** newgame8's characters arrive later, as DLC (bench/results/eval-dlc-newgame8.json). */
 export const DLC_NEWGAME8_NEW = [
@@ -51,4 +53,14 @@ export function printReport(report: unknown, out?: string): void {
   const json = `${JSON.stringify(report, null, 2)}\n`;
   if (out) writeFileSync(out, json);
   console.log(json);
+}
+
+/** Every picture of the sources that yields an embedding, embedded through the cache (as the bot embeds it). */
+export async function embedSources(cache: EmbeddingCache, sources: string[]): Promise<Sample[]> {
+  const out: Sample[] = [];
+  for (const item of loadEvalItems(sources)) {
+    const e = await cache.get(item.path);
+    if (e.embedding) out.push({ item, vector: e.embedding });
+  }
+  return out;
 }

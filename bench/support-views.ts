@@ -17,11 +17,11 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { seededRandom, seedFrom } from '../src/core/eval/random.ts';
 import { fewShotSplit } from '../src/core/eval/split.ts';
-import { EmbeddingCache, loadEvalItems } from '../src/services/evaluation/index.ts';
+import { EmbeddingCache } from '../src/services/evaluation/index.ts';
 import { accuracy, fitHead, query, trainTestSplit, type Sample } from '../src/services/evaluation/protocols.ts';
 import { openServices } from '../src/services/index.ts';
 import { resolveVersionName } from '../src/services/model-registry.ts';
-import { heldOutIdolsArgs, printReport, sharedLabels } from './protocols.ts';
+import { embedSources, heldOutIdolsArgs, printReport, sharedLabels } from './protocols.ts';
 
 const { heldOutIdols, option } = heldOutIdolsArgs(
   'npx tsx bench/support-views.ts <held-out CG idols> [--embedder name] [--out file]',
@@ -80,14 +80,7 @@ const services = await openServices({ dataDir });
 try {
   if (option('--embedder')) services.store.models.activate(resolveVersionName(option('--embedder')!));
   const cache = new EmbeddingCache(services, true);
-  const embed = async (sources: string[]): Promise<Sample[]> => {
-    const out: Sample[] = [];
-    for (const item of loadEvalItems(sources)) {
-      const e = await cache.get(item.path);
-      if (e.embedding) out.push({ item, vector: e.embedding });
-    }
-    return out;
-  };
+  const embed = (sources: string[]) => embedSources(cache, sources);
   // A view is written to a file and embedded through the same path as the pictures themselves, once.
   const views = new Map<string, Sample | undefined>();
   const viewOf = async (sample: Sample, view: string): Promise<Sample | undefined> => {

@@ -11,7 +11,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, test } from 'node:test';
-import { jsonLines } from '../helpers/cli.ts';
+import { type Finished, finished, jsonLines } from '../helpers/cli.ts';
 import { ROOT, tempDir } from '../helpers/paths.ts';
 import { mirroredModel, sharedData, skipUnless } from '../helpers/prerequisites.ts';
 import type { TagLine } from '../../src/cli/tag.ts';
@@ -33,26 +33,16 @@ function copyProject(to: string): void {
   }
 }
 
-function npx(cwd: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('npx', ['idoltag', ...args], {
-      cwd,
-      env: {
-        ...process.env,
-        IDOLTAG_LOG_LEVEL: 'warn',
-        IDOLTAG_MODEL_MIRROR: MODEL_MIRROR,
-        npm_config_update_notifier: 'false',
-        // The suite's own set-up filled npm's cache; the registry is asked only for what it lacks.
-        npm_config_prefer_offline: 'true',
-      },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
+function npx(cwd: string, args: string[]): Promise<Finished> {
+  const env = {
+    ...process.env,
+    IDOLTAG_LOG_LEVEL: 'warn',
+    IDOLTAG_MODEL_MIRROR: MODEL_MIRROR,
+    npm_config_update_notifier: 'false',
+    // The suite's own set-up filled npm's cache; the registry is asked only for what it lacks.
+    npm_config_prefer_offline: 'true',
+  };
+  return finished(spawn('npx', ['idoltag', ...args], { cwd, env }));
 }
 
 describe('the CLI on a fresh clone', { skip, timeout: 15 * 60_000 }, () => {
