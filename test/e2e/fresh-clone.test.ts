@@ -80,9 +80,9 @@ describe('the CLI on a fresh clone', { skip, timeout: 15 * 60_000 }, () => {
 
     const taught = await npx(clone, ['--data', data, 'import', teach, '--crops']);
     assert.equal(taught.code, 0, taught.stderr);
-    const after = jsonLines<TagLine>(
-      (await npx(clone, ['--data', data, 'tag', '--crops', '--json', ...queries])).stdout,
-    );
+    const tagged = await npx(clone, ['--data', data, 'tag', '--crops', '--json', ...queries]);
+    assert.equal(tagged.code, 0, tagged.stderr);
+    const after = jsonLines<TagLine>(tagged.stdout);
     const named = after.filter((line) =>
       line.faces?.some((f) => f.label !== null && path.basename(line.path).startsWith(`${f.label}-`)),
     );
