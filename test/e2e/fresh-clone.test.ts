@@ -8,7 +8,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, lstatSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, test } from 'node:test';
 import { type Finished, finished, jsonLines } from '../helpers/cli.ts';
@@ -27,7 +27,8 @@ function copyProject(to: string): void {
   });
   assert.equal(listed.status, 0, listed.stderr);
   for (const file of listed.stdout.split('\0').filter(Boolean)) {
-    if (!existsSync(path.join(ROOT, file))) continue; // deleted in the working tree, not yet committed
+    // Deleted in the working tree but not yet committed, or not a plain file (a linked node_modules).
+    if (!existsSync(path.join(ROOT, file)) || !lstatSync(path.join(ROOT, file)).isFile()) continue;
     mkdirSync(path.dirname(path.join(to, file)), { recursive: true });
     copyFileSync(path.join(ROOT, file), path.join(to, file));
   }
