@@ -196,8 +196,15 @@ const logLevel = optionalText.pipe(
   z.enum(LOG_LEVELS, { errorMap: () => ({ message: `must be one of ${LOG_LEVELS.join(', ')}` }) }).default('info'),
 );
 
+// auto: readable lines on a terminal, JSON lines (for log collectors) anywhere else
+export const LOG_FORMATS = ['auto', 'json', 'text'] as const;
+const logFormat = optionalText.pipe(
+  z.enum(LOG_FORMATS, { errorMap: () => ({ message: `must be one of ${LOG_FORMATS.join(', ')}` }) }).default('auto'),
+);
+
 const runtimeSchema = dataSchema.extend({
   IDOLTAG_LOG_LEVEL: logLevel,
+  IDOLTAG_LOG_FORMAT: logFormat,
   IDOLTAG_DEBUG: flag,
   IDOLTAG_OFFLINE: flag,
   IDOLTAG_DETECTOR: optional(
@@ -215,6 +222,7 @@ const runtimeSchema = dataSchema.extend({
 
 export interface RuntimeSettings extends DataSettings {
   logLevel: (typeof LOG_LEVELS)[number];
+  logFormat: (typeof LOG_FORMATS)[number];
   /** Print stack traces of errors (the CLI). */
   debug: boolean;
   /** Never download models; use the cache and the mirror only. */
@@ -233,6 +241,7 @@ export function loadRuntimeSettings(env?: NodeJS.ProcessEnv): RuntimeSettings {
   return {
     dataDir: raw.IDOLTAG_DATA_DIR,
     logLevel: raw.IDOLTAG_LOG_LEVEL,
+    logFormat: raw.IDOLTAG_LOG_FORMAT,
     debug: raw.IDOLTAG_DEBUG,
     offline: raw.IDOLTAG_OFFLINE,
     detector: raw.IDOLTAG_DETECTOR,
@@ -264,6 +273,12 @@ export function serviceOptions(runtime: RuntimeSettings): {
 export function logLevelSetting(env?: NodeJS.ProcessEnv): RuntimeSettings['logLevel'] {
   const parsed = z.object({ IDOLTAG_LOG_LEVEL: logLevel }).safeParse(readEnv(env));
   return parsed.success ? parsed.data.IDOLTAG_LOG_LEVEL : 'info';
+}
+
+/** The log format alone, for the same reason. */
+export function logFormatSetting(env?: NodeJS.ProcessEnv): RuntimeSettings['logFormat'] {
+  const parsed = z.object({ IDOLTAG_LOG_FORMAT: logFormat }).safeParse(readEnv(env));
+  return parsed.success ? parsed.data.IDOLTAG_LOG_FORMAT : 'auto';
 }
 
 // --- Schedules (the bot's nightly head refit and periodic backbone training) -------------------

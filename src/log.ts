@@ -1,5 +1,5 @@
 import pino from 'pino';
-import { logLevelSetting } from './config.ts';
+import { logFormatSetting, logLevelSetting } from './config.ts';
 
 const SECRET_KEYS = ['token', 'DISCORD_TOKEN', 'authorization', 'headers.authorization', '*.token', '*.authorization'];
 
@@ -17,7 +17,55 @@ export function setProcessBindings(bindings: Record<string, unknown>): void {
   processBindings = bindings;
 }
 
-/** Logs go to stderr so that the CLI's stdout (e.g. `tag --json`) stays machine-readable. */
+const LEVEL_NAMES: Record<number, string> = {
+  10: 'trace',
+  20: 'debug',
+  30: 'info',
+  40: 'warn',
+  50: 'error',
+  60: 'fatal',
+};
+
+function fieldValue(value: unknown): string {
+  if (typeof value === 'string') return /[\s="]/.test(value) || value === '' ? JSON.stringify(value) : value;
+  return JSON.stringify(value);
+}
+
+/**
+ * One JSON log line as a person reads it: time, level, message, then the fields as key=value; an error's
+ * stack on the lines below. A line that is not JSON is kept as it is.
+ */
+export function readableLine(json: string): string {
+  let entry: Record<string, unknown>;
+  try {
+    entry = JSON.parse(json);
+  } catch {
+    return json;
+  }
+  if (!entry || typeof entry !== 'object') return json;
+  const { time, level, msg, err, ...fields } = entry;
+  const clock = typeof time === 'number' ? new Date(time).toTimeString().slice(0, 8) : '';
+  const name = (typeof level === 'number' ? LEVEL_NAMES[level] : undefined) ?? String(level ?? '');
+  const parts = [clock, name.toUpperCase().padEnd(5), msg === undefined ? '' : String(msg)];
+  for (const [key, value] of Object.entries(fields)) parts.push(`${key}=${fieldValue(value)}`);
+  let line = parts.filter(Boolean).join(' ');
+  if (err && typeof err === 'object') {
+    const { message, stack } = err as { message?: unknown; stack?: unknown };
+    line += typeof stack === 'string' ? `\n    ${stack.split('\n').join('\n    ')}` : ` err=${fieldValue(message)}`;
+  }
+  return `${line}\n`;
+}
+
+function readableOnStderr(): boolean {
+  const format = logFormatSetting();
+  return format === 'text' || (format === 'auto' && process.stderr.isTTY === true);
+}
+
+/**
+ * Logs go to stderr so that the CLI's stdout (e.g. `tag --json`) stays machine-readable: JSON lines, or readable
+ * lines on a terminal (IDOLTAG_LOG_FORMAT).
+ */
+const readable = readableOnStderr();
 export const logger = pino(
   {
     level: logLevelSetting(),
@@ -27,7 +75,7 @@ export const logger = pino(
     mixin: () => ({ ...processBindings }),
     hooks: {
       streamWrite(line) {
-        let out = line;
+        let out = readable ? readableLine(line) : line;
         for (const secret of secretValues()) out = out.split(secret).join('[redacted]');
         return out;
       },
