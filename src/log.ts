@@ -52,7 +52,7 @@ export function readableLine(json: string): string {
   if (err && typeof err === 'object') {
     const { message, stack } = err as { message?: unknown; stack?: unknown };
     line += typeof stack === 'string' ? `\n    ${stack.split('\n').join('\n    ')}` : ` err=${fieldValue(message)}`;
-  }
+  } else if (err !== undefined) line += ` err=${fieldValue(err)}`;
   return `${line}\n`;
 }
 

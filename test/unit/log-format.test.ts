@@ -33,6 +33,8 @@ describe('log lines on a terminal', () => {
     );
     const bare = { level: 50, time: at, msg: 'failed', err: { message: 'no stack here' } };
     assert.equal(readableLine(JSON.stringify(bare)), `${clock} ERROR failed err="no stack here"\n`);
+    const text = { level: 50, time: at, msg: 'failed', err: 'timed out' };
+    assert.equal(readableLine(JSON.stringify(text)), `${clock} ERROR failed err="timed out"\n`);
   });
 
   it('leave a line that is not JSON as it is', () => {
