@@ -82,15 +82,15 @@ try {
   const cache = new EmbeddingCache(services, true);
   const embed = (sources: string[]) => embedSources(cache, sources);
   // A view is written to a file and embedded through the same path as the pictures themselves, once.
-  const views = new Map<string, Sample | undefined>();
+  const embeddedViews = new Map<string, Sample | undefined>();
   const viewOf = async (sample: Sample, view: string): Promise<Sample | undefined> => {
     const key = `${view}\0${sample.item.path}`;
-    if (views.has(key)) return views.get(key);
+    if (embeddedViews.has(key)) return embeddedViews.get(key);
     const file = path.join(viewDir, `${createHash('sha1').update(key).digest('hex')}.png`);
     writeFileSync(file, await VIEWS[view](await readFile(sample.item.path)));
     const e = await cache.get(file);
     const extra = e.embedding ? { item: { ...sample.item, path: file }, vector: e.embedding } : undefined;
-    views.set(key, extra);
+    embeddedViews.set(key, extra);
     return extra;
   };
   const taught = async (support: Sample[], chosen: string[]): Promise<Sample[]> => {

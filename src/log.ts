@@ -17,15 +17,6 @@ export function setProcessBindings(bindings: Record<string, unknown>): void {
   processBindings = bindings;
 }
 
-const LEVEL_NAMES: Record<number, string> = {
-  10: 'trace',
-  20: 'debug',
-  30: 'info',
-  40: 'warn',
-  50: 'error',
-  60: 'fatal',
-};
-
 function fieldValue(value: unknown): string {
   if (typeof value === 'string') return /[\s="]/.test(value) || value === '' ? JSON.stringify(value) : value;
   return JSON.stringify(value);
@@ -45,7 +36,7 @@ export function readableLine(json: string): string {
   if (!entry || typeof entry !== 'object') return json;
   const { time, level, msg, err, ...fields } = entry;
   const clock = typeof time === 'number' ? new Date(time).toTimeString().slice(0, 8) : '';
-  const name = (typeof level === 'number' ? LEVEL_NAMES[level] : undefined) ?? String(level ?? '');
+  const name = (typeof level === 'number' ? pino.levels.labels[level] : undefined) ?? String(level ?? '');
   const parts = [clock, name.toUpperCase().padEnd(5), msg === undefined ? '' : String(msg)];
   for (const [key, value] of Object.entries(fields)) parts.push(`${key}=${fieldValue(value)}`);
   let line = parts.filter(Boolean).join(' ');
