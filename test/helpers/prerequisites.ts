@@ -8,31 +8,41 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
+import { inCi, recordSkip } from '../../scripts/skip-report.mjs';
 import { pythonExecutable } from '../../src/services/trainer-process.ts';
 import { DATA } from './paths.ts';
+
+export { inCi };
 
 export interface Prerequisite {
   /** What is needed, in words a reader can act on. */
   what: string;
   present: boolean;
-}
-
-export function inCi(env: NodeJS.ProcessEnv = process.env): boolean {
-  const ci = (env.CI ?? '').trim().toLowerCase();
-  return ci !== '' && ci !== '0' && ci !== 'false';
+  /** Debian packages that bring it in, for the run's closing summary. */
+  apt?: string[];
+  /** What to do when no package brings it in. */
+  hint?: string;
 }
 
 /** A data set under ../shared/data (or IDOLTAG_TEST_DATA), recognised by a file inside it. */
 export function sharedData(set: string, file = 'labels.csv'): Prerequisite {
   const where = path.join(DATA, set, file);
-  return { what: `the ${set} data set (${where}; see ../shared/data/PROVENANCE.md)`, present: existsSync(where) };
+  return {
+    what: `the ${set} data set (${where}; see ../shared/data/PROVENANCE.md)`,
+    present: existsSync(where),
+    hint: 'put the shared data sets in ../shared/data beside the checkout (or set IDOLTAG_TEST_DATA)',
+  };
 }
 
 /** The upstream model files of one manifest entry in the mirror (IDOLTAG_MODEL_MIRROR or ../shared/data/models). */
 export function mirroredModel(mirrorDir: string): Prerequisite {
   const mirror = process.env.IDOLTAG_MODEL_MIRROR ?? path.join(DATA, 'models');
   const where = path.join(mirror, mirrorDir);
-  return { what: `the model mirror folder ${where} (set IDOLTAG_MODEL_MIRROR)`, present: existsSync(where) };
+  return {
+    what: `the model mirror folder ${where} (set IDOLTAG_MODEL_MIRROR)`,
+    present: existsSync(where),
+    hint: 'set IDOLTAG_MODEL_MIRROR to a folder that mirrors the upstream models',
+  };
 }
 
 let torchPresent: boolean | undefined;
@@ -46,6 +56,7 @@ export function torch(): Prerequisite {
   return {
     what: `PyTorch, torchvision and onnx for ${python} (Debian: apt-get install python3-torch python3-torchvision python3-onnx)`,
     present: torchPresent,
+    apt: ['python3-torch', 'python3-torchvision', 'python3-onnx'],
   };
 }
 
@@ -55,11 +66,16 @@ export class MissingPrerequisiteError extends Error {}
  * Reports what is missing for `testName`: throws in CI, prints the reasons otherwise. Returns the
  * `skip` value for node:test (false when nothing is missing).
  */
-export function reportMissing(testName: string, missing: string[]): false | string {
+export function reportMissing(
+  testName: string,
+  missing: string[],
+  bringIn: Pick<Prerequisite, 'apt' | 'hint'> = {},
+): false | string {
   if (missing.length === 0) return false;
   const reason = `needs ${missing.join('; and ')}`;
   if (inCi()) throw new MissingPrerequisiteError(`${testName}: a prerequisite is missing in CI: ${reason}`);
   console.error(`[skip] ${testName}: ${reason}`);
+  recordSkip({ check: testName, missing, ...bringIn });
   return reason;
 }
 
@@ -68,9 +84,14 @@ export function reportMissing(testName: string, missing: string[]): false | stri
  * Throws in CI when one is missing, so the file fails with the reason instead of skipping.
  */
 export function skipUnless(testName: string, ...prerequisites: Prerequisite[]): false | string {
+  const missing = prerequisites.filter((p) => !p.present);
   return reportMissing(
     testName,
-    prerequisites.filter((p) => !p.present).map((p) => p.what),
+    missing.map((p) => p.what),
+    {
+      apt: missing.flatMap((p) => p.apt ?? []),
+      hint: [...new Set(missing.flatMap((p) => p.hint ?? []))].join('; ') || undefined,
+    },
   );
 }
 
