@@ -21,10 +21,7 @@ import type { ServiceBlocks } from './service-blocks.ts';
 import { UnknownsService } from './unknowns.ts';
 import { trainingInProgress } from './training-lock.ts';
 
-export { QueueFullError } from './queue.ts';
-export { UserInputError } from './teaching.ts';
-export { TrainingBusyError } from './training-lock.ts';
-export { ImageInputError } from '../core/decode.ts';
+export { ImageInputError, QueueFullError, TrainingBusyError, UserFacingError, UserInputError } from './errors.ts';
 export type { TagResult } from './tagging.ts';
 export type { FaceView } from './corrections.ts';
 

@@ -1,18 +1,11 @@
-import { ImageInputError } from '../core/decode.ts';
 import type { Box } from '../core/types.ts';
 import { validateCharacterName } from '../store/characters.ts';
 import type { Store } from '../store/index.ts';
+import { ImageInputError, UserInputError } from './errors.ts';
 import type { HeadService } from './heads.ts';
 import { sha256 } from './files.ts';
 import { encodeCropPng, type ImageSource, type RecognitionService } from './recognition.ts';
 import type { JobQueue } from './queue.ts';
-
-export class UserInputError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'UserInputError';
-  }
-}
 
 export interface TeachImage {
   bytes: Buffer;
