@@ -22,7 +22,9 @@ import { UnknownsService } from './unknowns.ts';
 import { trainingInProgress } from './training-lock.ts';
 
 export { ImageInputError, QueueFullError, TrainingBusyError, UserFacingError, UserInputError } from './errors.ts';
-export type { TagResult } from './tagging.ts';
+export type { ImageSource } from './recognition.ts';
+export type { TagRequest, TagResult } from './tagging.ts';
+export type { TeachImage, TeachRequest } from './teaching.ts';
 export type { FaceView } from './corrections.ts';
 
 export interface ServiceOptions {
