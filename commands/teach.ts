@@ -113,7 +113,7 @@ export default {
         whole: result.whole,
         facesFound: result.facesFound,
         cropPng: result.cropPng,
-        error: result.ok ? undefined : (result.error ?? "I couldn't find a face in this one."),
+        error: result.ok ? undefined : result.error,
       });
     });
     ctx.logger.info(

@@ -5,4 +5,6 @@
 export const userMessages = {
   /** A person's request was refused because the job queue is full. */
   queueFull: "I'm looking at a lot of pictures right now! Please try again in a moment. 🙏",
+  /** A picture given to teach from held no face the detectors could find. */
+  noFaceFound: "I couldn't find a face in this one.",
 } as const;
