@@ -7,13 +7,11 @@ import {
 } from '../src/discord/attachments.ts';
 import { cleanCharacterName, suggestCharacters } from '../src/discord/character-names.ts';
 import type { Command } from '../src/discord/command-loader.ts';
-import type { BotContext } from '../src/discord/context.ts';
 import { MAX_CHARACTER_NAME_LENGTH } from '../src/discord/custom-ids.ts';
 import { describeError, UserFacingError } from '../src/discord/errors.ts';
 import { attachmentOptions, attachmentsOfMessage, fetchLinkedMessage } from '../src/discord/image-sources.ts';
 import { teachReport, type TaughtImage } from '../src/discord/views/teach-report.ts';
-
-type TeachSource = NonNullable<Parameters<BotContext['services']['teaching']['teach']>[0]['images'][number]['source']>;
+import type { TeachImage } from '../src/services/index.ts';
 
 const IMAGE_OPTIONS = ['image', ...Array.from({ length: 9 }, (_, i) => `image${i + 2}`)] as const;
 const MAX_IMAGES = IMAGE_OPTIONS.length;
@@ -67,7 +65,7 @@ export default {
 
     // Check and download every picture; the ones that fail are reported, not fatal.
     const report: TaughtImage[] = [];
-    const downloads: Array<{ index: number; bytes: Buffer; name: string; source: TeachSource }> = [];
+    const downloads: Array<TeachImage & { index: number }> = [];
     for (const ref of refs) {
       const problem = attachmentProblem(ref, { maxBytes: ctx.settings.maxAttachmentBytes });
       report.push({ name: ref.name, ok: false, error: problem });
@@ -115,7 +113,7 @@ export default {
         whole: result.whole,
         facesFound: result.facesFound,
         cropPng: result.cropPng,
-        error: result.ok ? undefined : (result.error ?? "I couldn't find a face in this one."),
+        error: result.ok ? undefined : result.error,
       });
     });
     ctx.logger.info(

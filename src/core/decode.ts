@@ -1,14 +1,14 @@
 import sharp from 'sharp';
 import type { RgbImage } from './types.ts';
+import { UserFacingError } from './user-facing-error.ts';
 
 /** A file that cannot be used as an image; `message` is written for the person who sent it. */
-export class ImageInputError extends Error {
+export class ImageInputError extends UserFacingError {
   constructor(
     message: string,
     readonly code: 'empty' | 'not_image' | 'corrupt' | 'too_large' | 'too_small' | 'unsupported',
   ) {
     super(message);
-    this.name = 'ImageInputError';
   }
 }
 

@@ -4,6 +4,7 @@
  * follow no redirects, stop at the size cap while streaming, and give up after a timeout.
  */
 import { sniffImageType } from '../core/decode.ts';
+import { botMessages } from './bot-messages.ts';
 import { UserFacingError } from './errors.ts';
 
 /** What Discord tells us about an attachment before we download it. */
@@ -51,12 +52,12 @@ export function assertAllowedUrl(rawUrl: string, limits: Pick<AttachmentLimits, 
   try {
     url = new URL(rawUrl);
   } catch {
-    throw new UserFacingError("I can only read pictures uploaded to Discord, and that link isn't one.");
+    throw new UserFacingError(botMessages.notADiscordUpload);
   }
   const onDiscordCdn = url.protocol === 'https:' && url.port === '' && DISCORD_CDN_HOSTS.has(url.hostname);
   const onTestOrigin = limits.testOrigin !== undefined && url.origin === limits.testOrigin;
   if (!onDiscordCdn && !onTestOrigin) {
-    throw new UserFacingError("I can only read pictures uploaded to Discord, and that link isn't one.");
+    throw new UserFacingError(botMessages.notADiscordUpload);
   }
   return url;
 }
@@ -77,7 +78,7 @@ export async function downloadAttachment(ref: AttachmentRef, limits: AttachmentL
   try {
     const response = await fetch(url, { redirect: 'manual', signal });
     if (response.status !== 200 || !response.body) {
-      throw new UserFacingError(`I couldn't download **${ref.name}** from Discord just now. Could you try again?`);
+      throw new UserFacingError(botMessages.downloadFailed(ref.name));
     }
     const declared = Number(response.headers.get('content-length'));
     if (Number.isFinite(declared) && declared > limits.maxBytes) {
@@ -109,8 +110,6 @@ export async function downloadAttachment(ref: AttachmentRef, limits: AttachmentL
     if (signal.aborted) {
       throw new UserFacingError(`Downloading **${ref.name}** took too long, so I gave up. Could you try again?`);
     }
-    throw new UserFacingError(`I couldn't download **${ref.name}** from Discord just now. Could you try again?`, {
-      cause: error,
-    });
+    throw new UserFacingError(botMessages.downloadFailed(ref.name), { cause: error });
   }
 }

@@ -9,6 +9,7 @@ import { startSchedules } from '../jobs/schedules.ts';
 import { logger, setProcessBindings } from '../log.ts';
 import { followLeadership } from '../services/leases.ts';
 import { openServices } from '../services/index.ts';
+import { botMessages } from './bot-messages.ts';
 import { createClient, wireEvents } from './client.ts';
 import { loadCommands } from './command-loader.ts';
 import { publishQueueLength } from './fleet.ts';
@@ -57,7 +58,7 @@ export async function runBot(
     await services.close().catch(() => undefined);
     fail(
       code === 'TokenInvalid'
-        ? 'Discord did not accept DISCORD_TOKEN. Copy the bot token again from the developer portal (Bot → Reset Token).'
+        ? botMessages.tokenRefused
         : code === 'DisallowedIntents'
           ? 'Discord refused the Message Content intent. Turn on "Message Content Intent" under Bot → Privileged Gateway Intents in the developer portal.'
           : `could not connect to Discord: ${(error as Error).message}`,

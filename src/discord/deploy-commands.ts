@@ -4,6 +4,7 @@
  */
 import { REST, Routes, type APIApplication } from 'discord.js';
 import { loadBotSettings, SettingsError } from '../config.ts';
+import { botMessages } from './bot-messages.ts';
 import { loadCommands } from './command-loader.ts';
 
 try {
@@ -26,7 +27,7 @@ try {
       error instanceof SettingsError
         ? error.message
         : status === 401
-          ? 'Discord did not accept DISCORD_TOKEN. Copy the bot token again from the developer portal.'
+          ? botMessages.tokenRefused
           : `could not register the commands: ${(error as Error).message}`
     }\n`,
   );

@@ -4,6 +4,7 @@
  */
 import type { Attachment, ChatInputCommandInteraction, Client, Message } from 'discord.js';
 import type { AttachmentRef } from './attachments.ts';
+import { botMessages } from './bot-messages.ts';
 import { UserFacingError } from './errors.ts';
 
 export function refOf(attachment: Attachment): AttachmentRef {
@@ -45,21 +46,21 @@ export async function fetchLinkedMessage(client: Client, link: string, guildId: 
       "That doesn't look like a message link. Right-click a message → **Copy Message Link** and paste it here!",
     );
   }
-  if (parsed.guildId !== guildId) throw new UserFacingError('I can only look at messages from this server.');
+  if (parsed.guildId !== guildId) throw new UserFacingError(botMessages.otherServer);
   let channel;
   try {
     channel = await client.channels.fetch(parsed.channelId);
   } catch {
-    throw new UserFacingError("I couldn't open that message. Is it in a channel I can see?");
+    throw new UserFacingError(botMessages.messageUnreadable);
   }
   // The link's own guild id is just text: the channel it names must really be in this server.
   if (!channel || !('guildId' in channel) || channel.guildId !== guildId) {
-    throw new UserFacingError('I can only look at messages from this server.');
+    throw new UserFacingError(botMessages.otherServer);
   }
   try {
     if (!channel.isTextBased() || !('messages' in channel)) throw new Error('not a text channel');
     return await channel.messages.fetch(parsed.messageId);
   } catch {
-    throw new UserFacingError("I couldn't open that message. Is it in a channel I can see?");
+    throw new UserFacingError(botMessages.messageUnreadable);
   }
 }

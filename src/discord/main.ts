@@ -14,6 +14,7 @@ import {
   type ScheduleSettings,
 } from '../config.ts';
 import { logger, setProcessBindings } from '../log.ts';
+import { botMessages } from './bot-messages.ts';
 
 function fail(message: string): never {
   process.stderr.write(`idoltag: ${message}\n`);
@@ -37,11 +38,7 @@ if (settings.sharding.processes > 1 && !process.env.SHARDING_MANAGER) {
   setProcessBindings({ role: 'shard-manager' });
   const { startShardManager } = await import('./shard-manager.ts');
   const manager = await startShardManager(settings, logger).catch((error: Error & { status?: number }) =>
-    fail(
-      error.status === 401
-        ? 'Discord did not accept DISCORD_TOKEN. Copy the bot token again from the developer portal (Bot → Reset Token).'
-        : `could not start the shard processes: ${error.message}`,
-    ),
+    fail(error.status === 401 ? botMessages.tokenRefused : `could not start the shard processes: ${error.message}`),
   );
   let stopping = false;
   const shutdown = async (signal: string) => {

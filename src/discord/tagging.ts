@@ -4,12 +4,10 @@
  */
 import { AttachmentBuilder, type BaseMessageOptions, type TextBasedChannel } from 'discord.js';
 import { sniffImageType } from '../core/decode.ts';
-import type { Services } from '../services/index.ts';
+import type { ImageSource } from '../services/index.ts';
 import { downloadAttachment, type AttachmentRef } from './attachments.ts';
 import type { BotContext } from './context.ts';
 import { facesToShow, tagReplyComponents, tagReplyContent, type FaceSummary } from './views/tag-reply.ts';
-
-type TagSource = Parameters<Services['tagging']['tagImage']>[0]['source'];
 
 export interface TagOutcome {
   faces: FaceSummary[];
@@ -22,7 +20,7 @@ export const NO_FACES_MESSAGE =
 
 export async function tagAttachment(
   ctx: BotContext,
-  req: { guildId: string; ref: AttachmentRef; source: TagSource },
+  req: { guildId: string; ref: AttachmentRef; source: ImageSource },
 ): Promise<TagOutcome> {
   const bytes = await downloadAttachment(req.ref, {
     maxBytes: ctx.settings.maxAttachmentBytes,

@@ -1,7 +1,7 @@
 import { validateCharacterName } from '../store/characters.ts';
 import type { Store } from '../store/index.ts';
 import type { HeadService } from './heads.ts';
-import { UserInputError } from './teaching.ts';
+import { UserInputError } from './errors.ts';
 import type { JobQueue } from './queue.ts';
 
 /** Listing and housekeeping of a guild's characters; every change refits the head. */

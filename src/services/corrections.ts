@@ -3,7 +3,7 @@ import { validateCharacterName } from '../store/characters.ts';
 import type { Store } from '../store/index.ts';
 import type { LabelSource } from '../store/labels.ts';
 import type { HeadService } from './heads.ts';
-import { UserInputError } from './teaching.ts';
+import { UserInputError } from './errors.ts';
 import type { JobQueue } from './queue.ts';
 
 export interface FaceView {

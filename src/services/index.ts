@@ -21,11 +21,10 @@ import type { ServiceBlocks } from './service-blocks.ts';
 import { UnknownsService } from './unknowns.ts';
 import { trainingInProgress } from './training-lock.ts';
 
-export { QueueFullError } from './queue.ts';
-export { UserInputError } from './teaching.ts';
-export { TrainingBusyError } from './training-lock.ts';
-export { ImageInputError } from '../core/decode.ts';
-export type { TagResult } from './tagging.ts';
+export { ImageInputError, QueueFullError, TrainingBusyError, UserFacingError, UserInputError } from './errors.ts';
+export type { ImageSource } from './recognition.ts';
+export type { TagRequest, TagResult } from './tagging.ts';
+export type { TeachImage, TeachRequest } from './teaching.ts';
 export type { FaceView } from './corrections.ts';
 
 export interface ServiceOptions {

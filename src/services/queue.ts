@@ -1,12 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-
-/** Thrown when the queue already holds its maximum; callers answer "busy, try again". */
-export class QueueFullError extends Error {
-  constructor(readonly limit: number) {
-    super(`The recognition queue is full (${limit} waiting)`);
-    this.name = 'QueueFullError';
-  }
-}
+import { QueueFullError } from './errors.ts';
 
 /**
  * A bounded FIFO that runs at most `concurrency` jobs at once. Heavy work (decode, ONNX) runs off

@@ -1,18 +1,12 @@
-import { ImageInputError } from '../core/decode.ts';
 import type { Box } from '../core/types.ts';
 import { validateCharacterName } from '../store/characters.ts';
 import type { Store } from '../store/index.ts';
+import { ImageInputError, UserInputError } from './errors.ts';
 import type { HeadService } from './heads.ts';
+import { userMessages } from './user-messages.ts';
 import { sha256 } from './files.ts';
 import { encodeCropPng, type ImageSource, type RecognitionService } from './recognition.ts';
 import type { JobQueue } from './queue.ts';
-
-export class UserInputError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'UserInputError';
-  }
-}
 
 export interface TeachImage {
   bytes: Buffer;
@@ -88,7 +82,7 @@ export class TeachingService {
       try {
         const result = await this.recognition.recognise(image.bytes, { crops: req.crops, wholeImageFallback: true });
         if (result.faces.length === 0) {
-          results.push({ name: image.name, ok: false, facesFound: 0, error: "I couldn't find a face in this one." });
+          results.push({ name: image.name, ok: false, facesFound: 0, error: userMessages.noFaceFound });
           continue;
         }
         // The pipeline returns faces largest first: one example per image is the largest face.

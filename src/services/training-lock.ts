@@ -1,14 +1,8 @@
 import type { Store } from '../store/index.ts';
+import { TrainingBusyError } from './errors.ts';
 import { liveLeaseHolder, tryHoldLease } from './leases.ts';
 
 export const TRAINING_LEASE = 'backbone-training';
-
-export class TrainingBusyError extends Error {
-  constructor() {
-    super('A backbone training is already running.');
-    this.name = 'TrainingBusyError';
-  }
-}
 
 /**
  * One backbone training at a time across every process sharing the database (bot shards, CLI,

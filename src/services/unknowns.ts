@@ -6,7 +6,7 @@ import { cosineDistances, hdbscan } from '../core/map/hdbscan.ts';
 import { blobToVector } from '../store/database.ts';
 import { validateCharacterName } from '../store/characters.ts';
 import type { ServiceBlocks } from './service-blocks.ts';
-import { UserInputError } from './teaching.ts';
+import { UserInputError } from './errors.ts';
 import { centredUnitVectors, dot, l2normalise, sumOf } from '../core/vector.ts';
 import { escapeXml } from '../core/xml.ts';
 

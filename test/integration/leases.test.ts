@@ -7,12 +7,8 @@ import { spawn, spawnSync } from 'node:child_process';
 import { hostname } from 'node:os';
 import { describe, it } from 'node:test';
 import { followLeadership, liveLeaseHolder } from '../../src/services/leases.ts';
-import {
-  acquireTrainingLock,
-  TRAINING_LEASE,
-  trainingInProgress,
-  TrainingBusyError,
-} from '../../src/services/training-lock.ts';
+import { TrainingBusyError } from '../../src/services/errors.ts';
+import { acquireTrainingLock, TRAINING_LEASE, trainingInProgress } from '../../src/services/training-lock.ts';
 import { openStore } from '../../src/store/index.ts';
 import { ROOT, tempDir } from '../helpers/paths.ts';
 

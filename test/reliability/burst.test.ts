@@ -13,7 +13,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { BUSY_MESSAGE } from '../../src/discord/errors.ts';
+import { userMessages } from '../../src/services/user-messages.ts';
 import { crops, MODEL_MIRROR, screenshot } from '../e2e/data.ts';
 import { mirroredModel, sharedData, skipUnless } from '../helpers/prerequisites.ts';
 import { BotProcess, botEnv, runScript } from '../e2e/fake-discord/bot-process.ts';
@@ -147,8 +147,10 @@ describe('a burst of 200 posts in a watched channel', { skip, timeout: 5 * 60_00
     }
     assert.ok(bot.running, `the bot is still up:\n${bot.output().slice(-3000)}`);
 
-    const busy = posted.filter((p) => answered.get(p.id)?.message.content === BUSY_MESSAGE);
-    const named = posted.filter((p) => answered.get(p.id) && answered.get(p.id)!.message.content !== BUSY_MESSAGE);
+    const busy = posted.filter((p) => answered.get(p.id)?.message.content === userMessages.queueFull);
+    const named = posted.filter(
+      (p) => answered.get(p.id) && answered.get(p.id)!.message.content !== userMessages.queueFull,
+    );
     assert.equal(busy.length + named.length, POSTS, 'every post got exactly one kind of answer');
     for (const p of named) {
       const reply = answered.get(p.id)!.message;

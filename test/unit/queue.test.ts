@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { JobQueue, QueueFullError } from '../../src/services/queue.ts';
+import { QueueFullError } from '../../src/services/errors.ts';
+import { JobQueue } from '../../src/services/queue.ts';
 
 const tick = () => new Promise((resolve) => setImmediate(resolve));
 

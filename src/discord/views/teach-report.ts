@@ -1,5 +1,6 @@
 /** The answer to /teach: what was learned, and per picture what was used (with a crop preview). */
 import { AttachmentBuilder, EmbedBuilder } from 'discord.js';
+import { userMessages } from '../../services/user-messages.ts';
 import { imageFileName } from '../tagging.ts';
 
 export interface TaughtImage {
@@ -35,7 +36,7 @@ export function teachReport(character: string, created: boolean, images: TaughtI
             : (image.facesFound ?? 1) > 1
               ? `Used the biggest of the ${image.facesFound} faces I found.`
               : 'Used the face I found.'
-          : (image.error ?? "I couldn't find a face in this one."),
+          : (image.error ?? userMessages.noFaceFound),
       );
     if (image.cropPng) {
       const fileName = imageFileName(`face-${i + 1}`, image.cropPng);

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { QueueFullError } from '../../../src/services/queue.ts';
-import { BUSY_MESSAGE, describeError, GENERIC_FAILURE, UserFacingError } from '../../../src/discord/errors.ts';
+import { QueueFullError } from '../../../src/services/errors.ts';
+import { userMessages } from '../../../src/services/user-messages.ts';
+import { describeError, GENERIC_FAILURE, UserFacingError } from '../../../src/discord/errors.ts';
 import { tagReplyComponents, tagReplyContent, type FaceSummary } from '../../../src/discord/views/tag-reply.ts';
 
 const face = (faceId: number, label: string | null, confidence = 0.9): FaceSummary => ({
@@ -54,7 +55,7 @@ test('corrected faces read as such', () => {
 });
 
 test('errors become friendly words; unknown ones never show their message', () => {
-  assert.equal(describeError(new QueueFullError(50)).message, BUSY_MESSAGE);
+  assert.equal(describeError(new QueueFullError(50)).message, userMessages.queueFull);
   assert.equal(describeError(new UserFacingError('Too big!')).message, 'Too big!');
   const crash = describeError(new TypeError("Cannot read properties of undefined (reading 'x')"));
   assert.deepEqual(crash, { message: GENERIC_FAILURE, expected: false });

@@ -1,0 +1,15 @@
+/**
+ * Sentences the bot says in more than one place, each written once here. A sentence said in one
+ * place stays beside the code that says it; the services' own sentences are in
+ * src/services/user-messages.ts.
+ */
+export const botMessages = {
+  notADiscordUpload: "I can only read pictures uploaded to Discord, and that link isn't one.",
+  downloadFailed: (fileName: string) =>
+    `I couldn't download **${fileName}** from Discord just now. Could you try again?`,
+  otherServer: 'I can only look at messages from this server.',
+  messageUnreadable: "I couldn't open that message. Is it in a channel I can see?",
+  /** For whoever runs the bot: the login, the shard manager and deploy-commands all say it. */
+  tokenRefused:
+    'Discord did not accept DISCORD_TOKEN. Copy the bot token again from the developer portal (Bot → Reset Token).',
+} as const;
