@@ -165,20 +165,15 @@ def style_jitter(share):
     return T.RandomApply([T.RandomChoice([style_change(n) for n in STYLE_CHANGES])], p=share)
 
 
-def train_transform(size, mean=IMAGENET_MEAN, std=IMAGENET_STD, colour="mild", erasing=0.0, style=0.0,
-                    greyscale=0.0):
+def train_transform(size, mean=IMAGENET_MEAN, std=IMAGENET_STD, colour="mild", erasing=0.0, style=0.0):
     """`erasing`: the share of examples in which one random rectangle (2-33 % of the crop) is blanked to the
     mean colour after normalisation (random erasing, Zhong et al. 2017): hands, hats, hair or a caption hide
     part of a face, and identity must not hang on any one part. `style`: the share of examples drawn in
-    another way (style_jitter): the same character by another artist, or the same card at another size.
-    `greyscale`: the share of examples shown without colour (luma in all three channels), so that characters
-    who share a hair colour are told apart by what is drawn, not by hue."""
+    another way (style_jitter): the same character by another artist, or the same card at another size."""
     if colour not in COLOUR_JITTER:
         raise ValueError(f"unknown colour jitter {colour!r} (choose from {', '.join(COLOUR_JITTER)})")
     if not 0.0 <= erasing <= 1.0:
         raise ValueError(f"random erasing is a share of examples, 0 to 1, not {erasing}")
-    if not 0.0 <= greyscale <= 1.0:
-        raise ValueError(f"greyscale is a share of examples, 0 to 1, not {greyscale}")
     jitter = COLOUR_JITTER[colour]
     restyle = style_jitter(style)
     return T.Compose([
@@ -187,7 +182,6 @@ def train_transform(size, mean=IMAGENET_MEAN, std=IMAGENET_STD, colour="mild", e
         T.RandomHorizontalFlip(),
         *([T.ColorJitter(**jitter)] if jitter else []),
         *([restyle] if restyle else []),
-        *([T.RandomGrayscale(p=greyscale)] if greyscale > 0 else []),
         T.ToTensor(),
         T.Normalize(mean, std),
         *([T.RandomErasing(p=erasing, scale=(0.02, 0.33), ratio=(0.3, 3.3), value=0)] if erasing > 0 else []),

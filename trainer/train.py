@@ -81,8 +81,6 @@ class TrainConfig:
     # share of examples given one rendering change: blur, a smaller copy scaled back, sharpening or posterising
     # (data.style_jitter)
     style_jitter: float = 0.0
-    # share of examples shown in greyscale (data.train_transform)
-    greyscale: float = 0.0
     # how much further out than the positive the triplet loss wants each negative (cosine distance); the
     # hard + semi-hard miner counts against the same margin
     margin: float = MARGIN
@@ -182,8 +180,7 @@ def run(cfg, on_epoch=None):
     net, parent, label_index, heads, opt, scaler = _fresh_run(cfg, device, train_labels)
 
     cache = ImageCache(max_side=2 * size)
-    tf = train_transform(size, colour=cfg.colour_jitter, erasing=cfg.random_erasing, style=cfg.style_jitter,
-                         greyscale=cfg.greyscale)
+    tf = train_transform(size, colour=cfg.colour_jitter, erasing=cfg.random_erasing, style=cfg.style_jitter)
     monitored = val_items + test_items
     val_inputs = PreprocessedItems(monitored, size)
     sampler = PKSampler([it["label"] for it in train_items], cfg.batch_p, cfg.batch_k, seed=cfg.seed,

@@ -7,8 +7,8 @@ import numpy as np
 import torch
 from PIL import Image
 
-from trainer.data import (IMAGENET_MEAN, IMAGENET_STD, STYLE_CHANGES, DatasetError, load_dataset, split_items,
-                          style_change, style_jitter, synthetic_input, train_transform)
+from trainer.data import (STYLE_CHANGES, DatasetError, load_dataset, split_items, style_change, style_jitter,
+                          synthetic_input, train_transform)
 
 
 def items(spec, split="train"):
@@ -175,26 +175,6 @@ class StyleJitterTest(unittest.TestCase):
             train_transform(32, style=1.5)
         with self.assertRaisesRegex(ValueError, "unknown style change 'sepia'"):
             style_change("sepia")
-
-
-class GreyscaleTest(unittest.TestCase):
-    def test_the_share_of_examples_shown_without_colour(self):
-        img = _line_art()
-        tf = train_transform(32, greyscale=0.25)
-        torch.manual_seed(0)
-        grey = 0
-        for _ in range(400):
-            x = tf(img)
-            # after Normalize the channels differ by their means and stds alone when the picture had no colour
-            plain = x * torch.tensor(IMAGENET_STD)[:, None, None] + torch.tensor(IMAGENET_MEAN)[:, None, None]
-            same = torch.allclose(plain[0], plain[1], atol=1e-4) and torch.allclose(plain[1], plain[2], atol=1e-4)
-            grey += bool(same)
-        self.assertTrue(60 < grey < 140, grey)
-
-    def test_none_by_default_and_a_share_outside_0_1_refused(self):
-        self.assertFalse(any("Grayscale" in type(t).__name__ for t in train_transform(32).transforms))
-        with self.assertRaisesRegex(ValueError, "greyscale is a share of examples, 0 to 1, not -0.1"):
-            train_transform(32, greyscale=-0.1)
 
 
 if __name__ == "__main__":
