@@ -103,8 +103,6 @@ def _parser():
                    help="colour augmentation strength (default: mild)")
     t.add_argument("--label-weighting", choices=list(LABEL_WEIGHTING), default=None,
                    help="how often a character is drawn into a batch: alike, or by the square root of its faces")
-    t.add_argument("--style-jitter", type=_share, default=None,
-                   help="share of training examples given one rendering change (blur, down-up, sharpen, posterise)")
     t.add_argument("--random-erasing", type=_share, default=None,
                    help="share of training examples with one random rectangle blanked (default: 0)")
     t.add_argument("--margin", type=_margin, default=None,
@@ -157,8 +155,6 @@ def _parser():
                    help="override the recipe: colour augmentation strength")
     g.add_argument("--label-weighting", choices=list(LABEL_WEIGHTING), default=None,
                    help="override the recipe: how often a character is drawn into a batch")
-    g.add_argument("--style-jitter", type=_share, default=None,
-                   help="override the recipe: share of training examples given one rendering change")
     g.add_argument("--random-erasing", type=_share, default=None,
                    help="override the recipe: share of training examples with one random rectangle blanked")
     g.add_argument("--margin", type=_margin, default=None,
@@ -196,7 +192,7 @@ def _train(args):
                   "patience", "final_refit", "final_epochs", "source_onnx", "loss", "arcface_scale",
                   "arcface_margin", "centre_lr_scale", "lr_schedule", "warmup_epochs", "domain_batches",
                   "average_from", "colour_jitter", "label_weighting", "random_erasing", "margin",
-                  "projection_hidden", "mining", "style_jitter"):
+                  "projection_hidden", "mining"):
         value = getattr(args, field)
         if value is not None:
             setattr(cfg, field, value)
@@ -234,7 +230,7 @@ def _build_default(args):
     signal.signal(signal.SIGTERM, _exit_on_sigterm)
     keys = ("device", "epochs", "input_size", "max_steps", "batch_p", "batch_k", "loss", "seed", "soup",
             "domain_batches", "average_from", "colour_jitter", "label_weighting", "random_erasing", "margin",
-            "pooled_loss_weight", "projection_hidden", "mining", "freeze_blocks", "style_jitter", "jobs")
+            "pooled_loss_weight", "projection_hidden", "mining", "freeze_blocks", "jobs")
     overrides = {k: getattr(args, k) for k in keys if getattr(args, k) is not None}
     if args.seeds is not None:
         overrides["seeds"] = [int(s) for s in args.seeds.split(",") if s.strip()]

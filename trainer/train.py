@@ -78,9 +78,6 @@ class TrainConfig:
     label_weighting: str = "uniform"
     # share of examples with one random rectangle blanked (data.train_transform)
     random_erasing: float = 0.0
-    # share of examples given one rendering change: blur, a smaller copy scaled back, sharpening or posterising
-    # (data.style_jitter)
-    style_jitter: float = 0.0
     # how much further out than the positive the triplet loss wants each negative (cosine distance); the
     # hard + semi-hard miner counts against the same margin
     margin: float = MARGIN
@@ -180,7 +177,7 @@ def run(cfg, on_epoch=None):
     net, parent, label_index, heads, opt, scaler = _fresh_run(cfg, device, train_labels)
 
     cache = ImageCache(max_side=2 * size)
-    tf = train_transform(size, colour=cfg.colour_jitter, erasing=cfg.random_erasing, style=cfg.style_jitter)
+    tf = train_transform(size, colour=cfg.colour_jitter, erasing=cfg.random_erasing)
     monitored = val_items + test_items
     val_inputs = PreprocessedItems(monitored, size)
     sampler = PKSampler([it["label"] for it in train_items], cfg.batch_p, cfg.batch_k, seed=cfg.seed,

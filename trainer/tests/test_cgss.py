@@ -180,8 +180,7 @@ class BuildDefaultTest(unittest.TestCase):
     def test_one_command_builds_a_portable_model_and_judges_it_on_the_held_out_idols(self):
         argv, env, out, work = self.build_default("--epochs", "1", "--max-steps", "2", "--loss", "multi-similarity",
                                                   "--pooled-loss-weight", "0.5", "--projection-hidden", "8",
-                                                  "--mining", "semi-hard", "--freeze-blocks", "2",
-                                                  "--style-jitter", "0.25")
+                                                  "--mining", "semi-hard", "--freeze-blocks", "2")
         proc = subprocess.run(argv, cwd=ROOT, env=env, capture_output=True, text=True)
         self.assertEqual(proc.returncode, 0, proc.stderr[-3000:])
         events = [json.loads(line) for line in proc.stdout.strip().splitlines()]
@@ -206,7 +205,6 @@ class BuildDefaultTest(unittest.TestCase):
         self.assertEqual({r["config"]["projection_hidden"] for r in metrics["runs"]}, {8})
         self.assertEqual({r["config"]["mining"] for r in metrics["runs"]}, {"semi-hard"})
         self.assertEqual({r["config"]["freeze_blocks"] for r in metrics["runs"]}, {2})
-        self.assertEqual({r["config"]["style_jitter"] for r in metrics["runs"]}, {0.25})
         self.assertEqual((metrics["build"]["recipe"]["seeds"], metrics["build"]["recipe"]["soup"]), ([3, 4], "uniform"))
         self.assertEqual(metrics["build"]["recipe"]["jobs"], 2)
         self.assertEqual(metrics["soup"]["members"], ["seed-3", "seed-4"])

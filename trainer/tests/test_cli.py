@@ -243,9 +243,6 @@ class RecipeOptionTest(unittest.TestCase):
     def test_a_random_erasing_share_above_one_is_refused_before_any_work(self):
         self.assert_refused_before_any_work("--random-erasing", "1.5", "a share of examples, 0 to 1, not 1.5")
 
-    def test_a_style_jitter_share_above_one_is_refused_before_any_work(self):
-        self.assert_refused_before_any_work("--style-jitter", "1.5", "a share of examples, 0 to 1, not 1.5")
-
     def test_a_margin_outside_the_cosine_range_is_refused_before_any_work(self):
         for margin in ("0", "2"):
             self.assert_refused_before_any_work(
