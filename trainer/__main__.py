@@ -108,8 +108,7 @@ def _parser():
     t.add_argument("--margin", type=_margin, default=None,
                    help="triplet margin on cosine distance (default: 0.2)")
     t.add_argument("--mining", choices=list(MINING), default=None,
-                   help="triplets learnt from: every margin-violating one, the semi-hard ones alone, or one "
-                        "negative per positive pair drawn by distance (default: all)")
+                   help="triplets learnt from: every margin-violating one, or the semi-hard ones alone (default: all)")
     t.add_argument("--projection-hidden", type=_width, default=None,
                    help="hidden width of a Linear-ReLU-Linear projection (0: linear; default: --init's, else 0)")
     t.add_argument("--average-from", type=int, default=None,
@@ -162,8 +161,7 @@ def _parser():
     g.add_argument("--pooled-loss-weight", type=_weight, default=None,
                    help="override the recipe: weight of a triplet term on the pooled (served) layer")
     g.add_argument("--mining", choices=list(MINING), default=None,
-                   help="override the recipe: every margin-violating triplet, the semi-hard ones alone, or one "
-                        "negative per positive pair drawn by distance")
+                   help="override the recipe: every margin-violating triplet, or the semi-hard ones alone")
     g.add_argument("--projection-hidden", type=_width, default=None,
                    help="override the recipe: hidden width of a Linear-ReLU-Linear projection (0: linear)")
     g.add_argument("--freeze-blocks", type=_blocks, default=None,
