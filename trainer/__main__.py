@@ -39,14 +39,6 @@ def _weight(text):
     return value
 
 
-def _width(text):
-    """An argparse type: a layer width, 0 (no hidden layer) or more."""
-    value = int(text)
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"a layer width, 0 or more, not {text}")
-    return value
-
-
 def _blocks(text):
     """An argparse type: how many of the backbone's leading feature blocks stay frozen, 0 to FEATURE_BLOCKS."""
     value = int(text)
@@ -109,8 +101,6 @@ def _parser():
                    help="triplet margin on cosine distance (default: 0.2)")
     t.add_argument("--mining", choices=list(MINING), default=None,
                    help="triplets learnt from: every margin-violating one, or the semi-hard ones alone (default: all)")
-    t.add_argument("--projection-hidden", type=_width, default=None,
-                   help="hidden width of a Linear-ReLU-Linear projection (0: linear; default: --init's, else 0)")
     t.add_argument("--average-from", type=int, default=None,
                    help="serve the mean of the weights after this epoch and every later one (default: the best epoch)")
     b = sub.add_parser("export-base", help="write the de-quantised ImageNet backbone as a version-0 model")
@@ -162,8 +152,6 @@ def _parser():
                    help="override the recipe: weight of a triplet term on the pooled (served) layer")
     g.add_argument("--mining", choices=list(MINING), default=None,
                    help="override the recipe: every margin-violating triplet, or the semi-hard ones alone")
-    g.add_argument("--projection-hidden", type=_width, default=None,
-                   help="override the recipe: hidden width of a Linear-ReLU-Linear projection (0: linear)")
     g.add_argument("--freeze-blocks", type=_blocks, default=None,
                    help="override the recipe: leading feature blocks kept frozen")
     g.add_argument("--average-from", type=int, default=None,
@@ -190,7 +178,7 @@ def _train(args):
                   "patience", "final_refit", "final_epochs", "source_onnx", "loss", "arcface_scale",
                   "arcface_margin", "centre_lr_scale", "lr_schedule", "warmup_epochs", "domain_batches",
                   "average_from", "colour_jitter", "label_weighting", "random_erasing", "margin",
-                  "projection_hidden", "mining"):
+                  "mining"):
         value = getattr(args, field)
         if value is not None:
             setattr(cfg, field, value)
@@ -228,7 +216,7 @@ def _build_default(args):
     signal.signal(signal.SIGTERM, _exit_on_sigterm)
     keys = ("device", "epochs", "input_size", "max_steps", "batch_p", "batch_k", "loss", "seed", "soup",
             "domain_batches", "average_from", "colour_jitter", "label_weighting", "random_erasing", "margin",
-            "pooled_loss_weight", "projection_hidden", "mining", "freeze_blocks", "jobs")
+            "pooled_loss_weight", "mining", "freeze_blocks", "jobs")
     overrides = {k: getattr(args, k) for k in keys if getattr(args, k) is not None}
     if args.seeds is not None:
         overrides["seeds"] = [int(s) for s in args.seeds.split(",") if s.strip()]

@@ -81,9 +81,6 @@ class TrainConfig:
     # how much further out than the positive the triplet loss wants each negative (cosine distance); the
     # hard + semi-hard miner counts against the same margin
     margin: float = MARGIN
-    # width of a hidden layer (Linear -> ReLU -> Linear) in the projection the loss trains through; 0: linear;
-    # None: the --init checkpoint's, linear from ImageNet
-    projection_hidden: int = None
     # which margin-violating triplets the loss learns from, a value of losses.MINING
     mining: str = "all"
 
@@ -108,11 +105,11 @@ def seed_everything(seed):
 
 def build_net(cfg):
     if cfg.init:
-        net, ckpt = load_checkpoint(cfg.init, dim=cfg.dim, hidden=cfg.projection_hidden)
+        net, ckpt = load_checkpoint(cfg.init, dim=cfg.dim)
         parent = {"kind": "checkpoint", "id": ckpt.get("id"), "path": os.path.abspath(cfg.init)}
     else:
         source = resolve_source_onnx(cfg.source_onnx)
-        net = imagenet_embedding_net(cfg.dim, source, seed=cfg.seed, hidden=cfg.projection_hidden or 0)
+        net = imagenet_embedding_net(cfg.dim, source, seed=cfg.seed)
         parent = {"kind": "imagenet-int8", "sha256": file_sha256(source), "path": os.path.abspath(source)}
     return net, parent
 

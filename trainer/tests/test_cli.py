@@ -181,23 +181,6 @@ class CliContractTest(unittest.TestCase):
             losses[weight] = metrics["history"][1]["loss"]
         self.assertGreater(losses["1"] - losses["0"], 1.0)
 
-    def test_a_hidden_projection_layer_is_trained_kept_by_init_and_dropped_on_request(self):
-        def run(name, *options):
-            out = os.path.join(self.tmp.name, name)
-            proc, _ = run_cli("train", "--dataset", self.dataset, "--out", out, "--epochs", "1", "--max-steps", "1",
-                              "--batch-p", "3", "--batch-k", "2", "--dim", "16", "--no-final-refit", *options)
-            self.assertEqual(proc.returncode, 0, proc.stderr[-2000:])
-            state = torch.load(os.path.join(out, "checkpoint.pt"), map_location="cpu")["state_dict"]
-            return out, {k: tuple(v.shape) for k, v in state.items() if k.startswith("projection.")}
-
-        hidden, shapes = run("hidden", "--projection-hidden", "32")
-        self.assertEqual(shapes, {"projection.0.weight": (32, 1280), "projection.0.bias": (32,),
-                                  "projection.2.weight": (16, 32), "projection.2.bias": (16,)})
-        _, kept = run("hidden-again", "--init", os.path.join(hidden, "checkpoint.pt"))
-        self.assertEqual(kept, shapes)
-        _, linear = run("linear-again", "--init", os.path.join(hidden, "checkpoint.pt"), "--projection-hidden", "0")
-        self.assertEqual(linear, {"projection.weight": (16, 1280), "projection.bias": (16,)})
-
     def test_init_from_checkpoint_with_other_dim(self):
         out2 = os.path.join(self.tmp.name, "run2")
         proc, events = run_cli("train", "--dataset", self.dataset, "--out", out2, "--epochs", "1",
@@ -247,9 +230,6 @@ class RecipeOptionTest(unittest.TestCase):
         for margin in ("0", "2"):
             self.assert_refused_before_any_work(
                 "--margin", margin, f"a cosine-distance margin, above 0 and below 2, not {margin}")
-
-    def test_a_negative_projection_width_is_refused_before_any_work(self):
-        self.assert_refused_before_any_work("--projection-hidden", "-8", "a layer width, 0 or more, not -8")
 
     def test_a_negative_pooled_loss_weight_is_refused_before_any_work(self):
         self.assert_refused_before_any_work("--pooled-loss-weight", "-1", "a loss weight, 0 or more, not -1")
