@@ -31,14 +31,6 @@ def _margin(text):
     return value
 
 
-def _weight(text):
-    """An argparse type: a loss term's weight, 0 or more."""
-    value = float(text)
-    if not value >= 0.0:
-        raise argparse.ArgumentTypeError(f"a loss weight, 0 or more, not {text}")
-    return value
-
-
 def _blocks(text):
     """An argparse type: how many of the backbone's leading feature blocks stay frozen, 0 to FEATURE_BLOCKS."""
     value = int(text)
@@ -76,8 +68,6 @@ def _parser():
     t.add_argument("--freeze-blocks", type=_blocks, default=None,
                    help="leading feature blocks kept frozen: the stem, then inverted-residual blocks (default: 4)")
     t.add_argument("--proxy-weight", type=float, default=None)
-    t.add_argument("--pooled-loss-weight", type=_weight, default=None,
-                   help="weight of a triplet term on the pooled layer, beside the projection's (default: 0)")
     t.add_argument("--patience", type=int, default=None)
     t.add_argument("--no-final-refit", dest="final_refit", action="store_false", default=None,
                    help="serve the selection run's model instead of retraining on every label")
@@ -148,8 +138,6 @@ def _parser():
                    help="override the recipe: share of training examples with one random rectangle blanked")
     g.add_argument("--margin", type=_margin, default=None,
                    help="override the recipe: triplet margin on cosine distance")
-    g.add_argument("--pooled-loss-weight", type=_weight, default=None,
-                   help="override the recipe: weight of a triplet term on the pooled (served) layer")
     g.add_argument("--mining", choices=list(MINING), default=None,
                    help="override the recipe: every margin-violating triplet, or the semi-hard ones alone")
     g.add_argument("--freeze-blocks", type=_blocks, default=None,
@@ -174,7 +162,7 @@ def _train(args):
     from .train import TrainConfig, run
     cfg = TrainConfig(dataset=args.dataset, out=args.out)
     for field in ("epochs", "device", "batch_p", "batch_k", "dim", "input_size", "init", "seed", "max_steps",
-                  "lr", "backbone_lr_scale", "freeze_blocks", "proxy_weight", "pooled_loss_weight",
+                  "lr", "backbone_lr_scale", "freeze_blocks", "proxy_weight",
                   "patience", "final_refit", "final_epochs", "source_onnx", "loss", "arcface_scale",
                   "arcface_margin", "centre_lr_scale", "lr_schedule", "warmup_epochs", "domain_batches",
                   "average_from", "colour_jitter", "label_weighting", "random_erasing", "margin",
@@ -216,7 +204,7 @@ def _build_default(args):
     signal.signal(signal.SIGTERM, _exit_on_sigterm)
     keys = ("device", "epochs", "input_size", "max_steps", "batch_p", "batch_k", "loss", "seed", "soup",
             "domain_batches", "average_from", "colour_jitter", "label_weighting", "random_erasing", "margin",
-            "pooled_loss_weight", "mining", "freeze_blocks", "jobs")
+            "mining", "freeze_blocks", "jobs")
     overrides = {k: getattr(args, k) for k in keys if getattr(args, k) is not None}
     if args.seeds is not None:
         overrides["seeds"] = [int(s) for s in args.seeds.split(",") if s.strip()]

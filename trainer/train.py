@@ -51,7 +51,6 @@ class TrainConfig:
     backbone_lr_scale: float = 1.0
     freeze_blocks: int = 4
     proxy_weight: float = 0.0
-    pooled_loss_weight: float = 0.0
     patience: int = 2
     final_refit: bool = True
     final_epochs: int = None  # None: the selection run's best epoch
@@ -384,16 +383,14 @@ class _EpochTrainer:
             x = torch.stack([self.tf(self.cache.get(items[i]["path"])) for i in batch]).to(device, non_blocking=True)
             y = torch.tensor([label_index[items[i]["label"]] for i in batch], device=device)
             with torch.autocast(device.type, enabled=device.type == "cuda"):
-                pooled, proj = net(x)
-            pooled, proj = pooled.float(), proj.float()
+                _, proj = net(x)
+            proj = proj.float()
             if cfg.loss == "triplet":
                 loss, n_trip = triplet_margin_loss(proj, y, cfg.margin, cfg.mining)
             else:
                 loss = heads["arcface"](proj, y) if "arcface" in heads else multi_similarity_loss(proj, y)[0]
                 # still counted, so that batches' hardness compares across losses
                 n_trip = int(mine_triplets(cosine_distance_matrix(proj.detach()), y, cfg.margin)[0].numel())
-            if cfg.pooled_loss_weight > 0:
-                loss = loss + cfg.pooled_loss_weight * triplet_margin_loss(pooled, y, cfg.margin, cfg.mining)[0]
             if "proxy" in heads:
                 loss = loss + cfg.proxy_weight * heads["proxy"](proj, y)
             opt.zero_grad(set_to_none=True)

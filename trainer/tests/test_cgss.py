@@ -179,7 +179,6 @@ class BuildDefaultTest(unittest.TestCase):
 
     def test_one_command_builds_a_portable_model_and_judges_it_on_the_held_out_idols(self):
         argv, env, out, work = self.build_default("--epochs", "1", "--max-steps", "2", "--loss", "multi-similarity",
-                                                  "--pooled-loss-weight", "0.5",
                                                   "--mining", "semi-hard", "--freeze-blocks", "2")
         proc = subprocess.run(argv, cwd=ROOT, env=env, capture_output=True, text=True)
         self.assertEqual(proc.returncode, 0, proc.stderr[-3000:])
@@ -201,7 +200,6 @@ class BuildDefaultTest(unittest.TestCase):
         self.assertEqual([r["seed"] for r in metrics["runs"]], [3, 4])
         self.assertEqual({r["config"]["loss"] for r in metrics["runs"]}, {"multi-similarity"})
         self.assertEqual({r["config"]["lr_schedule"] for r in metrics["runs"]}, {"cosine"})
-        self.assertEqual({r["config"]["pooled_loss_weight"] for r in metrics["runs"]}, {0.5})
         self.assertEqual({r["config"]["mining"] for r in metrics["runs"]}, {"semi-hard"})
         self.assertEqual({r["config"]["freeze_blocks"] for r in metrics["runs"]}, {2})
         self.assertEqual((metrics["build"]["recipe"]["seeds"], metrics["build"]["recipe"]["soup"]), ([3, 4], "uniform"))

@@ -166,21 +166,6 @@ class CliContractTest(unittest.TestCase):
         self.assertEqual(first["mean_triplets"], 24)
         self.assertGreater(first["loss"], 1.0)
 
-    def test_the_pooled_term_adds_its_own_hinge_to_the_loss(self):
-        # Same seed, same first batch: at a margin of 1.99 every triplet of the pooled layer violates it too,
-        # so weight 1 adds a hinge near the margin to what the projection's term alone gives.
-        losses = {}
-        for weight in ("0", "1"):
-            out = os.path.join(self.tmp.name, f"pooled-{weight}")
-            proc, _ = run_cli("train", "--dataset", self.dataset, "--out", out, "--epochs", "1", "--max-steps", "1",
-                              "--batch-p", "3", "--batch-k", "2", "--dim", "16", "--no-final-refit",
-                              "--margin", "1.99", "--pooled-loss-weight", weight)
-            self.assertEqual(proc.returncode, 0, proc.stderr[-2000:])
-            metrics = read_json(os.path.join(out, "metrics.json"))
-            self.assertEqual(metrics["config"]["pooled_loss_weight"], float(weight))
-            losses[weight] = metrics["history"][1]["loss"]
-        self.assertGreater(losses["1"] - losses["0"], 1.0)
-
     def test_init_from_checkpoint_with_other_dim(self):
         out2 = os.path.join(self.tmp.name, "run2")
         proc, events = run_cli("train", "--dataset", self.dataset, "--out", out2, "--epochs", "1",
@@ -230,9 +215,6 @@ class RecipeOptionTest(unittest.TestCase):
         for margin in ("0", "2"):
             self.assert_refused_before_any_work(
                 "--margin", margin, f"a cosine-distance margin, above 0 and below 2, not {margin}")
-
-    def test_a_negative_pooled_loss_weight_is_refused_before_any_work(self):
-        self.assert_refused_before_any_work("--pooled-loss-weight", "-1", "a loss weight, 0 or more, not -1")
 
     def test_a_frozen_block_count_outside_the_backbone_is_refused_before_any_work(self):
         for blocks in ("-1", "20"):
