@@ -222,6 +222,27 @@ class RecipeOptionTest(unittest.TestCase):
                 "--freeze-blocks", blocks, f"a count of frozen feature blocks, 0 to 19, not {blocks}")
 
 
+class SharedOptionsTest(unittest.TestCase):
+    def test_train_and_build_default_read_their_shared_training_options_alike(self):
+        from trainer.__main__ import TRAINING_OPTIONS, _dest, _parser
+        train = ["train", "--dataset", "dataset.json", "--out", "out"]
+        build = ["build-default", "--snapshot", "icons", "--out", "out", "--work", "work"]
+        given = ["--device", "cpu", "--source-onnx", "source.onnx", "--epochs", "3", "--input-size", "96",
+                 "--max-steps", "5", "--batch-p", "4", "--batch-k", "2", "--loss", "multi-similarity", "--seed", "7",
+                 "--freeze-blocks", "2", "--no-domain-batches", "--colour-jitter", "strong",
+                 "--label-weighting", "sqrt", "--random-erasing", "0.25", "--margin", "0.3", "--mining", "semi-hard",
+                 "--average-from", "5"]
+        dests = ["device", "source_onnx"] + [_dest(option[0]) for option in TRAINING_OPTIONS]
+        parser = _parser()
+        on_train, on_build = vars(parser.parse_args(train + given)), vars(parser.parse_args(build + given))
+        self.assertEqual({d: on_train[d] for d in dests}, {d: on_build[d] for d in dests})
+        self.assertNotIn(None, [on_train[d] for d in dests])  # every shared option was given above
+        self.assertEqual((on_train["margin"], on_train["domain_batches"]), (0.3, False))
+        # unset, each is None: TrainConfig's default or build-default's recipe decides
+        for argv in (train, build):
+            self.assertEqual({d: vars(parser.parse_args(argv))[d] for d in dests}, dict.fromkeys(dests))
+
+
 class SourceModelTest(unittest.TestCase):
     def test_a_missing_source_model_is_named_in_the_error(self):
         with tempfile.TemporaryDirectory() as tmp:
