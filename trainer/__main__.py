@@ -31,22 +31,6 @@ def _margin(text):
     return value
 
 
-def _weight(text):
-    """An argparse type: a loss term's weight, 0 or more."""
-    value = float(text)
-    if not value >= 0.0:
-        raise argparse.ArgumentTypeError(f"a loss weight, 0 or more, not {text}")
-    return value
-
-
-def _width(text):
-    """An argparse type: a layer width, 0 (no hidden layer) or more."""
-    value = int(text)
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"a layer width, 0 or more, not {text}")
-    return value
-
-
 def _blocks(text):
     """An argparse type: how many of the backbone's leading feature blocks stay frozen, 0 to FEATURE_BLOCKS."""
     value = int(text)
@@ -63,61 +47,84 @@ def _threads():
 SOURCE_HELP = ("the INT8 ImageNet MobileNetV2 ONNX to start from (default: IDOLTAG_SOURCE_ONNX, else "
                "mobilenetv2_12_int8/ in IDOLTAG_MODEL_MIRROR or ../shared/data/models)")
 
+# The training options that `train` and `build-default` share: flag, argparse keywords, what it sets, and train's
+# default (TrainConfig's) for its help. Unset, each is None: train keeps TrainConfig's default, build-default its
+# RECIPE's.
+TRAINING_OPTIONS = (
+    ("--epochs", dict(type=int), "training epochs", "8"),
+    ("--input-size", dict(type=int), "input size in pixels", "the dataset's input_size, else 160"),
+    ("--max-steps", dict(type=int), "stop after this many training steps", None),
+    ("--batch-p", dict(type=int), "characters per batch", "8"),
+    ("--batch-k", dict(type=int), "faces per character per batch", "4"),
+    ("--loss", dict(choices=["triplet", "multi-similarity", "arcface"]), "the loss on the projection", "triplet"),
+    ("--seed", dict(type=int), "random seed: the split, the batches, the augmentation, the projection's start", "0"),
+    ("--freeze-blocks", dict(type=_blocks),
+     "leading feature blocks kept frozen: the stem, then inverted-residual blocks", "4"),
+    ("--domain-batches", dict(action=argparse.BooleanOptionalAction),
+     "draw each batch's characters from one source (the items' domain) where it can", None),
+    ("--colour-jitter", dict(choices=list(COLOUR_JITTER)), "colour augmentation strength", "mild"),
+    ("--label-weighting", dict(choices=list(LABEL_WEIGHTING)),
+     "how often a character is drawn into a batch: alike, or by the square root of its faces", None),
+    ("--random-erasing", dict(type=_share), "share of training examples with one random rectangle blanked", "0"),
+    ("--margin", dict(type=_margin), "triplet margin on cosine distance", "0.2"),
+    ("--mining", dict(choices=list(MINING)),
+     "triplets learnt from: every margin-violating one, or the semi-hard ones alone", "all"),
+    ("--average-from", dict(type=int),
+     "serve the mean of the weights after this epoch and every later one", "the best epoch"),
+)
+# What two of them mean to build-default, which trains several runs and soups them.
+RECIPE_HELP = {"--seed": "one run, with this seed",
+               "--average-from": "average each run's weights from this epoch on (0: serve its best epoch)"}
+# build-default, which takes no ArcFace settings, offers the other two losses only.
+BUILD_DEFAULT_LOSSES = ["triplet", "multi-similarity"]
+
+
+def _dest(flag):
+    return flag[2:].replace("-", "_")
+
+
+def _add_training_options(parser, recipe):
+    """Declares TRAINING_OPTIONS, --device and --source-onnx on `parser`: train's (recipe False) name their
+    default, build-default's (recipe True) say that they override the recipe."""
+    parser.add_argument("--device", choices=["auto", "cpu", "cuda"], default=None,
+                        help="where to train: auto takes CUDA where there is one (default: auto)")
+    parser.add_argument("--source-onnx", default=None, help=SOURCE_HELP)
+    for flag, keywords, what, default in TRAINING_OPTIONS:
+        if recipe:
+            if flag == "--loss":
+                keywords = dict(keywords, choices=BUILD_DEFAULT_LOSSES)
+            parser.add_argument(flag, default=None, help=f"override the recipe: {RECIPE_HELP.get(flag, what)}",
+                                **keywords)
+        else:
+            parser.add_argument(flag, default=None, help=f"{what} (default: {default})" if default else what,
+                                **keywords)
+
 
 def _parser():
     ap = argparse.ArgumentParser(prog="python3 -m trainer")
     sub = ap.add_subparsers(dest="command", required=True)
+    # the CG icon snapshots that `dataset cgss` and `build-default` read
+    cgss = argparse.ArgumentParser(add_help=False)
+    cgss.add_argument("--snapshot", action="append", required=True, help="an extracted repository snapshot (repeat)")
+    cgss.add_argument("--holdout", default=None, help="split file (default: trainer/cgss_split.json)")
     t = sub.add_parser("train", help="fine-tune the backbone on a dataset.json")
     t.add_argument("--dataset", required=True)
     t.add_argument("--out", required=True, help="staging folder for model.onnx & co")
-    t.add_argument("--epochs", type=int, default=8)
-    t.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
-    t.add_argument("--batch-p", type=int, default=8)
-    t.add_argument("--batch-k", type=int, default=4)
+    _add_training_options(t, recipe=False)
     t.add_argument("--dim", type=int, default=128)
-    t.add_argument("--input-size", type=int, default=None, help="default: dataset input_size, else 160")
     t.add_argument("--init", default=None, help="checkpoint.pt of an earlier run (default: ImageNet weights)")
-    t.add_argument("--seed", type=int, default=0)
-    t.add_argument("--max-steps", type=int, default=None)
     t.add_argument("--lr", type=float, default=1e-4)
     t.add_argument("--backbone-lr-scale", type=float, default=None)
-    t.add_argument("--freeze-blocks", type=_blocks, default=None,
-                   help="leading feature blocks kept frozen: the stem, then inverted-residual blocks (default: 4)")
     t.add_argument("--proxy-weight", type=float, default=None)
-    t.add_argument("--pooled-loss-weight", type=_weight, default=None,
-                   help="weight of a triplet term on the pooled layer, beside the projection's (default: 0)")
     t.add_argument("--patience", type=int, default=None)
     t.add_argument("--no-final-refit", dest="final_refit", action="store_false", default=None,
                    help="serve the selection run's model instead of retraining on every label")
     t.add_argument("--final-epochs", type=int, default=None, help="epochs of the final run (default: the best epoch)")
-    t.add_argument("--source-onnx", default=None, help=SOURCE_HELP)
-    t.add_argument("--loss", choices=["triplet", "multi-similarity", "arcface"], default=None)
     t.add_argument("--arcface-scale", type=float, default=None)
     t.add_argument("--arcface-margin", type=float, default=None)
     t.add_argument("--centre-lr-scale", type=float, default=None, help="ArcFace centres' LR as a multiple of --lr")
     t.add_argument("--lr-schedule", choices=["constant", "cosine"], default=None)
     t.add_argument("--warmup-epochs", type=float, default=None)
-    t.add_argument("--domain-batches", action=argparse.BooleanOptionalAction, default=None,
-                   help="draw each batch's characters from one source (the items' domain) where it can")
-    t.add_argument("--colour-jitter", choices=list(COLOUR_JITTER), default=None,
-                   help="colour augmentation strength (default: mild)")
-    t.add_argument("--label-weighting", choices=list(LABEL_WEIGHTING), default=None,
-                   help="how often a character is drawn into a batch: alike, or by the square root of its faces")
-    t.add_argument("--style-jitter", type=_share, default=None,
-                   help="share of training examples given one rendering change (blur, down-up, sharpen, posterise)")
-    t.add_argument("--greyscale", type=_share, default=None,
-                   help="share of training examples shown without colour (default: 0)")
-    t.add_argument("--random-erasing", type=_share, default=None,
-                   help="share of training examples with one random rectangle blanked (default: 0)")
-    t.add_argument("--margin", type=_margin, default=None,
-                   help="triplet margin on cosine distance (default: 0.2)")
-    t.add_argument("--mining", choices=list(MINING), default=None,
-                   help="triplets learnt from: every margin-violating one, the semi-hard ones alone, or one "
-                        "negative per positive pair drawn by distance (default: all)")
-    t.add_argument("--projection-hidden", type=_width, default=None,
-                   help="hidden width of a Linear-ReLU-Linear projection (0: linear; default: --init's, else 0)")
-    t.add_argument("--average-from", type=int, default=None,
-                   help="serve the mean of the weights after this epoch and every later one (default: the best epoch)")
     b = sub.add_parser("export-base", help="write the de-quantised ImageNet backbone as a version-0 model")
     b.add_argument("--out", required=True)
     b.add_argument("--input-size", type=int, default=160)
@@ -128,56 +135,20 @@ def _parser():
     m.add_argument("--out", required=True)
     m.add_argument("--exclude-labels", default="", help="comma-separated labels to leave out")
     m.add_argument("--input-size", type=int, default=160)
-    d = sub.add_parser("dataset", help="dataset.json from snapshots of public idol-icon repositories")
+    d = sub.add_parser("dataset", parents=[cgss], help="dataset.json from snapshots of public idol-icon repositories")
     d.add_argument("kind", choices=["cgss"])
-    d.add_argument("--snapshot", action="append", required=True, help="an extracted repository snapshot (repeat)")
     d.add_argument("--out", required=True, help="dataset.json to write")
     d.add_argument("--crops-dir", default=None, help="default: crops/ beside --out")
     d.add_argument("--heldout-dir", default=None,
                    help="ImageFolder tree of the held-out idols (default: heldout/ beside --out)")
-    d.add_argument("--holdout", default=None, help="split file (default: trainer/cgss_split.json)")
     d.add_argument("--input-size", type=int, default=160)
-    g = sub.add_parser("build-default", help="the shipped embedder: dataset cgss + train with the chosen recipe")
-    g.add_argument("--snapshot", action="append", required=True, help="an extracted repository snapshot (repeat)")
+    g = sub.add_parser("build-default", parents=[cgss],
+                       help="the shipped embedder: dataset cgss + train with the chosen recipe")
     g.add_argument("--out", required=True, help="output folder (the trainer's staging-folder contract)")
     g.add_argument("--work", required=True, help="folder for crops, the held-out tree and dataset.json")
-    g.add_argument("--source-onnx", default=None, help=SOURCE_HELP)
-    g.add_argument("--holdout", default=None, help="split file (default: trainer/cgss_split.json)")
-    g.add_argument("--device", choices=["auto", "cpu", "cuda"], default=None)
-    g.add_argument("--epochs", type=int, default=None, help="override the recipe (tests, probes)")
-    g.add_argument("--input-size", type=int, default=None, help="override the recipe (tests, probes)")
-    g.add_argument("--max-steps", type=int, default=None, help="override the recipe (tests, probes)")
-    g.add_argument("--batch-p", type=int, default=None, help="override the recipe: characters per batch")
-    g.add_argument("--batch-k", type=int, default=None, help="override the recipe: faces per character per batch")
-    g.add_argument("--loss", choices=["triplet", "multi-similarity"], default=None, help="override the recipe")
-    g.add_argument("--seed", type=int, default=None, help="override the recipe: one run, with this seed")
+    _add_training_options(g, recipe=True)
     g.add_argument("--seeds", default=None, help="override the recipe: comma-separated seeds of the runs to soup")
     g.add_argument("--soup", choices=["uniform", "greedy"], default=None, help="override the recipe: how to soup")
-    g.add_argument("--domain-batches", action=argparse.BooleanOptionalAction, default=None,
-                   help="override the recipe: each batch's characters from one source where it can")
-    g.add_argument("--colour-jitter", choices=list(COLOUR_JITTER), default=None,
-                   help="override the recipe: colour augmentation strength")
-    g.add_argument("--label-weighting", choices=list(LABEL_WEIGHTING), default=None,
-                   help="override the recipe: how often a character is drawn into a batch")
-    g.add_argument("--style-jitter", type=_share, default=None,
-                   help="override the recipe: share of training examples given one rendering change")
-    g.add_argument("--greyscale", type=_share, default=None,
-                   help="override the recipe: share of training examples shown without colour")
-    g.add_argument("--random-erasing", type=_share, default=None,
-                   help="override the recipe: share of training examples with one random rectangle blanked")
-    g.add_argument("--margin", type=_margin, default=None,
-                   help="override the recipe: triplet margin on cosine distance")
-    g.add_argument("--pooled-loss-weight", type=_weight, default=None,
-                   help="override the recipe: weight of a triplet term on the pooled (served) layer")
-    g.add_argument("--mining", choices=list(MINING), default=None,
-                   help="override the recipe: every margin-violating triplet, the semi-hard ones alone, or one "
-                        "negative per positive pair drawn by distance")
-    g.add_argument("--projection-hidden", type=_width, default=None,
-                   help="override the recipe: hidden width of a Linear-ReLU-Linear projection (0: linear)")
-    g.add_argument("--freeze-blocks", type=_blocks, default=None,
-                   help="override the recipe: leading feature blocks kept frozen")
-    g.add_argument("--average-from", type=int, default=None,
-                   help="override the recipe: average each run's weights from this epoch on (0: serve its best epoch)")
     g.add_argument("--jobs", type=int, default=None,
                    help="runs trained at once (default: one per thread of TRAINER_THREADS on a CPU, one on a GPU)")
     g.add_argument("--shared-train", default=None,
@@ -195,12 +166,10 @@ def _parser():
 def _train(args):
     from .train import TrainConfig, run
     cfg = TrainConfig(dataset=args.dataset, out=args.out)
-    for field in ("epochs", "device", "batch_p", "batch_k", "dim", "input_size", "init", "seed", "max_steps",
-                  "lr", "backbone_lr_scale", "freeze_blocks", "proxy_weight", "pooled_loss_weight",
-                  "patience", "final_refit", "final_epochs", "source_onnx", "loss", "arcface_scale",
-                  "arcface_margin", "centre_lr_scale", "lr_schedule", "warmup_epochs", "domain_batches",
-                  "average_from", "colour_jitter", "label_weighting", "random_erasing", "margin",
-                  "projection_hidden", "mining", "style_jitter", "greyscale"):
+    shared = ["device", "source_onnx"] + [_dest(option[0]) for option in TRAINING_OPTIONS]
+    for field in shared + ["dim", "init", "lr", "backbone_lr_scale", "proxy_weight", "patience", "final_refit",
+                           "final_epochs", "arcface_scale", "arcface_margin", "centre_lr_scale", "lr_schedule",
+                           "warmup_epochs"]:
         value = getattr(args, field)
         if value is not None:
             setattr(cfg, field, value)
@@ -236,9 +205,7 @@ def _build_default(args):
     # Its runs train in worker processes. SIGTERM's default would end this process alone and leave them
     # training for up to an hour; as an exception it unwinds through the pool, which terminates them.
     signal.signal(signal.SIGTERM, _exit_on_sigterm)
-    keys = ("device", "epochs", "input_size", "max_steps", "batch_p", "batch_k", "loss", "seed", "soup",
-            "domain_batches", "average_from", "colour_jitter", "label_weighting", "random_erasing", "margin",
-            "pooled_loss_weight", "projection_hidden", "mining", "freeze_blocks", "style_jitter", "greyscale", "jobs")
+    keys = ["device"] + [_dest(option[0]) for option in TRAINING_OPTIONS] + ["soup", "jobs"]
     overrides = {k: getattr(args, k) for k in keys if getattr(args, k) is not None}
     if args.seeds is not None:
         overrides["seeds"] = [int(s) for s in args.seeds.split(",") if s.strip()]

@@ -126,68 +126,20 @@ COLOUR_JITTER = {
 }
 
 
-class DownUpScale:
-    """Shrinks the image to a random share of its size and back (bilinear): the softer line art of a smaller
-    or re-compressed picture."""
-
-    def __init__(self, scale=(0.35, 0.7)):
-        self.scale = scale
-
-    def __call__(self, img):
-        s = random.uniform(*self.scale)
-        small = img.resize((max(8, round(img.width * s)), max(8, round(img.height * s))), Image.BILINEAR)
-        return small.resize(img.size, Image.BILINEAR)
-
-
-# One rendering change per chosen example. None moves hue or shape: what changes between artists is line
-# weight, softness and shading steps, while hair and eye colour stay the character's.
-STYLE_CHANGES = ("blur", "down-up", "sharpen", "posterise")
-
-
-def style_change(name):
-    if name == "blur":
-        return T.GaussianBlur(5, sigma=(0.5, 1.5))
-    if name == "down-up":
-        return DownUpScale()
-    if name == "sharpen":
-        return T.RandomAdjustSharpness(3.0, p=1.0)
-    if name == "posterise":
-        return T.RandomPosterize(4, p=1.0)
-    raise ValueError(f"unknown style change {name!r} (choose from {', '.join(STYLE_CHANGES)})")
-
-
-def style_jitter(share):
-    """In `share` of the examples, one of STYLE_CHANGES picked uniformly; None when share is 0."""
-    if not 0.0 <= share <= 1.0:
-        raise ValueError(f"style jitter is a share of examples, 0 to 1, not {share}")
-    if share == 0:
-        return None
-    return T.RandomApply([T.RandomChoice([style_change(n) for n in STYLE_CHANGES])], p=share)
-
-
-def train_transform(size, mean=IMAGENET_MEAN, std=IMAGENET_STD, colour="mild", erasing=0.0, style=0.0,
-                    greyscale=0.0):
+def train_transform(size, mean=IMAGENET_MEAN, std=IMAGENET_STD, colour="mild", erasing=0.0):
     """`erasing`: the share of examples in which one random rectangle (2-33 % of the crop) is blanked to the
     mean colour after normalisation (random erasing, Zhong et al. 2017): hands, hats, hair or a caption hide
-    part of a face, and identity must not hang on any one part. `style`: the share of examples drawn in
-    another way (style_jitter): the same character by another artist, or the same card at another size.
-    `greyscale`: the share of examples shown without colour (luma in all three channels), so that characters
-    who share a hair colour are told apart by what is drawn, not by hue."""
+    part of a face, and identity must not hang on any one part."""
     if colour not in COLOUR_JITTER:
         raise ValueError(f"unknown colour jitter {colour!r} (choose from {', '.join(COLOUR_JITTER)})")
     if not 0.0 <= erasing <= 1.0:
         raise ValueError(f"random erasing is a share of examples, 0 to 1, not {erasing}")
-    if not 0.0 <= greyscale <= 1.0:
-        raise ValueError(f"greyscale is a share of examples, 0 to 1, not {greyscale}")
     jitter = COLOUR_JITTER[colour]
-    restyle = style_jitter(style)
     return T.Compose([
         T.RandomRotation(10, interpolation=T.InterpolationMode.BILINEAR),
         T.RandomResizedCrop(size, scale=(0.6, 1.0), ratio=(0.85, 1.18)),
         T.RandomHorizontalFlip(),
         *([T.ColorJitter(**jitter)] if jitter else []),
-        *([restyle] if restyle else []),
-        *([T.RandomGrayscale(p=greyscale)] if greyscale > 0 else []),
         T.ToTensor(),
         T.Normalize(mean, std),
         *([T.RandomErasing(p=erasing, scale=(0.02, 0.33), ratio=(0.3, 3.3), value=0)] if erasing > 0 else []),

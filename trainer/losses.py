@@ -16,61 +16,20 @@ def cosine_distance_matrix(emb):
 
 
 # "all": every margin-violating triplet, hard and semi-hard; "semi-hard": only those whose negative is already
-# further than the positive (FaceNet, Schroff et al. 2015); "distance-weighted": one negative per anchor-positive
-# pair, drawn by the inverse of how common its distance is between random points on the sphere (Wu et al., "Sampling
-# Matters in Deep Embedding Learning", 2017), so the negatives spread over every distance instead of crowding at
-# the hardest
-MINING = ("all", "semi-hard", "distance-weighted")
-
-# the paper's cut-off: closer negatives are weighed as if at this Euclidean distance (their weight would explode)
-DISTANCE_WEIGHTED_CUTOFF = 0.5
+# further than the positive (FaceNet, Schroff et al. 2015)
+MINING = ("all", "semi-hard")
 
 
-def distance_weights(dist, dim, eligible=None, cutoff=DISTANCE_WEIGHTED_CUTOFF):
-    """Unnormalised sampling weights 1 / q(d) for cosine distances, where q(d) ∝ d^(n-2) (1 - d²/4)^((n-3)/2) is
-    the density of the Euclidean distance d between two random points of the unit sphere in n = dim dimensions.
-    Computed in logs and scaled so the largest eligible weight of each row is 1 (in 128 dimensions the weights
-    span far more than float32 holds); ineligible entries weigh 0."""
-    d = torch.sqrt((2.0 * dist).clamp(min=0.0)).clamp(min=cutoff, max=2.0 - 1e-4)
-    log_q = (dim - 2.0) * torch.log(d) + ((dim - 3.0) / 2.0) * torch.log((1.0 - d * d / 4.0).clamp(min=1e-8))
-    log_w = -log_q
-    if eligible is not None:
-        log_w = log_w.masked_fill(~eligible, float("-inf"))
-    top = log_w.max(dim=1, keepdim=True).values
-    top = torch.where(torch.isfinite(top), top, torch.zeros_like(top))
-    return torch.exp(log_w - top)
+def mine_triplets(dist, labels, margin=MARGIN, mining="all"):
+    """All valid (anchor, positive, negative) index triplets with d(a,p) - d(a,n) + margin > 0.
 
-
-def _distance_weighted_triplets(dist, same, eye, dim, margin):
-    # a negative already past the margin for every positive of its anchor teaches nothing (the paper's
-    # "non-zero loss" cut-off, here in the hinge's own terms)
-    furthest_pos = torch.where(same & ~eye, dist, torch.zeros_like(dist)).max(dim=1, keepdim=True).values
-    weights = distance_weights(dist, dim, eligible=~same & (dist < furthest_pos + margin))
-    a, p = torch.nonzero(same & ~eye, as_tuple=True)
-    rows = weights[a]
-    has_neg = rows.sum(dim=1) > 0
-    a, p, rows = a[has_neg], p[has_neg], rows[has_neg]
-    if a.numel() == 0:
-        return a, p, a
-    return a, p, torch.multinomial(rows, 1).squeeze(1)
-
-
-def mine_triplets(dist, labels, margin=MARGIN, mining="all", dim=None):
-    """Valid (anchor, positive, negative) index triplets of the batch; three LongTensors (possibly empty).
-
-    "all": every triplet with d(a,p) - d(a,n) + margin > 0, the hard (d_an < d_ap) and semi-hard
-    (d_ap <= d_an < d_ap + margin) ones; "semi-hard": those with d_an > d_ap alone; "distance-weighted": one
-    sampled negative per anchor-positive pair (needs dim, the embedding's width), margin-violating or not."""
+    That is the hard (d_an < d_ap) and semi-hard (d_ap <= d_an < d_ap + margin) triplets of the batch, or with
+    mining="semi-hard" those with d_an > d_ap alone. Returns three LongTensors (possibly empty)."""
     if mining not in MINING:
-        raise ValueError(f"unknown mining {mining!r} ({', '.join(MINING)})")
+        raise ValueError(f"unknown mining {mining!r} ({' or '.join(MINING)})")
     n = labels.shape[0]
     same = labels[:, None] == labels[None, :]
     eye = torch.eye(n, dtype=torch.bool, device=labels.device)
-    if mining == "distance-weighted":
-        if dim is None:
-            raise ValueError("distance-weighted mining needs the embedding's dimension")
-        with torch.no_grad():
-            return _distance_weighted_triplets(dist, same, eye, dim, margin)
     valid = (same & ~eye)[:, :, None] & (~same)[:, None, :]  # [a, p, n]
     with torch.no_grad():
         violating = (dist[:, :, None] - dist[:, None, :] + margin) > 0
@@ -81,17 +40,13 @@ def mine_triplets(dist, labels, margin=MARGIN, mining="all", dim=None):
 
 
 def triplet_margin_loss(emb, labels, margin=MARGIN, mining="all"):
-    """Mean hinge over the mined triplets that violate the margin; (loss, number of those triplets). Zero when
-    every triplet satisfies the margin."""
+    """Mean hinge over mined triplets; (loss, number of triplets). Zero when every triplet satisfies the
+    margin."""
     dist = cosine_distance_matrix(emb)
-    a, p, n = mine_triplets(dist.detach(), labels, margin, mining, dim=emb.shape[1])
+    a, p, n = mine_triplets(dist.detach(), labels, margin, mining)
     if a.numel() == 0:
         return emb.sum() * 0.0, 0
-    hinge = F.relu(dist[a, p] - dist[a, n] + margin)
-    active = hinge.detach() > 0
-    if not bool(active.any()):
-        return emb.sum() * 0.0, 0
-    return hinge[active].mean(), int(active.sum())
+    return F.relu(dist[a, p] - dist[a, n] + margin).mean(), int(a.numel())
 
 
 def multi_similarity_loss(emb, labels, alpha=2.0, beta=40.0, base=0.5, epsilon=0.1):

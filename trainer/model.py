@@ -1,6 +1,5 @@
 """Embedding network: de-quantised MobileNetV2 features -> global average pool ("pooled", 1280-d)
--> projection ("projection", dim-d): linear, or Linear -> ReLU -> Linear with a hidden width. Both outputs are
-L2-normalised when used as embeddings."""
+-> linear projection ("projection", dim-d). Both outputs are L2-normalised when used as embeddings."""
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
@@ -13,33 +12,12 @@ LAYERS = ("pooled", "projection")
 FEATURE_BLOCKS = 19  # MobileNetV2's features: the stem, 17 inverted-residual blocks, the last 1x1 conv
 
 
-def make_projection(dim, hidden=0):
-    """Linear(1280, dim), or with hidden > 0 a two-layer head (SimCLR's non-linear projection, Chen et al. 2020)."""
-    if not hidden:
-        return nn.Linear(POOLED_DIM, dim)
-    return nn.Sequential(nn.Linear(POOLED_DIM, hidden), nn.ReLU(inplace=True), nn.Linear(hidden, dim))
-
-
-def projection_shape(state):
-    """(dim, hidden) of a state dict's projection; hidden is 0 for a linear one, (None, 0) without one."""
-    if "projection.weight" in state:
-        return state["projection.weight"].shape[0], 0
-    if "projection.2.weight" in state:
-        return state["projection.2.weight"].shape[0], state["projection.0.weight"].shape[0]
-    return None, 0
-
-
 class EmbeddingNet(nn.Module):
-    def __init__(self, dim=128, features=None, hidden=0):
+    def __init__(self, dim=128, features=None):
         super().__init__()
         self.features = features if features is not None else folded_mobilenet_v2().features
-        self.projection = make_projection(dim, hidden)
+        self.projection = nn.Linear(POOLED_DIM, dim)
         self.dim = dim
-
-    def reset_projection(self):
-        for layer in self.projection.modules():
-            if isinstance(layer, nn.Linear):
-                layer.reset_parameters()
 
     def forward(self, x):
         """Returns (pooled, projection), both un-normalised."""
@@ -67,26 +45,24 @@ class ExportWrapper(nn.Module):
         return F.normalize(pooled if self.layer == "pooled" else proj, dim=1)
 
 
-def imagenet_embedding_net(dim=128, onnx_path=None, seed=0, hidden=0):
-    net = EmbeddingNet(dim, features=dequantized_mobilenet_v2(resolve_source_onnx(onnx_path)).features, hidden=hidden)
+def imagenet_embedding_net(dim=128, onnx_path=None, seed=0):
+    net = EmbeddingNet(dim, features=dequantized_mobilenet_v2(resolve_source_onnx(onnx_path)).features)
     with torch.random.fork_rng():
         torch.manual_seed(seed)
-        net.reset_projection()
+        net.projection.reset_parameters()
     return net
 
 
-def load_checkpoint(path, dim=None, map_location="cpu", hidden=None):
-    """Load a trainer checkpoint. A different --dim or projection width keeps the backbone and re-initialises the
-    projection."""
+def load_checkpoint(path, dim=None, map_location="cpu"):
+    """Load a trainer checkpoint. A different --dim keeps the backbone and re-initialises the projection."""
     ckpt = torch.load(path, map_location=map_location)
     if not isinstance(ckpt, dict) or ckpt.get("format") != "idoltag-trainer-checkpoint":
         raise ValueError(f"{path} is not an idoltag trainer checkpoint")
     state = ckpt["state_dict"]
-    saved_dim, saved_hidden = projection_shape(state)
+    saved_dim = state["projection.weight"].shape[0] if "projection.weight" in state else None
     dim = dim or saved_dim or 128
-    hidden = saved_hidden if hidden is None else hidden
-    net = EmbeddingNet(dim, hidden=hidden)
-    if (saved_dim, saved_hidden) != (dim, hidden):
+    net = EmbeddingNet(dim)
+    if saved_dim != dim:
         state = {k: v for k, v in state.items() if not k.startswith("projection.")}
     missing, unexpected = net.load_state_dict(state, strict=False)
     if unexpected or any(not k.startswith("projection.") for k in missing):

@@ -11,7 +11,7 @@ import torch
 from .data import PreprocessedItems, load_dataset, open_rgb, preprocess, split_items, synthetic_input
 from .events import emit, log
 from .export import StagedOutput, write_model_files
-from .model import load_checkpoint, projection_shape
+from .model import load_checkpoint
 from .train import _sample_items, evaluate, resolve_device
 
 
@@ -91,7 +91,7 @@ def make_soup(checkpoints, dataset, out, device="cpu", names=None, uniform=False
                "train_items": len(train_items), "val_items": len(val_items)}
     model_id, metrics = write_model_files(
         StagedOutput(out), net.cpu(), layer, size, samples, sample_inputs, synthetic_input(size), parent,
-        {"dim": projection_shape(nets[0][1]["state_dict"])[0], "val": ev, "soup": members}, metrics)
+        {"dim": nets[0][1]["state_dict"]["projection.weight"].shape[0], "val": ev, "soup": members}, metrics)
     metrics["id"] = model_id
     emit("soup", id=model_id, members=members, val_map_at_r=_score(ev, layer))
     return metrics

@@ -51,7 +51,6 @@ class TrainConfig:
     backbone_lr_scale: float = 1.0
     freeze_blocks: int = 4
     proxy_weight: float = 0.0
-    pooled_loss_weight: float = 0.0
     patience: int = 2
     final_refit: bool = True
     final_epochs: int = None  # None: the selection run's best epoch
@@ -78,17 +77,9 @@ class TrainConfig:
     label_weighting: str = "uniform"
     # share of examples with one random rectangle blanked (data.train_transform)
     random_erasing: float = 0.0
-    # share of examples given one rendering change: blur, a smaller copy scaled back, sharpening or posterising
-    # (data.style_jitter)
-    style_jitter: float = 0.0
-    # share of examples shown in greyscale (data.train_transform)
-    greyscale: float = 0.0
     # how much further out than the positive the triplet loss wants each negative (cosine distance); the
     # hard + semi-hard miner counts against the same margin
     margin: float = MARGIN
-    # width of a hidden layer (Linear -> ReLU -> Linear) in the projection the loss trains through; 0: linear;
-    # None: the --init checkpoint's, linear from ImageNet
-    projection_hidden: int = None
     # which margin-violating triplets the loss learns from, a value of losses.MINING
     mining: str = "all"
 
@@ -113,11 +104,11 @@ def seed_everything(seed):
 
 def build_net(cfg):
     if cfg.init:
-        net, ckpt = load_checkpoint(cfg.init, dim=cfg.dim, hidden=cfg.projection_hidden)
+        net, ckpt = load_checkpoint(cfg.init, dim=cfg.dim)
         parent = {"kind": "checkpoint", "id": ckpt.get("id"), "path": os.path.abspath(cfg.init)}
     else:
         source = resolve_source_onnx(cfg.source_onnx)
-        net = imagenet_embedding_net(cfg.dim, source, seed=cfg.seed, hidden=cfg.projection_hidden or 0)
+        net = imagenet_embedding_net(cfg.dim, source, seed=cfg.seed)
         parent = {"kind": "imagenet-int8", "sha256": file_sha256(source), "path": os.path.abspath(source)}
     return net, parent
 
@@ -182,8 +173,7 @@ def run(cfg, on_epoch=None):
     net, parent, label_index, heads, opt, scaler = _fresh_run(cfg, device, train_labels)
 
     cache = ImageCache(max_side=2 * size)
-    tf = train_transform(size, colour=cfg.colour_jitter, erasing=cfg.random_erasing, style=cfg.style_jitter,
-                         greyscale=cfg.greyscale)
+    tf = train_transform(size, colour=cfg.colour_jitter, erasing=cfg.random_erasing)
     monitored = val_items + test_items
     val_inputs = PreprocessedItems(monitored, size)
     sampler = PKSampler([it["label"] for it in train_items], cfg.batch_p, cfg.batch_k, seed=cfg.seed,
@@ -393,16 +383,14 @@ class _EpochTrainer:
             x = torch.stack([self.tf(self.cache.get(items[i]["path"])) for i in batch]).to(device, non_blocking=True)
             y = torch.tensor([label_index[items[i]["label"]] for i in batch], device=device)
             with torch.autocast(device.type, enabled=device.type == "cuda"):
-                pooled, proj = net(x)
-            pooled, proj = pooled.float(), proj.float()
+                _, proj = net(x)
+            proj = proj.float()
             if cfg.loss == "triplet":
                 loss, n_trip = triplet_margin_loss(proj, y, cfg.margin, cfg.mining)
             else:
                 loss = heads["arcface"](proj, y) if "arcface" in heads else multi_similarity_loss(proj, y)[0]
                 # still counted, so that batches' hardness compares across losses
                 n_trip = int(mine_triplets(cosine_distance_matrix(proj.detach()), y, cfg.margin)[0].numel())
-            if cfg.pooled_loss_weight > 0:
-                loss = loss + cfg.pooled_loss_weight * triplet_margin_loss(pooled, y, cfg.margin, cfg.mining)[0]
             if "proxy" in heads:
                 loss = loss + cfg.proxy_weight * heads["proxy"](proj, y)
             opt.zero_grad(set_to_none=True)

@@ -223,20 +223,7 @@ export function clusterId(faceIds: number[]): string {
     .slice(0, 10);
 }
 
-/** For the Discord /unknowns command and the CLI: `unknowns(services).listClusters(guild)`. */
+/** An UnknownsService of its own (tests); the bot and the CLI use `services.unknowns` from openServices(). */
 export function unknowns(services: ServiceBlocks): UnknownsService {
   return new UnknownsService(services);
 }
-
-/** Function forms, as the issue names them. */
-export const listClusters = (services: ServiceBlocks, guildId: string) => unknowns(services).listClusters(guildId);
-export const contactSheet = (services: ServiceBlocks, guildId: string, clusterId: string) =>
-  unknowns(services).contactSheet(guildId, clusterId);
-export const nameCluster = (
-  services: ServiceBlocks,
-  guildId: string,
-  clusterId: string,
-  character: string,
-  by: string,
-  exclude: number[] = [],
-) => unknowns(services).nameCluster(guildId, clusterId, character, by, exclude);

@@ -166,38 +166,6 @@ class CliContractTest(unittest.TestCase):
         self.assertEqual(first["mean_triplets"], 24)
         self.assertGreater(first["loss"], 1.0)
 
-    def test_the_pooled_term_adds_its_own_hinge_to_the_loss(self):
-        # Same seed, same first batch: at a margin of 1.99 every triplet of the pooled layer violates it too,
-        # so weight 1 adds a hinge near the margin to what the projection's term alone gives.
-        losses = {}
-        for weight in ("0", "1"):
-            out = os.path.join(self.tmp.name, f"pooled-{weight}")
-            proc, _ = run_cli("train", "--dataset", self.dataset, "--out", out, "--epochs", "1", "--max-steps", "1",
-                              "--batch-p", "3", "--batch-k", "2", "--dim", "16", "--no-final-refit",
-                              "--margin", "1.99", "--pooled-loss-weight", weight)
-            self.assertEqual(proc.returncode, 0, proc.stderr[-2000:])
-            metrics = read_json(os.path.join(out, "metrics.json"))
-            self.assertEqual(metrics["config"]["pooled_loss_weight"], float(weight))
-            losses[weight] = metrics["history"][1]["loss"]
-        self.assertGreater(losses["1"] - losses["0"], 1.0)
-
-    def test_a_hidden_projection_layer_is_trained_kept_by_init_and_dropped_on_request(self):
-        def run(name, *options):
-            out = os.path.join(self.tmp.name, name)
-            proc, _ = run_cli("train", "--dataset", self.dataset, "--out", out, "--epochs", "1", "--max-steps", "1",
-                              "--batch-p", "3", "--batch-k", "2", "--dim", "16", "--no-final-refit", *options)
-            self.assertEqual(proc.returncode, 0, proc.stderr[-2000:])
-            state = torch.load(os.path.join(out, "checkpoint.pt"), map_location="cpu")["state_dict"]
-            return out, {k: tuple(v.shape) for k, v in state.items() if k.startswith("projection.")}
-
-        hidden, shapes = run("hidden", "--projection-hidden", "32")
-        self.assertEqual(shapes, {"projection.0.weight": (32, 1280), "projection.0.bias": (32,),
-                                  "projection.2.weight": (16, 32), "projection.2.bias": (16,)})
-        _, kept = run("hidden-again", "--init", os.path.join(hidden, "checkpoint.pt"))
-        self.assertEqual(kept, shapes)
-        _, linear = run("linear-again", "--init", os.path.join(hidden, "checkpoint.pt"), "--projection-hidden", "0")
-        self.assertEqual(linear, {"projection.weight": (16, 1280), "projection.bias": (16,)})
-
     def test_init_from_checkpoint_with_other_dim(self):
         out2 = os.path.join(self.tmp.name, "run2")
         proc, events = run_cli("train", "--dataset", self.dataset, "--out", out2, "--epochs", "1",
@@ -243,27 +211,36 @@ class RecipeOptionTest(unittest.TestCase):
     def test_a_random_erasing_share_above_one_is_refused_before_any_work(self):
         self.assert_refused_before_any_work("--random-erasing", "1.5", "a share of examples, 0 to 1, not 1.5")
 
-    def test_a_style_jitter_share_above_one_is_refused_before_any_work(self):
-        self.assert_refused_before_any_work("--style-jitter", "1.5", "a share of examples, 0 to 1, not 1.5")
-
-    def test_a_greyscale_share_above_one_is_refused_before_any_work(self):
-        self.assert_refused_before_any_work("--greyscale", "1.5", "a share of examples, 0 to 1, not 1.5")
-
     def test_a_margin_outside_the_cosine_range_is_refused_before_any_work(self):
         for margin in ("0", "2"):
             self.assert_refused_before_any_work(
                 "--margin", margin, f"a cosine-distance margin, above 0 and below 2, not {margin}")
 
-    def test_a_negative_projection_width_is_refused_before_any_work(self):
-        self.assert_refused_before_any_work("--projection-hidden", "-8", "a layer width, 0 or more, not -8")
-
-    def test_a_negative_pooled_loss_weight_is_refused_before_any_work(self):
-        self.assert_refused_before_any_work("--pooled-loss-weight", "-1", "a loss weight, 0 or more, not -1")
-
     def test_a_frozen_block_count_outside_the_backbone_is_refused_before_any_work(self):
         for blocks in ("-1", "20"):
             self.assert_refused_before_any_work(
                 "--freeze-blocks", blocks, f"a count of frozen feature blocks, 0 to 19, not {blocks}")
+
+
+class SharedOptionsTest(unittest.TestCase):
+    def test_train_and_build_default_read_their_shared_training_options_alike(self):
+        from trainer.__main__ import TRAINING_OPTIONS, _dest, _parser
+        train = ["train", "--dataset", "dataset.json", "--out", "out"]
+        build = ["build-default", "--snapshot", "icons", "--out", "out", "--work", "work"]
+        given = ["--device", "cpu", "--source-onnx", "source.onnx", "--epochs", "3", "--input-size", "96",
+                 "--max-steps", "5", "--batch-p", "4", "--batch-k", "2", "--loss", "multi-similarity", "--seed", "7",
+                 "--freeze-blocks", "2", "--no-domain-batches", "--colour-jitter", "strong",
+                 "--label-weighting", "sqrt", "--random-erasing", "0.25", "--margin", "0.3", "--mining", "semi-hard",
+                 "--average-from", "5"]
+        dests = ["device", "source_onnx"] + [_dest(option[0]) for option in TRAINING_OPTIONS]
+        parser = _parser()
+        on_train, on_build = vars(parser.parse_args(train + given)), vars(parser.parse_args(build + given))
+        self.assertEqual({d: on_train[d] for d in dests}, {d: on_build[d] for d in dests})
+        self.assertNotIn(None, [on_train[d] for d in dests])  # every shared option was given above
+        self.assertEqual((on_train["margin"], on_train["domain_batches"]), (0.3, False))
+        # unset, each is None: TrainConfig's default or build-default's recipe decides
+        for argv in (train, build):
+            self.assertEqual({d: vars(parser.parse_args(argv))[d] for d in dests}, dict.fromkeys(dests))
 
 
 class SourceModelTest(unittest.TestCase):

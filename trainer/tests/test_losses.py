@@ -4,8 +4,8 @@ import unittest
 
 import torch
 
-from trainer.losses import (ProxySoftmaxLoss, cosine_distance_matrix, distance_weights, mine_triplets,
-                            multi_similarity_loss, triplet_margin_loss)
+from trainer.losses import (ProxySoftmaxLoss, cosine_distance_matrix, mine_triplets, multi_similarity_loss,
+                            triplet_margin_loss)
 
 
 def brute_force(dist, labels, margin, semi_hard_only=False):
@@ -55,67 +55,6 @@ class MinerLossTest(unittest.TestCase):
         self.assertLess(float(loss_semi), float(loss_every))  # the hard ones carry the largest hinges
         with self.assertRaises(ValueError):
             mine_triplets(dist, labels, 0.2, "hardest")
-
-    def test_distance_weights_are_the_inverse_sphere_density_with_the_cut_off(self):
-        dim = 16
-
-        def inverse_density(d):
-            return 1.0 / (d ** (dim - 2) * (1 - d * d / 4) ** ((dim - 3) / 2))
-
-        euclid = torch.tensor([[0.2, 0.5, 0.9, 1.3]])
-        w = distance_weights(euclid ** 2 / 2, dim)  # cosine distance = d² / 2 on the unit sphere
-        want = torch.tensor([inverse_density(max(float(d), 0.5)) for d in euclid[0]])
-        self.assertTrue(torch.allclose(w[0], want / want.max(), rtol=1e-4))
-        self.assertEqual(float(w[0, 0]), float(w[0, 1]))  # both weighed at the cut-off
-        self.assertGreater(float(w[0, 1]), float(w[0, 2]))
-        self.assertGreater(float(w[0, 2]), float(w[0, 3]))
-
-    def test_distance_weights_are_scaled_over_the_eligible_negatives_only(self):
-        # the antipode (1 - d²/4 -> 0) outweighs every real candidate; in 128 dimensions, scaled beside it, they
-        # underflow to 0, so the weights are scaled over the eligible entries alone
-        angles = torch.tensor([0.0, 37.0, 53.0, 180.0]) * torch.pi / 180
-        dist = cosine_distance_matrix(torch.stack([angles.cos(), angles.sin()], 1))[:1]
-        self.assertEqual(float(distance_weights(dist, 128)[0, 2]), 0.0)
-        eligible = distance_weights(dist, 128, eligible=torch.tensor([[False, True, True, False]]))[0]
-        self.assertEqual(float(eligible[1]), 1.0)
-        self.assertGreater(float(eligible[2]), 0.0)
-        self.assertEqual(float(eligible[3]), 0.0)
-
-    def test_distance_weighted_mining_draws_one_valid_negative_per_pair_by_the_weights(self):
-        torch.manual_seed(0)
-        dim = 8
-        # anchor 0 and its positive 1; negatives 2 (near), 3 (middling), 4 (beyond any hinge)
-        emb = torch.tensor([[1.0, 0, 0, 0, 0, 0, 0, 0], [0.7, 0.714, 0, 0, 0, 0, 0, 0],
-                            [0.8, 0, 0.6, 0, 0, 0, 0, 0], [0.6, 0, 0, 0.8, 0, 0, 0, 0],
-                            [-1.0, 0, 0, 0, 0, 0, 0, 0]])
-        labels = torch.tensor([0, 0, 1, 2, 3])
-        dist = cosine_distance_matrix(emb)
-        counts = torch.zeros(5)
-        for _ in range(4000):
-            a, p, n = mine_triplets(dist, labels, 0.2, "distance-weighted", dim=dim)
-            self.assertEqual(sorted(zip(a.tolist(), p.tolist())), [(0, 1), (1, 0)])
-            for ai, pi, ni in zip(a.tolist(), p.tolist(), n.tolist()):
-                self.assertNotEqual(int(labels[ai]), int(labels[ni]))
-            counts[n[a == 0]] += 1
-        self.assertEqual(float(counts[4]), 0.0)  # cosine distance 2: past every positive plus the margin
-        w = distance_weights(dist, dim)[0] * torch.tensor([0.0, 0.0, 1.0, 1.0, 0.0])
-        # scaled beside the antipodal face (1 - d²/4 -> 0), the two drawable ones weigh almost nothing, yet are drawn
-        self.assertLess(float(w.sum()), 1e-5)
-        self.assertTrue(torch.allclose(counts / counts.sum(), w / w.sum(), atol=0.03))
-        self.assertGreater(float(counts[3]), 0.0)  # not only the hardest negative
-        with self.assertRaises(ValueError):
-            mine_triplets(dist, labels, 0.2, "distance-weighted")
-
-    def test_distance_weighted_loss_averages_the_violating_sampled_triplets(self):
-        torch.manual_seed(1)
-        emb = torch.randn(24, 32, requires_grad=True)
-        labels = torch.arange(6).repeat_interleave(4)
-        loss, n = triplet_margin_loss(emb, labels, 0.2, "distance-weighted")
-        self.assertGreater(n, 0)
-        self.assertLessEqual(n, 24 * 3)  # at most one per anchor-positive pair
-        self.assertGreater(float(loss), 0.0)
-        loss.backward()
-        self.assertGreater(float(emb.grad.abs().sum()), 0.0)
 
     def test_loss_is_zero_when_margin_is_satisfied(self):
         emb = torch.tensor([[1.0, 0, 0], [1.0, 0.01, 0], [0, 1.0, 0], [0, 1.0, 0.01], [0, 0, 1.0]],
