@@ -7,9 +7,10 @@
 // Integration and e2e files each run in their own process, two at a time by default (--jobs, or
 // IDOLTAG_TEST_JOBS): most of them wait on child processes, sockets or disk for much of their time.
 // A file's output is printed whole when it ends, with its time; --times writes every file's seconds
-// as JSON (bench/results keeps such records). The run ends with the slowest files and one line of
-// what was skipped for want of something on this machine (scripts/skip-report.mjs).
-import { readdirSync, statSync, writeFileSync } from 'node:fs';
+// as JSON (bench/results/test-times-*.json keep such records, and the most recently recorded one
+// orders the files, longest first, so that no long file starts last). The run ends with the slowest files and one
+// line of what was skipped for want of something on this machine (scripts/skip-report.mjs).
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { spawn, spawnSync } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
@@ -75,6 +76,24 @@ const skipLog = openSkipLog(env);
 
 const seconds = (ms) => Math.round(ms / 100) / 10;
 
+/** Each file's seconds in the most recently recorded bench/results/test-times-*.json. */
+function recordedSeconds() {
+  const results = path.join(root, 'bench', 'results');
+  const records = existsSync(results)
+    ? readdirSync(results)
+        .filter((f) => /^test-times-.*\.json$/.test(f))
+        .map((f) => JSON.parse(readFileSync(path.join(results, f), 'utf8')))
+        .sort((a, b) => String(a.recorded).localeCompare(String(b.recorded)))
+    : [];
+  const newest = records.at(-1);
+  return new Map(Object.values(newest?.tiers ?? {}).flatMap((t) => t.files.map((f) => [f.file, f.seconds])));
+}
+const known = recordedSeconds();
+const longestFirst = (files) =>
+  [...files].sort(
+    (a, b) => (known.get(path.relative(root, b)) ?? 0) - (known.get(path.relative(root, a)) ?? 0) || a.localeCompare(b),
+  );
+
 function runUnitTier(files) {
   // One process for all of them: starting tsx per file would cost more than the tests.
   const imports = files.map((f) => `await import(${JSON.stringify(pathToFileURL(f).href)});`).join('\n');
@@ -109,7 +128,7 @@ function runFile(file) {
 
 /** Runs the files `jobs` at a time; prints each file's output whole when it ends. */
 async function runPooled(files) {
-  const queue = [...files];
+  const queue = longestFirst(files);
   const times = [];
   const failed = [];
   async function worker() {
@@ -128,7 +147,15 @@ async function runPooled(files) {
 }
 
 let status = 0;
-const report = { jobs, cpus: os.cpus().length, tiers: {} };
+const commit = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root, encoding: 'utf8' }).stdout?.trim();
+const report = {
+  recorded: new Date().toISOString(),
+  commit: commit || null,
+  jobs,
+  cpus: os.cpus().length,
+  loadAtStart: os.loadavg().map((l) => Math.round(l * 100) / 100),
+  tiers: {},
+};
 for (const tier of tiers) {
   const files = allFiles.filter(
     (f) => tierOf(f) === tier && (filter.length === 0 || filter.some((s) => f.includes(s))),
