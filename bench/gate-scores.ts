@@ -22,6 +22,7 @@ import { centroidSimilarity, predict, type HeadModel } from '../src/core/head/so
 import { EmbeddingCache } from '../src/services/evaluation/index.ts';
 import { fitHead, trainTestSplit, type Sample } from '../src/services/evaluation/protocols.ts';
 import { openServices } from '../src/services/index.ts';
+import { benchServiceOptions } from './common.ts';
 import { resolveVersionName } from '../src/services/model-registry.ts';
 import { dot } from '../src/core/vector.ts';
 import { embedSources, heldOutIdolsArgs, printReport, sharedLabels } from './protocols.ts';
@@ -96,7 +97,7 @@ function argmaxLabel<T>(entries: Iterable<[string, T]>, score: (value: T) => num
 }
 
 const dataDir = mkdtempSync(path.join(tmpdir(), 'idoltag-gate-scores-'));
-const services = await openServices({ dataDir });
+const services = await openServices(benchServiceOptions(dataDir));
 try {
   if (option('--embedder')) services.store.models.activate(resolveVersionName(option('--embedder')!));
   const cache = new EmbeddingCache(services, true);

@@ -15,6 +15,7 @@ import path from 'node:path';
 import { DEFAULT_KNOWN_ACCEPTANCE, type HeadTrainingOptions } from '../src/core/head/softmax-head.ts';
 import { EmbeddingCache, runEvaluation } from '../src/services/evaluation/index.ts';
 import { openServices } from '../src/services/index.ts';
+import { benchServiceOptions } from './common.ts';
 import { resolveVersionName } from '../src/services/model-registry.ts';
 import { dlcNewgame8, heldOutIdolsArgs, printReport, sharedLabels } from './protocols.ts';
 
@@ -29,7 +30,7 @@ const SETTINGS: Record<string, HeadTrainingOptions> = {
 };
 
 const dataDir = mkdtempSync(path.join(tmpdir(), 'idoltag-gate-sweep-'));
-const services = await openServices({ dataDir });
+const services = await openServices(benchServiceOptions(dataDir));
 try {
   if (option('--embedder')) services.store.models.activate(resolveVersionName(option('--embedder')!));
   const cache = new EmbeddingCache(services, true);

@@ -17,6 +17,7 @@ import { predict, trainHead, type HeadTrainingOptions } from '../src/core/head/s
 import { loadEvalItems, type EvalItem } from '../src/services/evaluation/dataset.ts';
 import { EmbeddingCache } from '../src/services/evaluation/embed.ts';
 import { openServices } from '../src/services/index.ts';
+import { benchServiceOptions } from './common.ts';
 import { resolveVersionName } from '../src/services/model-registry.ts';
 import { printReport } from './protocols.ts';
 
@@ -31,7 +32,7 @@ const HELD_OUT = 10;
 const SEEDS = 5;
 
 const dataDir = mkdtempSync(path.join(tmpdir(), 'idoltag-gate-'));
-const services = await openServices({ dataDir });
+const services = await openServices(benchServiceOptions(dataDir));
 try {
   if (option('--embedder')) services.store.models.activate(resolveVersionName(option('--embedder')!));
   const cache = new EmbeddingCache(services, true);

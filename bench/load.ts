@@ -24,6 +24,7 @@ import { parseCsv } from '../src/core/labelled-files.ts';
 import { resolveModelFile } from '../src/core/models/cache.ts';
 import { defaultEmbedderId } from '../src/services/model-registry.ts';
 import { openServices } from '../src/services/index.ts';
+import { benchModelSources, benchServiceOptions } from './common.ts';
 import { BotProcess, botEnv } from '../test/e2e/fake-discord/bot-process.ts';
 import { FakeDiscord, type FakeGuild } from '../test/e2e/fake-discord/server.ts';
 
@@ -127,7 +128,7 @@ const KERNEL_WINDOW_MS = quick ? 5_000 : 10_000;
 
 /** Runs `copies` of bench/kernel.ts at once, overlapping exactly; returns their runs per second. */
 async function kernelRuns(copies: number): Promise<number[]> {
-  const model = await resolveModelFile(defaultEmbedderId());
+  const model = await resolveModelFile(benchModelSources(), defaultEmbedderId());
   const startAt = Date.now() + 8_000; // after every copy has loaded its session
   const outputs = await Promise.all(
     Array.from(
@@ -178,7 +179,7 @@ async function pickScreenshots(dataDir: string): Promise<Array<{ name: string; b
   const files = readdirSync(dir)
     .filter((f) => /\.(jpe?g|png)$/i.test(f))
     .sort();
-  const services = await openServices({ dataDir });
+  const services = await openServices(benchServiceOptions(dataDir));
   const picked: Array<{ name: string; bytes: Buffer }> = [];
   try {
     for (const name of files) {
@@ -198,7 +199,7 @@ async function seed(dataDir: string, guilds: FakeGuild[]): Promise<void> {
     (r) => r.orig_split === 'train',
   );
   const labels = [...new Set(rows.map((r) => r.label))];
-  const services = await openServices({ dataDir });
+  const services = await openServices(benchServiceOptions(dataDir));
   try {
     for (const guild of guilds) {
       services.watch.add(guild.id, guild.channels.screenshots.id, 'bench');

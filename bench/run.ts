@@ -38,6 +38,7 @@ import { resolveModelFile } from '../src/core/models/cache.ts';
 import { getModel } from '../src/core/models/manifest.ts';
 import type { RgbImage } from '../src/core/types.ts';
 import { openServices, type Services } from '../src/services/index.ts';
+import { benchModelSources, benchServiceOptions } from './common.ts';
 import { BASE_EMBEDDER_ID } from '../src/services/model-registry.ts';
 import { syntheticEmbeddings } from './synthetic.ts';
 
@@ -153,7 +154,7 @@ const cropsForBaseline: Array<{ path: string; boxes: number[][] }> = [];
 let tagMedian = NaN;
 
 await section('tag', async () => {
-  const services = (tagServices = await openServices({ dataDir: tagDir }));
+  const services = (tagServices = await openServices(benchServiceOptions(tagDir)));
   await seedGuild(services, 'bench', quick ? 5 : 20);
   // Warm-up: loads the detector and the embedder, first-run allocations.
   for (const file of screenshots.slice(0, 3))
@@ -202,7 +203,7 @@ await section('tag', async () => {
 // Real screenshots are larger than the stored set: the same shots letterboxed into 1920×1080 JPEG frames.
 await section('tag1080', async () => {
   if (!tagServices) {
-    tagServices = await openServices({ dataDir: tagDir });
+    tagServices = await openServices(benchServiceOptions(tagDir));
     await seedGuild(tagServices, 'bench', quick ? 5 : 20);
   }
   const services = tagServices;
@@ -276,7 +277,7 @@ await section('baseline', async () => {
 });
 
 await section('embed', async () => {
-  const file = await resolveModelFile(BASE_EMBEDDER_ID);
+  const file = await resolveModelFile(benchModelSources(), BASE_EMBEDDER_ID);
   const entry = getModel(BASE_EMBEDDER_ID);
   const spec: EmbedderSpec = {
     input: entry.input as EmbedderSpec['input'],
@@ -403,7 +404,7 @@ await section('refit', async () => {
   // and vectors, fit, serialise, store a head version), as /teach and corrections do.
   const dir = scratch('refit');
   try {
-    const services = await openServices({ dataDir: dir });
+    const services = await openServices(benchServiceOptions(dir));
     const dim = (await services.models.activeEmbedder()).dim;
     const version = services.models.activeVersion();
     const runs: Array<Record<string, unknown>> = [];
@@ -509,7 +510,7 @@ await section('refit', async () => {
 await section('accuracy', async () => {
   const dir = scratch('acc');
   try {
-    const services = await openServices({ dataDir: dir });
+    const services = await openServices(benchServiceOptions(dir));
     const rows = csvRows('nagadomi10');
     const train = rows.filter((r) => r.orig_split === 'train');
     for (const label of [...new Set(train.map((r) => r.label))]) {
@@ -549,7 +550,7 @@ await section('accuracy', async () => {
 });
 
 await section('teach', async () => {
-  const services = tagServices ?? (await openServices({ dataDir: tagDir }));
+  const services = tagServices ?? (await openServices(benchServiceOptions(tagDir)));
   if (!tagServices) await seedGuild(services, 'bench', 20);
   const keima = csvRows('keima3');
   const runs: Array<Record<string, unknown>> = [];
@@ -607,7 +608,7 @@ await section('teach', async () => {
 });
 
 await section('sort', async () => {
-  const services = tagServices ?? (await openServices({ dataDir: tagDir }));
+  const services = tagServices ?? (await openServices(benchServiceOptions(tagDir)));
   const out = path.join(tagDir, 'sorted');
   const list = quick ? screenshots.slice(0, 15) : screenshots;
   const t0 = performance.now();

@@ -20,6 +20,7 @@ import { fewShotSplit } from '../src/core/eval/split.ts';
 import { EmbeddingCache } from '../src/services/evaluation/index.ts';
 import { accuracy, fitHead, query, trainTestSplit, type Sample } from '../src/services/evaluation/protocols.ts';
 import { openServices } from '../src/services/index.ts';
+import { benchServiceOptions } from './common.ts';
 import { resolveVersionName } from '../src/services/model-registry.ts';
 import { embedSources, heldOutIdolsArgs, printReport, sharedLabels } from './protocols.ts';
 
@@ -76,7 +77,7 @@ const VIEWS: Record<string, (image: Buffer) => Promise<Buffer>> = {
 
 const dataDir = mkdtempSync(path.join(tmpdir(), 'idoltag-support-views-'));
 const viewDir = mkdtempSync(path.join(tmpdir(), 'idoltag-support-views-files-'));
-const services = await openServices({ dataDir });
+const services = await openServices(benchServiceOptions(dataDir));
 try {
   if (option('--embedder')) services.store.models.activate(resolveVersionName(option('--embedder')!));
   const cache = new EmbeddingCache(services, true);

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { Command } from 'commander';
+import { loadRuntimeSettings, modelSources } from '../config.ts';
 import { resolveModelFile } from '../core/models/cache.ts';
 import { loadManifest } from '../core/models/manifest.ts';
 import { resolveVersionName } from '../services/model-registry.ts';
@@ -46,10 +47,12 @@ export function registerAdmin(program: Command): void {
     .description('download (or copy from IDOLTAG_MODEL_MIRROR) every model into the cache and verify it')
     .option('--only <ids...>', 'just these model ids')
     .action(async (opts: { only?: string[] }) => {
+      const sources = modelSources(loadRuntimeSettings());
       for (const model of loadManifest()) {
         if (opts.only && !opts.only.includes(model.id)) continue;
         try {
-          for (const file of model.files) console.log(`${model.id}: ${await resolveModelFile(model.id, file.name)}`);
+          for (const file of model.files)
+            console.log(`${model.id}: ${await resolveModelFile(sources, model.id, file.name)}`);
         } catch (err) {
           console.error(`${model.id}: ${(err as Error).message}`);
           process.exitCode = 1;

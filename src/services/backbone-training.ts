@@ -13,7 +13,6 @@ import type { ServiceBlocks } from './service-blocks.ts';
 import { readTrainedSpec, resolveVersionName } from './model-registry.ts';
 import { activateModel, type SwapProgress } from './model-swap.ts';
 import { OnnxEmbedder, type EmbedderSpec } from '../core/embed/onnx-embedder.ts';
-import { resolveModelFile } from '../core/models/cache.ts';
 import { acquireTrainingLock } from './training-lock.ts';
 import { buildTrainingSet, type TrainingItem } from './training-set.ts';
 import { TrainerUnavailableError, checkTrainerPython, runTrainer, type TrainerEvent } from './trainer-process.ts';
@@ -116,7 +115,10 @@ async function startingPoint(
         return { args: ['--init', checkpoint], inputSize: (JSON.parse(row.spec_json) as EmbedderSpec).input.size };
     }
   }
-  return { args: ['--source-onnx', await resolveModelFile(IMAGENET_INT8_ID)], inputSize: IMAGENET_INPUT_SIZE };
+  return {
+    args: ['--source-onnx', await services.models.manifestFile(IMAGENET_INT8_ID)],
+    inputSize: IMAGENET_INPUT_SIZE,
+  };
 }
 
 /**
@@ -136,7 +138,7 @@ export async function trainBackbone(
     return { status: 'skipped', reason: `only ${labelsNow - labelsThen} new labels since the last backbone training` };
   }
   try {
-    await checkTrainerPython();
+    await checkTrainerPython(services.trainerPython);
   } catch (err) {
     if (err instanceof TrainerUnavailableError) return { status: 'failed', reason: err.message };
     throw err;
@@ -166,7 +168,12 @@ export async function trainBackbone(
       ...start.args,
     ];
     if (options.epochs) args.push('--epochs', String(options.epochs));
-    const done = await runTrainer([...args, ...(options.trainerArgs ?? [])], options.onProgress, options.signal);
+    const done = await runTrainer(
+      services.trainerPython,
+      [...args, ...(options.trainerArgs ?? [])],
+      options.onProgress,
+      options.signal,
+    );
 
     const parity = await checkParity(staging);
     if (!(parity < 1e-3)) throw new Error(`exported model disagrees with the trainer (max diff ${parity})`);

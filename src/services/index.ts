@@ -1,5 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import sharp from 'sharp';
+import type { ModelSources } from '../core/models/cache.ts';
 import type { RecognitionOptions } from '../core/pipeline.ts';
 import type { FaceDetector } from '../core/types.ts';
 import { JobQueue } from './queue.ts';
@@ -20,6 +21,7 @@ import { renderEmbeddingMap, type EmbeddingMap, type EmbeddingMapOptions } from 
 import type { ServiceBlocks } from './service-blocks.ts';
 import { UnknownsService } from './unknowns.ts';
 import { trainingInProgress } from './training-lock.ts';
+import { pythonExecutable } from './trainer-process.ts';
 
 export { QueueFullError } from './queue.ts';
 export { UserInputError } from './teaching.ts';
@@ -36,6 +38,10 @@ export interface ServiceOptions {
   /** Or a detector instance (tests, benchmarks). */
   detectorInstance?: FaceDetector;
   embedder?: EmbedderOptions;
+  /** Where model files come from (IDOLTAG_MODEL_CACHE, IDOLTAG_MODEL_MIRROR, IDOLTAG_OFFLINE). */
+  models: ModelSources;
+  /** The Python with PyTorch that backbone training runs (IDOLTAG_PYTHON); default: the system's. */
+  trainerPython?: string;
   recognition?: RecognitionOptions;
   queueLimit?: number;
   /**
@@ -81,9 +87,9 @@ export interface Services extends ServiceBlocks {
 }
 
 /** The detector chain by name; `threads` bounds its onnxruntime pool like the embedder's (IDOLTAG_THREADS). */
-export async function loadDetector(name?: string, threads?: number): Promise<FaceDetector> {
+export async function loadDetector(models: ModelSources, name?: string, threads?: number): Promise<FaceDetector> {
   const detect = await import('../core/detect/chain.ts');
-  return detect.createDetector(name ?? detect.DEFAULT_DETECTOR, threads ? { faceboxes: { threads } } : {});
+  return detect.createDetector(name ?? detect.DEFAULT_DETECTOR, models, threads ? { faceboxes: { threads } } : {});
 }
 
 export async function openServices(options: ServiceOptions): Promise<Services> {
@@ -97,7 +103,7 @@ export async function openServices(options: ServiceOptions): Promise<Services> {
   const abandoned = trainingInProgress(store) ? 0 : store.trainingRuns.failAbandoned();
   if (abandoned > 0) logger.warn({ abandoned }, 'marked interrupted training runs as failed');
   const files = new DataFiles(options.dataDir);
-  const models = new ModelRegistry(store, logger, options.embedder, options.dataDir);
+  const models = new ModelRegistry(store, logger, options.models, options.embedder, options.dataDir);
   try {
     await models.ensureModels();
   } catch (err) {
@@ -107,7 +113,7 @@ export async function openServices(options: ServiceOptions): Promise<Services> {
   const detectorFactory = () =>
     options.detectorInstance
       ? Promise.resolve(options.detectorInstance)
-      : loadDetector(options.detector, options.embedder?.threads);
+      : loadDetector(options.models, options.detector, options.embedder?.threads);
   const queue = new JobQueue(options.queueLimit ?? 50);
   const heads = new HeadService(store, models, queue);
   if (options.refitStaleHeads !== false) {
@@ -131,6 +137,7 @@ export async function openServices(options: ServiceOptions): Promise<Services> {
     recognition,
     teaching: new TeachingService(store, recognition, heads, queue),
     queue,
+    trainerPython: pythonExecutable(options.trainerPython),
   };
   return {
     ...blocks,

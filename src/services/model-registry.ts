@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { OnnxEmbedder, type EmbedderSpec } from '../core/embed/onnx-embedder.ts';
-import { resolveModelFile } from '../core/models/cache.ts';
+import { resolveModelFile, type ModelSources } from '../core/models/cache.ts';
 import { getModel, loadManifest, type ModelEntry } from '../core/models/manifest.ts';
 import type { Embedder } from '../core/types.ts';
 import type { Logger } from '../log.ts';
@@ -76,10 +76,17 @@ export class ModelRegistry {
   constructor(
     private readonly store: Store,
     private readonly logger: Logger,
+    /** Where manifest models come from (the cache, the mirror, upstream). */
+    private readonly modelSources: ModelSources,
     private readonly options: EmbedderOptions = {},
     /** Trained models live under <dataDir>/models; their paths are stored relative to it. */
     private readonly dataDir?: string,
   ) {}
+
+  /** A file of a manifest model (models/manifest.json), fetched and hash-checked. */
+  manifestFile(modelId: string, fileName?: string): Promise<string> {
+    return resolveModelFile(this.modelSources, modelId, fileName);
+  }
 
   /**
    * The ONNX file of a trained version. Paths are stored relative to the data folder; older rows
@@ -104,7 +111,7 @@ export class ModelRegistry {
     for (const entry of manifestEmbedders()) {
       const id = manifestVersionId(entry);
       if (this.store.models.get(id)) continue;
-      const spec = await manifestSpec(entry);
+      const spec = await this.manifestSpec(entry);
       this.store.models.upsert({ id, path: `manifest:${entry.id}`, specJson: JSON.stringify(spec) });
     }
     if (this.store.models.active()) return;
@@ -116,7 +123,7 @@ export class ModelRegistry {
   /** The ONNX file of any version: manifest models through the model cache, trained ones under the data folder. */
   async onnxFile(versionId: string): Promise<string> {
     const entry = manifestEntryOf(versionId);
-    return entry ? resolveModelFile(entry.id) : this.modelFile(versionId);
+    return entry ? this.manifestFile(entry.id) : this.modelFile(versionId);
   }
 
   /**
@@ -127,7 +134,7 @@ export class ModelRegistry {
     const entry = manifestEntryOf(versionId);
     if (entry)
       return entry.files.some((f) => f.name === 'checkpoint.pt')
-        ? resolveModelFile(entry.id, 'checkpoint.pt')
+        ? this.manifestFile(entry.id, 'checkpoint.pt')
         : undefined;
     const file = path.join(path.dirname(this.modelFile(versionId)), 'checkpoint.pt');
     return existsSync(file) ? file : undefined;
@@ -164,19 +171,19 @@ export class ModelRegistry {
     return pending;
   }
 
+  /** What a manifest embedder expects: the manifest's own fields, or the model.json shipped beside it. */
+  private async manifestSpec(entry: ModelEntry): Promise<EmbedderSpec> {
+    if (entry.files.some((f) => f.name === 'model.json')) {
+      await this.manifestFile(entry.id, 'model.json');
+      return readTrainedSpec(path.dirname(await this.manifestFile(entry.id)));
+    }
+    return { input: entry.input as EmbedderSpec['input'], output: entry.output as EmbedderSpec['output'] };
+  }
+
   async close(): Promise<void> {
     for (const pending of this.loaded.values()) {
       await (await pending.catch(() => undefined))?.dispose?.();
     }
     this.loaded.clear();
   }
-}
-
-/** What a manifest embedder expects: the manifest's own fields, or the model.json shipped beside it. */
-async function manifestSpec(entry: ModelEntry): Promise<EmbedderSpec> {
-  if (entry.files.some((f) => f.name === 'model.json')) {
-    await resolveModelFile(entry.id, 'model.json');
-    return readTrainedSpec(path.dirname(await resolveModelFile(entry.id)));
-  }
-  return { input: entry.input as EmbedderSpec['input'], output: entry.output as EmbedderSpec['output'] };
 }

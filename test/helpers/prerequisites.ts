@@ -8,8 +8,8 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { pythonExecutable } from '../../src/services/trainer-process.ts';
 import { DATA } from './paths.ts';
+import { PYTHON } from './settings.ts';
 
 export interface Prerequisite {
   /** What is needed, in words a reader can act on. */
@@ -38,7 +38,7 @@ export function mirroredModel(mirrorDir: string): Prerequisite {
 let torchPresent: boolean | undefined;
 /** PyTorch, torchvision and onnx in the python idoltag runs (IDOLTAG_PYTHON or Debian's). */
 export function torch(): Prerequisite {
-  const python = pythonExecutable();
+  const python = PYTHON;
   torchPresent ??=
     spawnSync(python, ['-c', 'import torch, torchvision, onnx'], {
       env: { ...process.env, OMP_WAIT_POLICY: 'PASSIVE' },

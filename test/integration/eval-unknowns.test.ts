@@ -14,6 +14,7 @@ import { openServices, type Services } from '../../src/services/index.ts';
 import { unknowns, type UnknownCluster } from '../../src/services/unknowns.ts';
 import { idoltag, rows } from './eval-fixture.ts';
 import { mirroredModel, sharedData, skipUnless } from '../helpers/prerequisites.ts';
+import { serviceOptionsFor } from '../helpers/settings.ts';
 
 const skip = skipUnless(
   'unknown-face clusters',
@@ -38,7 +39,7 @@ describe('unknown-face clusters', { skip, timeout: 240_000 }, () => {
 
   before(async () => {
     dir = mkdtempSync(path.join(tmpdir(), 'idoltag-unknowns-test-'));
-    services = await openServices({ dataDir: dir });
+    services = await openServices(serviceOptionsFor(dir));
     // Nobody is taught yet, so every face is "unknown".
     const keima = rows('keima3');
     for (const label of ['nishikino_maki', 'sakurauchi_riko']) {
@@ -123,7 +124,7 @@ describe('unknown-face clusters', { skip, timeout: 240_000 }, () => {
       'Riko',
     ]);
     assert.match(stdout, new RegExp(`Named ${listing.clusters[0].size} faces Riko \\(a new character\\)`));
-    services = await openServices({ dataDir: dir });
+    services = await openServices(serviceOptionsFor(dir));
     assert.ok(services.store.characters.find('g', 'riko'));
   });
 });

@@ -17,6 +17,7 @@ import {
 } from '../../src/services/model-registry.ts';
 import { activateModel } from '../../src/services/model-swap.ts';
 import { DATA, ROOT, tempDir } from '../helpers/paths.ts';
+import { MODEL_SOURCES, serviceOptionsFor } from '../helpers/settings.ts';
 import { sharedData, skipUnless } from '../helpers/prerequisites.ts';
 import { dlcNewgame8 } from '../../bench/protocols.ts';
 
@@ -40,14 +41,14 @@ describe('the embedder idoltag ships', {
     for (const name of ['model.onnx', 'model.json', 'checkpoint.pt']) {
       const file = entry.files.find((f) => f.name === name);
       assert.ok(file?.sha256, `${name} has a sha256`);
-      const resolved = await resolveModelFile(id, name);
+      const resolved = await resolveModelFile(MODEL_SOURCES, id, name);
       assert.equal(path.relative(ROOT, resolved), path.join('models', id, name));
       assert.equal(await sha256File(resolved), file.sha256);
     }
-    const modelJson = readFileSync(await resolveModelFile(id, 'model.json'), 'utf8');
+    const modelJson = readFileSync(await resolveModelFile(MODEL_SOURCES, id, 'model.json'), 'utf8');
     assert.equal(
       JSON.parse(modelJson).id,
-      (await sha256File(await resolveModelFile(id))).slice(0, 16),
+      (await sha256File(await resolveModelFile(MODEL_SOURCES, id))).slice(0, 16),
       'model.json belongs to model.onnx',
     );
     assert.doesNotMatch(modelJson, /"\/(work|root|home|tmp)\//, 'no path of the machine it was trained on');
@@ -95,12 +96,13 @@ describe('the embedder idoltag ships', {
   it('serves a new data folder; an existing folder keeps its model until it activates the shipped one', {
     timeout: 5 * 60_000,
   }, async () => {
-    const fresh = await openServices({ dataDir: scratch('idoltag-new-folder-') });
+    const fresh = await openServices(serviceOptionsFor(scratch('idoltag-new-folder-')));
     try {
       assert.equal(fresh.models.activeVersion(), manifestVersionId(getModel(defaultEmbedderId())));
       assert.equal(
         (await fresh.models.activeEmbedder()).dim,
-        JSON.parse(readFileSync(await resolveModelFile(defaultEmbedderId(), 'model.json'), 'utf8')).output.dim,
+        JSON.parse(readFileSync(await resolveModelFile(MODEL_SOURCES, defaultEmbedderId(), 'model.json'), 'utf8'))
+          .output.dim,
       );
     } finally {
       await fresh.close();
@@ -108,7 +110,7 @@ describe('the embedder idoltag ships', {
 
     // A folder made before the shipped model: it serves the ImageNet base and has taught faces.
     const dataDir = scratch('idoltag-old-folder-');
-    const old = await openServices({ dataDir });
+    const old = await openServices(serviceOptionsFor(dataDir));
     const imagenet = resolveVersionName('imagenet');
     old.store.models.activate(imagenet);
     const faces = ['ahagon_umiko/0.jpg', 'ahagon_umiko/2.jpg', 'toyama_rin/1.jpg', 'toyama_rin/10.jpg'];
@@ -135,7 +137,7 @@ describe('the embedder idoltag ships', {
     }
     await old.close();
 
-    const reopened = await openServices({ dataDir });
+    const reopened = await openServices(serviceOptionsFor(dataDir));
     try {
       assert.equal(reopened.models.activeVersion(), imagenet, 'an existing folder keeps its model');
       const shipped = resolveVersionName('default');
@@ -155,7 +157,7 @@ describe('the embedder idoltag ships', {
   it('beats ImageNet on the newgame8 DLC protocol (issue target: 0.40 more named right)', {
     timeout: 15 * 60_000,
   }, async (t) => {
-    const services = await openServices({ dataDir: scratch('idoltag-dlc-') });
+    const services = await openServices(serviceOptionsFor(scratch('idoltag-dlc-')));
     const cache = new EmbeddingCache(services, true);
     try {
       const namedRight = async (head?: HeadTrainingOptions) => {

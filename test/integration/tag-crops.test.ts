@@ -12,6 +12,7 @@ import sharp from 'sharp';
 import { MAX_CROP_SIDE } from '../../src/core/pipeline.ts';
 import { openServices, type Services } from '../../src/services/index.ts';
 import { DATA, tempDir } from '../helpers/paths.ts';
+import { serviceOptionsFor } from '../helpers/settings.ts';
 
 const GUILD = '100000000000000001';
 
@@ -20,7 +21,7 @@ describe('crops stored by tagging', { timeout: 3 * 60_000 }, () => {
   let dataDir: string;
   before(async () => {
     dataDir = tempDir('idoltag-tag-crops-');
-    services = await openServices({ dataDir });
+    services = await openServices(serviceOptionsFor(dataDir));
   });
   after(async () => services?.close());
 

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { openServices, UserInputError, type Services } from '../../src/services/index.ts';
 import { DATA, tempDir } from '../helpers/paths.ts';
+import { serviceOptionsFor } from '../helpers/settings.ts';
 import { mirroredModel, sharedData, skipUnless } from '../helpers/prerequisites.ts';
 import { assertConsistent, openDb } from './helpers.ts';
 
@@ -57,7 +58,7 @@ describe('guild isolation (services)', {
   let imageA: number;
 
   before(async () => {
-    s = await openServices({ dataDir: data });
+    s = await openServices(serviceOptionsFor(data));
     // Guild A knows Mio and Miku; guild B knows Reimu.
     await s.teaching.teach({
       guildId: A,
