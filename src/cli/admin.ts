@@ -145,18 +145,13 @@ function embedderVersionsCommand(name: string): Command {
       await withServices(
         cmd.optsWithGlobals<GlobalOptions>(),
         async (services) => {
-          for (const row of services.store.models.list()) {
-            const val = row.metrics_json ? JSON.parse(row.metrics_json).trainer?.val : undefined;
-            const layer = val ? (val.pooled ?? val.projection) : undefined;
-            const metrics = layer
-              ? `\theld-out MAP@R ${layer.map_at_r.toFixed(3)}, recall@1 ${layer.recall_at_1.toFixed(3)}`
+          for (const version of services.models.versions()) {
+            const metrics = version.heldOut
+              ? `\theld-out MAP@R ${version.heldOut.mapAtR.toFixed(3)}, recall@1 ${version.heldOut.recallAt1.toFixed(3)}`
               : '';
-            const shipped = row.path.startsWith('manifest:')
-              ? row.id === resolveVersionName('default')
-                ? '\t(shipped default)'
-                : '\t(shipped)'
-              : '';
-            console.log(`${row.active ? '*' : ' '} ${row.id}\t${row.created_at}${shipped}${metrics}`);
+            const shipped =
+              version.shipped === 'default' ? '\t(shipped default)' : version.shipped ? '\t(shipped)' : '';
+            console.log(`${version.active ? '*' : ' '} ${version.id}\t${version.createdAt}${shipped}${metrics}`);
           }
         },
         { refitStaleHeads: false },

@@ -12,7 +12,7 @@ import {
 import type { ServiceBlocks } from './service-blocks.ts';
 import { readTrainedSpec, resolveVersionName } from './model-registry.ts';
 import { activateModel, type SwapProgress } from './model-swap.ts';
-import { OnnxEmbedder, type EmbedderSpec } from '../core/embed/onnx-embedder.ts';
+import { OnnxEmbedder } from '../core/embed/onnx-embedder.ts';
 import { acquireTrainingLock } from './training-lock.ts';
 import { buildTrainingSet, type TrainingItem } from './training-set.ts';
 import { TrainerUnavailableError, checkTrainerPython, runTrainer, type TrainerEvent } from './trainer-process.ts';
@@ -111,8 +111,7 @@ async function startingPoint(
     for (const version of [currentVersion, resolveVersionName('default')]) {
       const checkpoint = await services.models.checkpointFile(version);
       const row = services.store.models.get(version);
-      if (checkpoint && row)
-        return { args: ['--init', checkpoint], inputSize: (JSON.parse(row.spec_json) as EmbedderSpec).input.size };
+      if (checkpoint && row) return { args: ['--init', checkpoint], inputSize: row.spec.input.size };
     }
   }
   return {
@@ -133,7 +132,7 @@ export async function trainBackbone(
   const { store } = services;
   const labelsNow = store.labels.countHuman(null);
   const last = store.trainingRuns.lastSucceeded('backbone');
-  const labelsThen = last?.metrics_json ? (JSON.parse(last.metrics_json).labels ?? 0) : 0;
+  const labelsThen = Number(last?.metrics?.labels ?? 0);
   if (!options.force && labelsNow - labelsThen < (options.minNewLabels ?? 200)) {
     return { status: 'skipped', reason: `only ${labelsNow - labelsThen} new labels since the last backbone training` };
   }
@@ -186,9 +185,9 @@ export async function trainBackbone(
       id: version,
       // Relative to the data folder, so a backup restored elsewhere still finds it.
       path: path.join('models', version, 'model.onnx'),
-      specJson: JSON.stringify(readTrainedSpec(modelDir)),
+      spec: readTrainedSpec(modelDir),
       parentId: currentVersion,
-      metricsJson: JSON.stringify({ trainer: (done as { metrics?: unknown }).metrics, parity }),
+      metrics: { trainer: (done as { metrics?: unknown }).metrics, parity },
     });
 
     // Embedding batches and head fits take their turn in the queue, so tagging goes on meanwhile.

@@ -7,6 +7,9 @@ import type { Embedder } from '../core/types.ts';
 import type { Logger } from '../log.ts';
 import type { Store } from '../store/index.ts';
 
+/** The stored path of a manifest embedder's version: its files are resolved through the model cache. */
+const MANIFEST_PATH_PREFIX = 'manifest:';
+
 /** The ImageNet MobileNetV2 features: every data folder's model before idoltag shipped its own. */
 export const BASE_EMBEDDER_ID = 'mobilenetv2_pool';
 
@@ -66,6 +69,22 @@ export function readTrainedSpec(modelDir: string): EmbedderSpec {
   };
 }
 
+/** An embedder version as `idoltag embedder list` shows it. */
+export interface ModelVersionSummary {
+  id: string;
+  active: boolean;
+  createdAt: string;
+  /** Shipped with idoltag (models/manifest.json); 'default' for the one a new data folder starts on. */
+  shipped?: 'default' | 'shipped';
+  /** Held-out figures its training recorded (the trainer's pooled layer, else its projection). */
+  heldOut?: { mapAtR: number; recallAt1: number };
+}
+
+interface HeldOutLayer {
+  map_at_r: number;
+  recall_at_1: number;
+}
+
 /**
  * Knows which embedder version serves, loads it once, and registers the ImageNet base model as
  * versions; a new data folder starts on the default one.
@@ -112,7 +131,7 @@ export class ModelRegistry {
       const id = manifestVersionId(entry);
       if (this.store.models.get(id)) continue;
       const spec = await this.manifestSpec(entry);
-      this.store.models.upsert({ id, path: `manifest:${entry.id}`, specJson: JSON.stringify(spec) });
+      this.store.models.upsert({ id, path: `${MANIFEST_PATH_PREFIX}${entry.id}`, spec });
     }
     if (this.store.models.active()) return;
     const id = manifestVersionId(getModel(defaultEmbedderId()));
@@ -140,6 +159,25 @@ export class ModelRegistry {
     return existsSync(file) ? file : undefined;
   }
 
+  /** Every embedder version of this data folder, oldest first. */
+  versions(): ModelVersionSummary[] {
+    const defaultVersion = resolveVersionName('default');
+    return this.store.models.list().map((row) => {
+      const trainer = row.metrics?.trainer as
+        | { val?: { pooled?: HeldOutLayer; projection?: HeldOutLayer } }
+        | undefined;
+      const layer = trainer?.val ? (trainer.val.pooled ?? trainer.val.projection) : undefined;
+      const shipped = row.path.startsWith(MANIFEST_PATH_PREFIX);
+      return {
+        id: row.id,
+        active: row.active === 1,
+        createdAt: row.created_at,
+        shipped: shipped ? (row.id === defaultVersion ? 'default' : 'shipped') : undefined,
+        heldOut: layer ? { mapAtR: layer.map_at_r, recallAt1: layer.recall_at_1 } : undefined,
+      };
+    });
+  }
+
   activeVersion(): string {
     const active = this.store.models.active();
     if (!active) throw new Error('No embedder is active; run ensureModels() first');
@@ -158,8 +196,7 @@ export class ModelRegistry {
       pending = (async () => {
         // Manifest models are resolved (fetched, hash-checked) each time a process first loads them.
         const file = await this.onnxFile(versionId);
-        const spec = JSON.parse(row.spec_json) as EmbedderSpec;
-        return OnnxEmbedder.load(file, spec, versionId, {
+        return OnnxEmbedder.load(file, row.spec, versionId, {
           device: this.options.device,
           intraOpThreads: this.options.threads,
           log: (message, fields) => this.logger.info(fields, message),
