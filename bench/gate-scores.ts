@@ -99,7 +99,7 @@ function argmaxLabel<T>(entries: Iterable<[string, T]>, score: (value: T) => num
 const dataDir = mkdtempSync(path.join(tmpdir(), 'idoltag-gate-scores-'));
 const services = await openServices(benchServiceOptions(dataDir));
 try {
-  if (option('--embedder')) services.store.models.activate(resolveVersionName(option('--embedder')!));
+  if (option('--embedder')) await services.activateModel(resolveVersionName(option('--embedder')!));
   const cache = new EmbeddingCache(services, true);
   const embed = (sources: string[]) => embedSources(cache, sources);
 

@@ -13,7 +13,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { DEFAULT_KNOWN_ACCEPTANCE, type HeadTrainingOptions } from '../src/core/head/softmax-head.ts';
-import { EmbeddingCache, runEvaluation } from '../src/services/evaluation/index.ts';
+import { EmbeddingCache } from '../src/services/evaluation/index.ts';
 import { openServices } from '../src/services/index.ts';
 import { benchServiceOptions } from './common.ts';
 import { resolveVersionName } from '../src/services/model-registry.ts';
@@ -32,12 +32,12 @@ const SETTINGS: Record<string, HeadTrainingOptions> = {
 const dataDir = mkdtempSync(path.join(tmpdir(), 'idoltag-gate-sweep-'));
 const services = await openServices(benchServiceOptions(dataDir));
 try {
-  if (option('--embedder')) services.store.models.activate(resolveVersionName(option('--embedder')!));
+  if (option('--embedder')) await services.activateModel(resolveVersionName(option('--embedder')!));
   const cache = new EmbeddingCache(services, true);
   const round = (x: number) => Number(x.toFixed(3));
   const rows: Record<string, unknown> = {};
   for (const [name, head] of Object.entries(SETTINGS)) {
-    const few = await runEvaluation(services, {
+    const few = await services.evaluation.run({
       sources: [heldOutIdols],
       protocol: 'fewshot',
       crops: true,
@@ -45,8 +45,8 @@ try {
       head,
       cache,
     });
-    const dlc = await runEvaluation(services, { ...dlcNewgame8(SHARED_DATA), head, cache });
-    const closed = await runEvaluation(services, {
+    const dlc = await services.evaluation.run({ ...dlcNewgame8(SHARED_DATA), head, cache });
+    const closed = await services.evaluation.run({
       sources: [csv('nagadomi10')],
       protocol: 'closed',
       crops: true,

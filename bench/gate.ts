@@ -34,7 +34,7 @@ const SEEDS = 5;
 const dataDir = mkdtempSync(path.join(tmpdir(), 'idoltag-gate-'));
 const services = await openServices(benchServiceOptions(dataDir));
 try {
-  if (option('--embedder')) services.store.models.activate(resolveVersionName(option('--embedder')!));
+  if (option('--embedder')) await services.activateModel(resolveVersionName(option('--embedder')!));
   const cache = new EmbeddingCache(services, true);
   const embed = async (items: EvalItem[]) => {
     const out: Array<{ item: EvalItem; vector: Float32Array }> = [];

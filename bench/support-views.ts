@@ -79,7 +79,7 @@ const dataDir = mkdtempSync(path.join(tmpdir(), 'idoltag-support-views-'));
 const viewDir = mkdtempSync(path.join(tmpdir(), 'idoltag-support-views-files-'));
 const services = await openServices(benchServiceOptions(dataDir));
 try {
-  if (option('--embedder')) services.store.models.activate(resolveVersionName(option('--embedder')!));
+  if (option('--embedder')) await services.activateModel(resolveVersionName(option('--embedder')!));
   const cache = new EmbeddingCache(services, true);
   const embed = (sources: string[]) => embedSources(cache, sources);
   // A view is written to a file and embedded through the same path as the pictures themselves, once.

@@ -162,9 +162,8 @@ function embedderVersionsCommand(name: string): Command {
     .description('serve another embedder version (re-embeds faces that lack it, refits heads); also: default, imagenet')
     .action(async (name: string, _opts, cmd: Command) => {
       await withServices(cmd.optsWithGlobals<GlobalOptions>(), async (services) => {
-        const { activateModel } = await import('../services/model-swap.ts');
         const version = resolveVersionName(name);
-        await activateModel(services, version);
+        await services.activateModel(version);
         console.log(`Now serving ${version}.`);
       });
     });

@@ -21,6 +21,11 @@ import { renderEmbeddingMap, type EmbeddingMap, type EmbeddingMapOptions } from 
 import type { ServiceBlocks } from './service-blocks.ts';
 import { UnknownsService } from './unknowns.ts';
 import { trainingInProgress } from './training-lock.ts';
+import type { EvaluationOptions, EvaluationReport } from './evaluation/index.ts';
+import { exportGuild, importGuild, type GuildImport } from './guild-transfer.ts';
+import { followLeadership, type Leadership } from './leases.ts';
+import type { SwapProgress } from './model-swap.ts';
+import type { ArchiveCounts } from '../store/guild-archive.ts';
 import { pythonExecutable } from './trainer-process.ts';
 
 export { QueueFullError } from './queue.ts';
@@ -63,8 +68,11 @@ export interface Stats {
   provider: string;
 }
 
-/** Everything the adapters (the bot, the CLI, the schedules) use; each service applies the queue itself. */
-export interface Services extends ServiceBlocks {
+/**
+ * Everything the adapters (the bot, the CLI, the schedules) use; each service applies the queue itself.
+ * The store is not in it: adapters reach the database through these methods only.
+ */
+export interface Services extends Omit<ServiceBlocks, 'store' | 'trainerPython'> {
   tagging: TaggingService;
   corrections: CorrectionService;
   gallery: GalleryService;
@@ -81,6 +89,27 @@ export interface Services extends ServiceBlocks {
   training: {
     /** Fine-tunes the face model in a trainer process; the training lock makes it one at a time. */
     backbone(options?: BackboneTrainingOptions): Promise<BackboneOutcome>;
+  };
+  /** Serves another embedder version: re-embeds the faces that lack it, refits every head, then switches. */
+  activateModel(version: string, onProgress?: (p: SwapProgress) => void): Promise<void>;
+  /**
+   * Runs `onLead`'s work in whichever process of this data folder holds the lease `name` (the schedules):
+   * it starts when this process takes the lease and stops when it loses it.
+   */
+  followLeadership(
+    name: string,
+    onLead: () => () => Promise<void>,
+    options?: { ttlMs?: number; logger?: Logger },
+  ): Leadership;
+  evaluation: {
+    /** One evaluation protocol end to end (`idoltag eval`, docs/evaluation.md). */
+    run(options: EvaluationOptions): Promise<EvaluationReport>;
+  };
+  guildTransfer: {
+    /** Writes every face, crop, screenshot, label and head of one guild to an archive file. */
+    exportGuild(guildId: string, file: string): ArchiveCounts;
+    /** Brings in a guild from such an archive, into a data folder that has none of it. */
+    importGuild(file: string): Promise<GuildImport>;
   };
   stats(guildId: string): Promise<Stats>;
   close(): Promise<void>;
@@ -140,7 +169,12 @@ export async function openServices(options: ServiceOptions): Promise<Services> {
     trainerPython: pythonExecutable(options.trainerPython),
   };
   return {
-    ...blocks,
+    files,
+    models,
+    heads,
+    recognition,
+    teaching: blocks.teaching,
+    queue,
     tagging: new TaggingService(store, recognition, heads, queue),
     corrections: new CorrectionService(store, heads, queue),
     gallery: new GalleryService(store, files),
@@ -158,6 +192,17 @@ export async function openServices(options: ServiceOptions): Promise<Services> {
       // Loaded on first use: most processes never train.
       backbone: async (trainingOptions) =>
         (await import('./backbone-training.ts')).trainBackbone(blocks, trainingOptions),
+    },
+    activateModel: async (version, onProgress) =>
+      (await import('./model-swap.ts')).activateModel(blocks, version, onProgress),
+    followLeadership: (name, onLead, leaseOptions) => followLeadership(store, name, onLead, leaseOptions),
+    evaluation: {
+      run: async (evaluationOptions) =>
+        (await import('./evaluation/index.ts')).runEvaluation(blocks, evaluationOptions),
+    },
+    guildTransfer: {
+      exportGuild: (guildId, file) => exportGuild(blocks, guildId, file),
+      importGuild: (file) => importGuild(blocks, file),
     },
     async stats(guildId) {
       const counts = store.images.counts(guildId);

@@ -92,15 +92,19 @@ interface HeldOutLayer {
 export class ModelRegistry {
   private loaded = new Map<string, Promise<Embedder>>();
 
+  readonly #store: Store;
+
   constructor(
-    private readonly store: Store,
+    store: Store,
     private readonly logger: Logger,
     /** Where manifest models come from (the cache, the mirror, upstream). */
     private readonly modelSources: ModelSources,
     private readonly options: EmbedderOptions = {},
     /** Trained models live under <dataDir>/models; their paths are stored relative to it. */
     private readonly dataDir?: string,
-  ) {}
+  ) {
+    this.#store = store;
+  }
 
   /** A file of a manifest model (models/manifest.json), fetched and hash-checked. */
   manifestFile(modelId: string, fileName?: string): Promise<string> {
@@ -113,7 +117,7 @@ export class ModelRegistry {
    * restored or moved elsewhere.
    */
   modelFile(versionId: string): string {
-    const row = this.store.models.get(versionId);
+    const row = this.#store.models.get(versionId);
     if (!row) throw new Error(`Unknown model version ${versionId}`);
     if (!this.dataDir) return row.path;
     if (!path.isAbsolute(row.path)) return path.join(this.dataDir, row.path);
@@ -129,13 +133,13 @@ export class ModelRegistry {
   async ensureModels(): Promise<void> {
     for (const entry of manifestEmbedders()) {
       const id = manifestVersionId(entry);
-      if (this.store.models.get(id)) continue;
+      if (this.#store.models.get(id)) continue;
       const spec = await this.manifestSpec(entry);
-      this.store.models.upsert({ id, path: `${MANIFEST_PATH_PREFIX}${entry.id}`, spec });
+      this.#store.models.upsert({ id, path: `${MANIFEST_PATH_PREFIX}${entry.id}`, spec });
     }
-    if (this.store.models.active()) return;
+    if (this.#store.models.active()) return;
     const id = manifestVersionId(getModel(defaultEmbedderId()));
-    this.store.models.activate(id);
+    this.#store.models.activate(id);
     this.logger.info({ model: id }, 'a new data folder: serving the default embedder');
   }
 
@@ -162,7 +166,7 @@ export class ModelRegistry {
   /** Every embedder version of this data folder, oldest first. */
   versions(): ModelVersionSummary[] {
     const defaultVersion = resolveVersionName('default');
-    return this.store.models.list().map((row) => {
+    return this.#store.models.list().map((row) => {
       const trainer = row.metrics?.trainer as
         | { val?: { pooled?: HeldOutLayer; projection?: HeldOutLayer } }
         | undefined;
@@ -179,7 +183,7 @@ export class ModelRegistry {
   }
 
   activeVersion(): string {
-    const active = this.store.models.active();
+    const active = this.#store.models.active();
     if (!active) throw new Error('No embedder is active; run ensureModels() first');
     return active.id;
   }
@@ -191,7 +195,7 @@ export class ModelRegistry {
   embedder(versionId: string): Promise<Embedder> {
     let pending = this.loaded.get(versionId);
     if (!pending) {
-      const row = this.store.models.get(versionId);
+      const row = this.#store.models.get(versionId);
       if (!row) throw new Error(`Unknown model version ${versionId}`);
       pending = (async () => {
         // Manifest models are resolved (fetched, hash-checked) each time a process first loads them.

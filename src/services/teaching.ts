@@ -52,12 +52,16 @@ export interface TeachRequest {
 
 /** Turns examples a person gave into taught faces and refits the head. */
 export class TeachingService {
+  readonly #store: Store;
+
   constructor(
-    private readonly store: Store,
+    store: Store,
     private readonly recognition: RecognitionService,
     private readonly heads: HeadService,
     private readonly queue: JobQueue,
-  ) {}
+  ) {
+    this.#store = store;
+  }
 
   /** Through the queue: detection, embedding and the refit run one request at a time. */
   teach(req: TeachRequest): Promise<TeachResult> {
@@ -73,8 +77,8 @@ export class TeachingService {
     const results: TeachResultItem[] = [];
     for (const image of req.images) {
       // Re-sending (or re-importing after a crash) the same file must not count it twice.
-      const known = this.store.characters.find(req.guildId, req.character);
-      const already = known && this.store.images.humanLabelledFaceOfImage(req.guildId, sha256(image.bytes), known.id);
+      const known = this.#store.characters.find(req.guildId, req.character);
+      const already = known && this.#store.images.humanLabelledFaceOfImage(req.guildId, sha256(image.bytes), known.id);
       if (already) {
         results.push({
           name: image.name,
@@ -104,12 +108,12 @@ export class TeachingService {
           { keepOriginal: true, faceIndexes: [0] },
           ([taught]) => {
             if (characterId === undefined) {
-              const found = this.store.characters.findOrCreate(req.guildId, req.character, req.by);
+              const found = this.#store.characters.findOrCreate(req.guildId, req.character, req.by);
               created = found.created;
               characterId = found.character.id;
               display = found.character.display_name;
             }
-            this.store.labels.add({
+            this.#store.labels.add({
               guildId: req.guildId,
               faceId: taught.faceId,
               characterId,

@@ -10,7 +10,6 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import sharp from 'sharp';
-import { renderEmbeddingMap } from '../../src/services/embedding-map.ts';
 import { openServices, type Services } from '../../src/services/index.ts';
 import { idoltag, pick, rows } from './eval-fixture.ts';
 import { mirroredModel, sharedData, skipUnless } from '../helpers/prerequisites.ts';
@@ -74,7 +73,7 @@ describe('embedding map', { skip, timeout: 180_000 }, () => {
   });
 
   test('renderEmbeddingMap: a PNG of the asked size and a self-contained page', async () => {
-    const map = await renderEmbeddingMap(services, 'local', {
+    const map = await services.embeddingMap.render('local', {
       highlight: ['NISHIKINO_MAKI'],
       width: 1200,
       height: 800,

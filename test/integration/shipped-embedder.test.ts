@@ -6,7 +6,7 @@ import { after, describe, it } from 'node:test';
 import { resolveModelFile, sha256File } from '../../src/core/models/cache.ts';
 import type { HeadTrainingOptions } from '../../src/core/head/softmax-head.ts';
 import { getModel } from '../../src/core/models/manifest.ts';
-import { EmbeddingCache, runEvaluation } from '../../src/services/evaluation/index.ts';
+import { EmbeddingCache } from '../../src/services/evaluation/index.ts';
 import { openServices } from '../../src/services/index.ts';
 import {
   BASE_EMBEDDER_ID,
@@ -15,7 +15,7 @@ import {
   manifestVersionId,
   resolveVersionName,
 } from '../../src/services/model-registry.ts';
-import { activateModel } from '../../src/services/model-swap.ts';
+import { openStore } from '../../src/store/index.ts';
 import { DATA, ROOT, tempDir } from '../helpers/paths.ts';
 import { MODEL_SOURCES, serviceOptionsFor } from '../helpers/settings.ts';
 import { sharedData, skipUnless } from '../helpers/prerequisites.ts';
@@ -112,7 +112,7 @@ describe('the embedder idoltag ships', {
     const dataDir = scratch('idoltag-old-folder-');
     const old = await openServices(serviceOptionsFor(dataDir));
     const imagenet = resolveVersionName('imagenet');
-    old.store.models.activate(imagenet);
+    await old.activateModel(imagenet);
     const faces = ['ahagon_umiko/0.jpg', 'ahagon_umiko/2.jpg', 'toyama_rin/1.jpg', 'toyama_rin/10.jpg'];
     for (const face of faces) {
       const character = face.split('/')[0];
@@ -141,13 +141,21 @@ describe('the embedder idoltag ships', {
     try {
       assert.equal(reopened.models.activeVersion(), imagenet, 'an existing folder keeps its model');
       const shipped = resolveVersionName('default');
-      assert.ok(reopened.store.models.get(shipped), 'the shipped model is registered, ready to activate');
-      await activateModel(reopened, shipped);
+      assert.ok(
+        reopened.models.versions().some((v) => v.id === shipped),
+        'the shipped model is registered, ready to activate',
+      );
+      await reopened.activateModel(shipped);
       assert.equal(reopened.models.activeVersion(), shipped);
-      assert.equal(reopened.store.embeddings.missingFor(shipped).length, 0, 'every taught face was re-embedded');
+      const store = openStore(dataDir);
+      try {
+        assert.equal(store.embeddings.missingFor(shipped).length, 0, 'every taught face was re-embedded');
+      } finally {
+        store.close();
+      }
       const head = reopened.heads.current('g');
       assert.deepEqual(head?.head.labels, ['ahagon_umiko', 'toyama_rin']);
-      await activateModel(reopened, resolveVersionName('imagenet'));
+      await reopened.activateModel(resolveVersionName('imagenet'));
       assert.equal(reopened.models.activeVersion(), imagenet, 'ImageNet stays selectable');
     } finally {
       await reopened.close();
@@ -161,11 +169,11 @@ describe('the embedder idoltag ships', {
     const cache = new EmbeddingCache(services, true);
     try {
       const namedRight = async (head?: HeadTrainingOptions) => {
-        const report = await runEvaluation(services, { ...dlcNewgame8(DATA), head, cache });
+        const report = await services.evaluation.run({ ...dlcNewgame8(DATA), head, cache });
         return report.dlc!.new.labelAccuracy.mean;
       };
       const shipped = await namedRight();
-      services.store.models.activate(resolveVersionName('imagenet'));
+      await services.activateModel(resolveVersionName('imagenet'));
       // What a new data folder got before: ImageNet, and the gate as it was then.
       const imagenetBefore = await namedRight({
         knownAcceptance: 0.98,
