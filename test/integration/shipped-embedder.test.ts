@@ -6,7 +6,7 @@ import { after, describe, it } from 'node:test';
 import { resolveModelFile, sha256File } from '../../src/core/models/cache.ts';
 import type { HeadTrainingOptions } from '../../src/core/head/softmax-head.ts';
 import { getModel } from '../../src/core/models/manifest.ts';
-import { EmbeddingCache } from '../../src/services/evaluation/index.ts';
+import { dlcNewgame8, EmbeddingCache } from '../../src/services/evaluation/index.ts';
 import { openServices } from '../../src/services/index.ts';
 import {
   BASE_EMBEDDER_ID,
@@ -19,7 +19,6 @@ import { openStore } from '../../src/store/index.ts';
 import { DATA, ROOT, tempDir } from '../helpers/paths.ts';
 import { MODEL_SOURCES, serviceOptionsFor } from '../helpers/settings.ts';
 import { sharedData, skipUnless } from '../helpers/prerequisites.ts';
-import { dlcNewgame8 } from '../../bench/protocols.ts';
 
 const made: string[] = [];
 function scratch(prefix: string): string {

@@ -8,6 +8,7 @@ export { formatReport } from './report.ts';
 export type { EvaluationOptions, EvaluationReport, Protocol } from './types.ts';
 export { loadEvalItems } from './dataset.ts';
 export { EmbeddingCache } from './embed.ts';
+export { DLC_NEWGAME8_NEW, dlcNewgame8, sharedLabels } from './shared-sets.ts';
 
 const EVAL_GUILD = 'eval';
 
