@@ -24,7 +24,7 @@ import { trainingInProgress } from './training-lock.ts';
 import type { EvaluationOptions, EvaluationReport } from './evaluation/index.ts';
 import { exportGuild, importGuild, type GuildImport } from './guild-transfer.ts';
 import { followLeadership, type Leadership } from './leases.ts';
-import type { SwapProgress } from './model-swap.ts';
+import { activateModel, type SwapProgress } from './model-swap.ts';
 import type { ArchiveCounts } from '../store/guild-archive.ts';
 import { pythonExecutable } from './trainer-process.ts';
 
@@ -193,8 +193,7 @@ export async function openServices(options: ServiceOptions): Promise<Services> {
       backbone: async (trainingOptions) =>
         (await import('./backbone-training.ts')).trainBackbone(blocks, trainingOptions),
     },
-    activateModel: async (version, onProgress) =>
-      (await import('./model-swap.ts')).activateModel(blocks, version, onProgress),
+    activateModel: (version, onProgress) => activateModel(blocks, version, onProgress),
     followLeadership: (name, onLead, leaseOptions) => followLeadership(store, name, onLead, leaseOptions),
     evaluation: {
       run: async (evaluationOptions) =>
