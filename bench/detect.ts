@@ -28,6 +28,7 @@ import { decodeRgb } from '../src/core/detect/image.ts';
 import { LbpDetector } from '../src/core/detect/lbp.ts';
 import { intersection, iou } from '../src/core/detect/nms.ts';
 import type { Box, DetectedFace, FaceDetector, RgbImage } from '../src/core/types.ts';
+import { benchModelSources } from './common.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const DATA = process.env.IDOLTAG_DATA ?? path.resolve(ROOT, '..', 'shared', 'data');
@@ -64,19 +65,20 @@ interface Candidate {
   make: () => FaceDetector;
 }
 
+const models = benchModelSources();
 const fb =
-  (s: ConstructorParameters<typeof FaceBoxesDetector>[0] = {}) =>
+  (s: ConstructorParameters<typeof FaceBoxesDetector>[1] = {}) =>
   () =>
-    new ChainDetector([new FaceBoxesDetector(s)]);
+    new ChainDetector([new FaceBoxesDetector(models, s)]);
 const chain =
   (name: string, o: DetectorOptions = {}) =>
   () =>
-    createDetector(name, o);
+    createDetector(name, models, o);
 
 const lbp =
-  (s: ConstructorParameters<typeof LbpDetector>[0] = {}) =>
+  (s: ConstructorParameters<typeof LbpDetector>[1] = {}) =>
   () =>
-    new ChainDetector([new LbpDetector(s)]);
+    new ChainDetector([new LbpDetector(models, s)]);
 const faceapi =
   (s: ConstructorParameters<typeof FaceApiDetector>[0] = {}) =>
   () =>

@@ -1,6 +1,6 @@
 /**
- * Imported first by bench/run.ts: settings that modules read when they load (the logger's level,
- * the model mirror) must be in place before anything else is imported.
+ * Imported first by the benches: defaults for settings (the model mirror, the logger's level, which
+ * src/log.ts reads when it loads) must be in the environment before anything else is imported.
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';

@@ -12,19 +12,15 @@
  *   and a nearest-neighbour classifier and of the softmax head at other L2 weights.
  */
 import { SHARED_DATA } from './env.ts';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { auroc } from '../src/core/eval/metrics.ts';
 import { seededRandom, seedFrom } from '../src/core/eval/random.ts';
 import { fewShotSplit } from '../src/core/eval/split.ts';
 import { centroidSimilarity, predict, type HeadModel } from '../src/core/head/softmax-head.ts';
-import { EmbeddingCache } from '../src/services/evaluation/index.ts';
+import { sharedLabels } from '../src/services/evaluation/index.ts';
 import { fitHead, trainTestSplit, type Sample } from '../src/services/evaluation/protocols.ts';
-import { openServices } from '../src/services/index.ts';
-import { resolveVersionName } from '../src/services/model-registry.ts';
 import { dot } from '../src/core/vector.ts';
-import { embedSources, heldOutIdolsArgs, printReport, sharedLabels } from './protocols.ts';
+import { embedSources, heldOutIdolsArgs, printReport, withScratchServices } from './common.ts';
 
 const { heldOutIdols, option } = heldOutIdolsArgs(
   'npx tsx bench/gate-scores.ts <held-out CG idols> [--embedder name] [--out file]',
@@ -95,11 +91,7 @@ function argmaxLabel<T>(entries: Iterable<[string, T]>, score: (value: T) => num
   return best;
 }
 
-const dataDir = mkdtempSync(path.join(tmpdir(), 'idoltag-gate-scores-'));
-const services = await openServices({ dataDir });
-try {
-  if (option('--embedder')) services.store.models.activate(resolveVersionName(option('--embedder')!));
-  const cache = new EmbeddingCache(services, true);
+await withScratchServices('gate-scores', option('--embedder'), async (services, cache) => {
   const embed = (sources: string[]) => embedSources(cache, sources);
 
   const idols = await embed([heldOutIdols]);
@@ -166,7 +158,4 @@ try {
     },
     option('--out'),
   );
-} finally {
-  await services.close();
-  rmSync(dataDir, { recursive: true, force: true });
-}
+});

@@ -9,14 +9,10 @@
  * These are the sets the gate is judged on, so a setting chosen here is not judged independently.
  */
 import { SHARED_DATA } from './env.ts';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { DEFAULT_KNOWN_ACCEPTANCE, type HeadTrainingOptions } from '../src/core/head/softmax-head.ts';
-import { EmbeddingCache, runEvaluation } from '../src/services/evaluation/index.ts';
-import { openServices } from '../src/services/index.ts';
-import { resolveVersionName } from '../src/services/model-registry.ts';
-import { dlcNewgame8, heldOutIdolsArgs, printReport, sharedLabels } from './protocols.ts';
+import { dlcNewgame8, sharedLabels } from '../src/services/evaluation/index.ts';
+import { heldOutIdolsArgs, printReport, withScratchServices } from './common.ts';
 
 const { heldOutIdols, option } = heldOutIdolsArgs(
   'npx tsx bench/gate-sweep.ts <held-out CG idols> [--embedder name] [--out file]',
@@ -28,15 +24,11 @@ const SETTINGS: Record<string, HeadTrainingOptions> = {
   'floor 0.995': { knownAcceptance: 0.995 },
 };
 
-const dataDir = mkdtempSync(path.join(tmpdir(), 'idoltag-gate-sweep-'));
-const services = await openServices({ dataDir });
-try {
-  if (option('--embedder')) services.store.models.activate(resolveVersionName(option('--embedder')!));
-  const cache = new EmbeddingCache(services, true);
+await withScratchServices('gate-sweep', option('--embedder'), async (services, cache) => {
   const round = (x: number) => Number(x.toFixed(3));
   const rows: Record<string, unknown> = {};
   for (const [name, head] of Object.entries(SETTINGS)) {
-    const few = await runEvaluation(services, {
+    const few = await services.evaluation.run({
       sources: [heldOutIdols],
       protocol: 'fewshot',
       crops: true,
@@ -44,8 +36,8 @@ try {
       head,
       cache,
     });
-    const dlc = await runEvaluation(services, { ...dlcNewgame8(SHARED_DATA), head, cache });
-    const closed = await runEvaluation(services, {
+    const dlc = await services.evaluation.run({ ...dlcNewgame8(SHARED_DATA), head, cache });
+    const closed = await services.evaluation.run({
       sources: [csv('nagadomi10')],
       protocol: 'closed',
       crops: true,
@@ -81,7 +73,4 @@ try {
     settings: rows,
   };
   printReport(report, option('--out'));
-} finally {
-  await services.close();
-  rmSync(dataDir, { recursive: true, force: true });
-}
+});

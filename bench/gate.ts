@@ -8,17 +8,11 @@
  * the --unknown faces. Compares the gate before this calibration (leave-one-out floor and softmax
  * probability 0.35) with the default one (softmax-head.ts), at the same heads.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { chooseLabels, fewShotSplit } from '../src/core/eval/split.ts';
 import { seededRandom, seedFrom } from '../src/core/eval/random.ts';
-import { predict, trainHead, type HeadTrainingOptions } from '../src/core/head/softmax-head.ts';
-import { loadEvalItems, type EvalItem } from '../src/services/evaluation/dataset.ts';
-import { EmbeddingCache } from '../src/services/evaluation/embed.ts';
-import { openServices } from '../src/services/index.ts';
-import { resolveVersionName } from '../src/services/model-registry.ts';
-import { printReport } from './protocols.ts';
+import type { HeadTrainingOptions } from '../src/core/head/softmax-head.ts';
+import { fitHead, holdOutSplit, query } from '../src/services/evaluation/protocols.ts';
+import { embedSources, printReport, withScratchServices } from './common.ts';
 
 const args = process.argv.slice(2);
 const option = (name: string) => (args.includes(name) ? args[args.indexOf(name) + 1] : undefined);
@@ -30,22 +24,10 @@ const SHOTS = 5;
 const HELD_OUT = 10;
 const SEEDS = 5;
 
-const dataDir = mkdtempSync(path.join(tmpdir(), 'idoltag-gate-'));
-const services = await openServices({ dataDir });
-try {
-  if (option('--embedder')) services.store.models.activate(resolveVersionName(option('--embedder')!));
-  const cache = new EmbeddingCache(services, true);
-  const embed = async (items: EvalItem[]) => {
-    const out: Array<{ item: EvalItem; vector: Float32Array }> = [];
-    for (const item of items) {
-      const e = await cache.get(item.path);
-      if (e.embedding) out.push({ item, vector: e.embedding });
-    }
-    return out;
-  };
-  const samples = await embed(loadEvalItems([known]));
+await withScratchServices('gate', option('--embedder'), async (services, cache) => {
+  const samples = await embedSources(cache, [known]);
   const knownLabels = new Set(samples.map((s) => s.item.label));
-  const others = (await embed(loadEvalItems([unknownSource]))).filter((s) => !knownLabels.has(s.item.label));
+  const others = (await embedSources(cache, [unknownSource])).filter((s) => !knownLabels.has(s.item.label));
   const gates: Record<string, HeadTrainingOptions> = {
     before: { knownAcceptance: 0.98, neverTaughtRejection: null, minProbability: 0.35 },
     default: {},
@@ -66,33 +48,25 @@ try {
     ]),
   );
   const labels = [...knownLabels].sort();
+  const unknownCount = (outcomes: Array<{ label: string | null }>) => outcomes.filter((o) => o.label === null).length;
   for (let run = 0; run < SEEDS; run++) {
-    const random = seededRandom(seedFrom('gate', run));
-    const held = new Set(chooseLabels(labels, HELD_OUT, random));
-    const kept = samples.filter((s) => !held.has(s.item.label));
-    const split = fewShotSplit(
-      kept.map((s) => s.item),
-      SHOTS,
-      random,
-    );
-    const support = split.support.map((i) => kept[i]);
+    const split = holdOutSplit(samples, labels, {
+      heldOut: HELD_OUT,
+      shots: SHOTS,
+      random: seededRandom(seedFrom('gate', run)),
+    });
     for (const [name, options] of Object.entries(gates)) {
-      const head = await trainHead(
-        support.map((s) => s.vector),
-        support.map((s) => s.item.label),
-        options,
-      );
+      const head = await fitHead(split.support, options);
       const t = tally[name];
       t.thresholds.push(Number(head.openSetThreshold.toFixed(4)));
-      for (const i of split.query) {
-        const p = predict(head, kept[i].vector);
-        t.queries++;
-        if (p.label === kept[i].item.label) t.named++;
-        if (p.candidates[0]?.label === kept[i].item.label) t.top1++;
-      }
-      for (const s of samples.filter((x) => held.has(x.item.label)))
-        t.sameGame++, predict(head, s.vector).label === null && t.sameGameUnknown++;
-      for (const s of others) t.other++, predict(head, s.vector).label === null && t.otherUnknown++;
+      const outcomes = query(head, split.queries);
+      t.queries += outcomes.length;
+      t.named += outcomes.filter((o) => o.label === o.truth).length;
+      t.top1 += outcomes.filter((o) => o.top1 === o.truth).length;
+      t.sameGame += split.heldOut.length;
+      t.sameGameUnknown += unknownCount(query(head, split.heldOut));
+      t.other += others.length;
+      t.otherUnknown += unknownCount(query(head, others));
     }
   }
   const round = (x: number) => Number(x.toFixed(3));
@@ -119,7 +93,4 @@ try {
     ),
   };
   printReport(report, option('--out'));
-} finally {
-  await services.close();
-  rmSync(dataDir, { recursive: true, force: true });
-}
+});

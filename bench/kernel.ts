@@ -13,7 +13,10 @@ const session = await ort.InferenceSession.create(modelPath, {
   interOpNumThreads: 1,
 });
 const [name] = session.inputNames;
-const size = 160;
+// The side the model declares: the shipped embedders went from 160 to 224 px.
+const [, , side] = session.inputMetadata[0]?.isTensor ? session.inputMetadata[0].shape : [];
+if (typeof side !== 'number') throw new Error(`${modelPath} declares no fixed input size`);
+const size = side;
 const input = new ort.Tensor('float32', new Float32Array(3 * size * size).fill(0.1), [1, 3, size, size]);
 await session.run({ [name]: input });
 await new Promise((resolve) => setTimeout(resolve, Math.max(0, startAt - Date.now())));

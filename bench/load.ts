@@ -20,10 +20,10 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseCsv } from '../src/core/labelled-files.ts';
 import { resolveModelFile } from '../src/core/models/cache.ts';
 import { defaultEmbedderId } from '../src/services/model-registry.ts';
 import { openServices } from '../src/services/index.ts';
+import { benchModelSources, benchServiceOptions, quantile, round, teachNagadomi10 } from './common.ts';
 import { BotProcess, botEnv } from '../test/e2e/fake-discord/bot-process.ts';
 import { FakeDiscord, type FakeGuild } from '../test/e2e/fake-discord/server.ts';
 
@@ -36,14 +36,6 @@ const OUTSTANDING_PER_GUILD = 3;
 const REPLY_TIMEOUT_MS = 120_000;
 const TOKEN = 'bench-load-token-bG9hZC5iZW5jaA-NEVER-LEAK';
 
-const round = (x: number, digits = 1) => (Number.isFinite(x) ? Math.round(x * 10 ** digits) / 10 ** digits : x);
-function quantile(values: number[], q: number): number {
-  if (values.length === 0) return NaN;
-  const s = values.slice().sort((a, b) => a - b);
-  const pos = (s.length - 1) * q;
-  const lo = Math.floor(pos);
-  return s[lo] + (s[Math.min(lo + 1, s.length - 1)] - s[lo]) * (pos - lo);
-}
 const latency = (ms: number[]) => ({
   p50: round(quantile(ms, 0.5), 0),
   p95: round(quantile(ms, 0.95), 0),
@@ -127,7 +119,7 @@ const KERNEL_WINDOW_MS = quick ? 5_000 : 10_000;
 
 /** Runs `copies` of bench/kernel.ts at once, overlapping exactly; returns their runs per second. */
 async function kernelRuns(copies: number): Promise<number[]> {
-  const model = await resolveModelFile(defaultEmbedderId());
+  const model = await resolveModelFile(benchModelSources(), defaultEmbedderId());
   const startAt = Date.now() + 8_000; // after every copy has loaded its session
   const outputs = await Promise.all(
     Array.from(
@@ -178,7 +170,7 @@ async function pickScreenshots(dataDir: string): Promise<Array<{ name: string; b
   const files = readdirSync(dir)
     .filter((f) => /\.(jpe?g|png)$/i.test(f))
     .sort();
-  const services = await openServices({ dataDir });
+  const services = await openServices(benchServiceOptions(dataDir));
   const picked: Array<{ name: string; bytes: Buffer }> = [];
   try {
     for (const name of files) {
@@ -194,33 +186,11 @@ async function pickScreenshots(dataDir: string): Promise<Array<{ name: string; b
 }
 
 async function seed(dataDir: string, guilds: FakeGuild[]): Promise<void> {
-  const rows = parseCsv(readFileSync(path.join(SHARED_DATA, 'nagadomi10', 'labels.csv'), 'utf8')).filter(
-    (r) => r.orig_split === 'train',
-  );
-  const labels = [...new Set(rows.map((r) => r.label))];
-  const services = await openServices({ dataDir });
+  const services = await openServices(benchServiceOptions(dataDir));
   try {
     for (const guild of guilds) {
       services.watch.add(guild.id, guild.channels.screenshots.id, 'bench');
-      for (const label of labels) {
-        const files = rows
-          .filter((r) => r.label === label)
-          .slice(0, 5)
-          .map((r) => path.join(SHARED_DATA, 'nagadomi10', r.path));
-        await services.teaching.teach({
-          guildId: guild.id,
-          character: label,
-          by: 'bench',
-          crops: true,
-          refit: false,
-          previews: false,
-          images: files.map((f) => ({
-            bytes: readFileSync(f),
-            name: path.basename(f),
-            source: { kind: 'import' as const, path: f },
-          })),
-        });
-      }
+      await teachNagadomi10(services, SHARED_DATA, guild.id, 5);
       await services.heads.refit(guild.id);
     }
   } finally {

@@ -17,11 +17,9 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { seededRandom, seedFrom } from '../src/core/eval/random.ts';
 import { fewShotSplit } from '../src/core/eval/split.ts';
-import { EmbeddingCache } from '../src/services/evaluation/index.ts';
+import { sharedLabels } from '../src/services/evaluation/index.ts';
 import { accuracy, fitHead, query, trainTestSplit, type Sample } from '../src/services/evaluation/protocols.ts';
-import { openServices } from '../src/services/index.ts';
-import { resolveVersionName } from '../src/services/model-registry.ts';
-import { embedSources, heldOutIdolsArgs, printReport, sharedLabels } from './protocols.ts';
+import { embedSources, heldOutIdolsArgs, printReport, withScratchServices } from './common.ts';
 
 const { heldOutIdols, option } = heldOutIdolsArgs(
   'npx tsx bench/support-views.ts <held-out CG idols> [--embedder name] [--out file]',
@@ -74,105 +72,101 @@ const VIEWS: Record<string, (image: Buffer) => Promise<Buffer>> = {
   'frame 115 %': (b) => widen(b, 1.15),
 };
 
-const dataDir = mkdtempSync(path.join(tmpdir(), 'idoltag-support-views-'));
 const viewDir = mkdtempSync(path.join(tmpdir(), 'idoltag-support-views-files-'));
-const services = await openServices({ dataDir });
 try {
-  if (option('--embedder')) services.store.models.activate(resolveVersionName(option('--embedder')!));
-  const cache = new EmbeddingCache(services, true);
-  const embed = (sources: string[]) => embedSources(cache, sources);
-  // A view is written to a file and embedded through the same path as the pictures themselves, once.
-  const embeddedViews = new Map<string, Sample | undefined>();
-  const viewOf = async (sample: Sample, view: string): Promise<Sample | undefined> => {
-    const key = `${view}\0${sample.item.path}`;
-    if (embeddedViews.has(key)) return embeddedViews.get(key);
-    const file = path.join(viewDir, `${createHash('sha1').update(key).digest('hex')}.png`);
-    writeFileSync(file, await VIEWS[view](await readFile(sample.item.path)));
-    const e = await cache.get(file);
-    const extra = e.embedding ? { item: { ...sample.item, path: file }, vector: e.embedding } : undefined;
-    embeddedViews.set(key, extra);
-    return extra;
-  };
-  const taught = async (support: Sample[], chosen: string[]): Promise<Sample[]> => {
-    const out = [...support];
-    for (const s of support) {
-      for (const v of chosen) {
-        const extra = await viewOf(s, v);
-        if (extra) out.push(extra);
-      }
-    }
-    return out;
-  };
-
-  const never = await embed([sharedLabels(SHARED_DATA, 'newgame8'), sharedLabels(SHARED_DATA, 'keima3')]);
-  const nagadomi = await embed([sharedLabels(SHARED_DATA, 'nagadomi10')]);
-  const idols = await embed([heldOutIdols]);
-  const unknownShare = (outcomes: { label: string | null }[]) =>
-    outcomes.filter((o) => o.label === null).length / outcomes.length;
-  const round = (x: number) => Number(x.toFixed(3));
-
-  const rows: Record<string, unknown> = {};
-  const settings: [string, string[]][] = [
-    ['none', []],
-    ...Object.keys(VIEWS).map((v): [string, string[]] => [v, [v]]),
-    ['all six', Object.keys(VIEWS)],
-  ];
-  for (const [name, views] of settings) {
-    let named = 0;
-    let best = 0;
-    const unknown: { label: string | null }[] = [];
-    for (let r = 0; r < RUNS; r++) {
-      const split = fewShotSplit(
-        idols.map((s) => s.item),
-        SHOTS,
-        seededRandom(seedFrom('fewshot', 1, r)),
-      );
-      const head = await fitHead(
-        await taught(
-          split.support.map((i) => idols[i]),
-          views,
-        ),
-      );
-      const a = accuracy(
-        query(
-          head,
-          split.query.map((i) => idols[i]),
-        ),
-      );
-      named += a.labelAccuracy / RUNS;
-      best += a.top1 / RUNS;
-      unknown.push(...query(head, never));
-    }
-    const { train, test } = trainTestSplit(nagadomi, 1, 0.3);
-    const head = await fitHead(await taught(train, views));
-    const closed = accuracy(query(head, test));
-    rows[name] = {
-      heldOutIdols5Shot: {
-        namedRight: round(named),
-        bestCandidate: round(best),
-        neverTaughtUnknown: round(unknownShare(unknown)),
-      },
-      closedNagadomi10: {
-        namedRight: round(closed.labelAccuracy),
-        bestCandidate: round(closed.top1),
-        neverTaughtUnknown: round(unknownShare(query(head, never))),
-      },
+  await withScratchServices('support-views', option('--embedder'), async (services, cache) => {
+    const embed = (sources: string[]) => embedSources(cache, sources);
+    // A view is written to a file and embedded through the same path as the pictures themselves, once.
+    const embeddedViews = new Map<string, Sample | undefined>();
+    const viewOf = async (sample: Sample, view: string): Promise<Sample | undefined> => {
+      const key = `${view}\0${sample.item.path}`;
+      if (embeddedViews.has(key)) return embeddedViews.get(key);
+      const file = path.join(viewDir, `${createHash('sha1').update(key).digest('hex')}.png`);
+      writeFileSync(file, await VIEWS[view](await readFile(sample.item.path)));
+      const e = await cache.get(file);
+      const extra = e.embedding ? { item: { ...sample.item, path: file }, vector: e.embedding } : undefined;
+      embeddedViews.set(key, extra);
+      return extra;
     };
-    console.error(`${name}: ${JSON.stringify(rows[name])}`);
-  }
-  printReport(
-    {
-      date: new Date().toISOString(),
-      embedder: services.models.activeVersion(),
-      heldOutIdols: path.relative(process.cwd(), heldOutIdols),
-      what: 'the head fit on the taught faces plus one or more extra views of each; the queries as the bot sees them',
-      note: 'named right counts "unknown" as wrong; the default gate (floor 0.99)',
-      views: rows,
-    },
-    option('--out'),
-  );
+    const taught = async (support: Sample[], chosen: string[]): Promise<Sample[]> => {
+      const out = [...support];
+      for (const s of support) {
+        for (const v of chosen) {
+          const extra = await viewOf(s, v);
+          if (extra) out.push(extra);
+        }
+      }
+      return out;
+    };
+
+    const never = await embed([sharedLabels(SHARED_DATA, 'newgame8'), sharedLabels(SHARED_DATA, 'keima3')]);
+    const nagadomi = await embed([sharedLabels(SHARED_DATA, 'nagadomi10')]);
+    const idols = await embed([heldOutIdols]);
+    const unknownShare = (outcomes: { label: string | null }[]) =>
+      outcomes.filter((o) => o.label === null).length / outcomes.length;
+    const round = (x: number) => Number(x.toFixed(3));
+
+    const rows: Record<string, unknown> = {};
+    const settings: [string, string[]][] = [
+      ['none', []],
+      ...Object.keys(VIEWS).map((v): [string, string[]] => [v, [v]]),
+      ['all six', Object.keys(VIEWS)],
+    ];
+    for (const [name, views] of settings) {
+      let named = 0;
+      let best = 0;
+      const unknown: { label: string | null }[] = [];
+      for (let r = 0; r < RUNS; r++) {
+        const split = fewShotSplit(
+          idols.map((s) => s.item),
+          SHOTS,
+          seededRandom(seedFrom('fewshot', 1, r)),
+        );
+        const head = await fitHead(
+          await taught(
+            split.support.map((i) => idols[i]),
+            views,
+          ),
+        );
+        const a = accuracy(
+          query(
+            head,
+            split.query.map((i) => idols[i]),
+          ),
+        );
+        named += a.labelAccuracy / RUNS;
+        best += a.top1 / RUNS;
+        unknown.push(...query(head, never));
+      }
+      const { train, test } = trainTestSplit(nagadomi, 1, 0.3);
+      const head = await fitHead(await taught(train, views));
+      const closed = accuracy(query(head, test));
+      rows[name] = {
+        heldOutIdols5Shot: {
+          namedRight: round(named),
+          bestCandidate: round(best),
+          neverTaughtUnknown: round(unknownShare(unknown)),
+        },
+        closedNagadomi10: {
+          namedRight: round(closed.labelAccuracy),
+          bestCandidate: round(closed.top1),
+          neverTaughtUnknown: round(unknownShare(query(head, never))),
+        },
+      };
+      console.error(`${name}: ${JSON.stringify(rows[name])}`);
+    }
+    printReport(
+      {
+        date: new Date().toISOString(),
+        embedder: services.models.activeVersion(),
+        heldOutIdols: path.relative(process.cwd(), heldOutIdols),
+        what: 'the head fit on the taught faces plus one or more extra views of each; the queries as the bot sees them',
+        note: 'named right counts "unknown" as wrong; the default gate (floor 0.99)',
+        views: rows,
+      },
+      option('--out'),
+    );
+  });
 } finally {
-  await services.close();
-  rmSync(dataDir, { recursive: true, force: true });
   rmSync(viewDir, { recursive: true, force: true });
 }

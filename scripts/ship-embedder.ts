@@ -6,9 +6,12 @@
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { loadRuntimeSettings } from '../src/config.ts';
 import { sha256File } from '../src/core/models/cache.ts';
 import { MANIFEST_PATH, PROJECT_ROOT } from '../src/core/models/manifest.ts';
 import { pythonExecutable } from '../src/services/trainer-process.ts';
+
+const python = pythonExecutable(loadRuntimeSettings().python);
 
 const NOTICE = `This folder holds idoltag's own idol-face embedder (model card: docs/models.md).
 
@@ -64,7 +67,7 @@ async function main(): Promise<void> {
       '--out',
       staging,
     ];
-    const r = spawnSync(pythonExecutable(), build, {
+    const r = spawnSync(python, build, {
       cwd: PROJECT_ROOT,
       stdio: 'inherit',
       env: { ...process.env, OMP_WAIT_POLICY: 'PASSIVE' },
@@ -86,7 +89,7 @@ async function main(): Promise<void> {
         `${JSON.stringify(withoutMachinePaths(JSON.parse(readFileSync(from, 'utf8'))), null, name === 'samples.json' ? 0 : 2)}\n`,
       );
     } else if (name === 'checkpoint.pt') {
-      const r = spawnSync(pythonExecutable(), ['-c', SCRUB_CHECKPOINT, from, path.join(dir, name)], {
+      const r = spawnSync(python, ['-c', SCRUB_CHECKPOINT, from, path.join(dir, name)], {
         encoding: 'utf8',
         env: { ...process.env, OMP_WAIT_POLICY: 'PASSIVE' },
       });

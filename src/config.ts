@@ -254,18 +254,27 @@ export function loadRuntimeSettings(env?: NodeJS.ProcessEnv): RuntimeSettings {
   };
 }
 
+/** Where model files come from: the cache, the mirror, and whether upstream may be reached. */
+export function modelSources(runtime: RuntimeSettings): { cacheDir?: string; mirrorDir?: string; offline: boolean } {
+  return { cacheDir: runtime.modelCache, mirrorDir: runtime.modelMirror, offline: runtime.offline };
+}
+
 /** What the services take from the settings: the adapters pass it to openServices. */
 export function serviceOptions(runtime: RuntimeSettings): {
   dataDir: string;
   detector?: string;
   queueLimit: number;
   embedder: { device: RuntimeSettings['device']; threads?: number };
+  models: ReturnType<typeof modelSources>;
+  trainerPython?: string;
 } {
   return {
     dataDir: runtime.dataDir,
     detector: runtime.detector,
     queueLimit: runtime.queueLimit,
     embedder: { device: runtime.device, threads: runtime.threads },
+    models: modelSources(runtime),
+    trainerPython: runtime.python,
   };
 }
 

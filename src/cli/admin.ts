@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { Command } from 'commander';
+import { loadRuntimeSettings, modelSources } from '../config.ts';
 import { resolveModelFile } from '../core/models/cache.ts';
 import { loadManifest } from '../core/models/manifest.ts';
 import { resolveVersionName } from '../services/model-registry.ts';
@@ -46,10 +47,12 @@ export function registerAdmin(program: Command): void {
     .description('download (or copy from IDOLTAG_MODEL_MIRROR) every model into the cache and verify it')
     .option('--only <ids...>', 'just these model ids')
     .action(async (opts: { only?: string[] }) => {
+      const sources = modelSources(loadRuntimeSettings());
       for (const model of loadManifest()) {
         if (opts.only && !opts.only.includes(model.id)) continue;
         try {
-          for (const file of model.files) console.log(`${model.id}: ${await resolveModelFile(model.id, file.name)}`);
+          for (const file of model.files)
+            console.log(`${model.id}: ${await resolveModelFile(sources, model.id, file.name)}`);
         } catch (err) {
           console.error(`${model.id}: ${(err as Error).message}`);
           process.exitCode = 1;
@@ -142,18 +145,13 @@ function embedderVersionsCommand(name: string): Command {
       await withServices(
         cmd.optsWithGlobals<GlobalOptions>(),
         async (services) => {
-          for (const row of services.store.models.list()) {
-            const val = row.metrics_json ? JSON.parse(row.metrics_json).trainer?.val : undefined;
-            const layer = val ? (val.pooled ?? val.projection) : undefined;
-            const metrics = layer
-              ? `\theld-out MAP@R ${layer.map_at_r.toFixed(3)}, recall@1 ${layer.recall_at_1.toFixed(3)}`
+          for (const version of services.models.versions()) {
+            const metrics = version.heldOut
+              ? `\theld-out MAP@R ${version.heldOut.mapAtR.toFixed(3)}, recall@1 ${version.heldOut.recallAt1.toFixed(3)}`
               : '';
-            const shipped = row.path.startsWith('manifest:')
-              ? row.id === resolveVersionName('default')
-                ? '\t(shipped default)'
-                : '\t(shipped)'
-              : '';
-            console.log(`${row.active ? '*' : ' '} ${row.id}\t${row.created_at}${shipped}${metrics}`);
+            const shipped =
+              version.shipped === 'default' ? '\t(shipped default)' : version.shipped ? '\t(shipped)' : '';
+            console.log(`${version.active ? '*' : ' '} ${version.id}\t${version.createdAt}${shipped}${metrics}`);
           }
         },
         { refitStaleHeads: false },
@@ -164,9 +162,8 @@ function embedderVersionsCommand(name: string): Command {
     .description('serve another embedder version (re-embeds faces that lack it, refits heads); also: default, imagenet')
     .action(async (name: string, _opts, cmd: Command) => {
       await withServices(cmd.optsWithGlobals<GlobalOptions>(), async (services) => {
-        const { activateModel } = await import('../services/model-swap.ts');
         const version = resolveVersionName(name);
-        await activateModel(services, version);
+        await services.activateModel(version);
         console.log(`Now serving ${version}.`);
       });
     });

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { formatReport, runEvaluation, type Protocol } from '../services/evaluation/index.ts';
+import { formatReport, type Protocol } from '../services/evaluation/index.ts';
 import { progress, withServices, type GlobalOptions } from './context.ts';
 
 interface EvalOptions {
@@ -67,7 +67,7 @@ export function registerEval(program: Command): void {
       try {
         await withServices({ ...global, data: global.data ?? scratch }, async (services) => {
           let bar: ReturnType<typeof progress> | undefined;
-          const report = await runEvaluation(services, {
+          const report = await services.evaluation.run({
             sources,
             protocol,
             crops: opts.crops,

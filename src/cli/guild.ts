@@ -10,8 +10,7 @@ export function registerGuild(program: Command): void {
       await withServices(
         cmd.optsWithGlobals<GlobalOptions>(),
         async (services) => {
-          const { exportGuild } = await import('../services/guild-transfer.ts');
-          const counts = exportGuild(services, guildId, file);
+          const counts = services.guildTransfer.exportGuild(guildId, file);
           console.log(
             `Exported guild ${guildId}: ${counts.characters} characters, ${counts.faces} faces, ${counts.labels} labels, ${counts.heads} head versions, ${counts.files} files → ${file}`,
           );
@@ -24,8 +23,7 @@ export function registerGuild(program: Command): void {
     .description('bring in a guild written by `guild export` (only into a data folder that has none of it)')
     .action(async (file: string, _opts, cmd: Command) => {
       await withServices(cmd.optsWithGlobals<GlobalOptions>(), async (services) => {
-        const { importGuild } = await import('../services/guild-transfer.ts');
-        const done = await importGuild(services, file);
+        const done = await services.guildTransfer.importGuild(file);
         console.log(
           `Imported guild ${done.guildId}: ${done.characters} characters, ${done.faces} faces, ${done.labels} labels, ${done.heads} head versions, ${done.files} files` +
             (done.reembedded > 0 ? `; re-embedded ${done.reembedded} faces with the model in service here` : '') +

@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { guildOf, progress, withServices, type GlobalOptions } from './context.ts';
 import { labelledFiles } from '../core/labelled-files.ts';
@@ -29,28 +28,23 @@ export function registerImport(program: Command): void {
         let done = 0;
         const characters = new Set<string>();
         const failures: string[] = [];
-        // Each file is taught in its own transaction, so a stop between files loses nothing.
-        files: for (const [character, files] of byCharacter) {
-          for (const file of files) {
-            if (stop.aborted) break files;
-            const bytes = await readFile(file).catch(() => Buffer.alloc(0));
-            const result = await services.teaching.teach({
-              guildId: guildOf(global),
-              character,
-              by: 'cli',
-              crops: opts.crops,
-              refit: false,
-              previews: false,
-              images: [{ bytes, name: file, source: { kind: 'import', path: file } }],
-            });
-            for (const r of result.results) {
+        for (const [character, files] of byCharacter) {
+          if (stop.aborted) break;
+          await services.teaching.teachFiles({
+            guildId: guildOf(global),
+            character,
+            files,
+            by: 'cli',
+            crops: opts.crops,
+            signal: stop,
+            onFile: (r) => {
               if (r.ok) taught++, characters.add(character);
               else if (r.duplicate) duplicates++, characters.add(character);
-              else failures.push(`${file}: ${r.error}`);
-            }
-            done++;
-            bar.tick();
-          }
+              else failures.push(`${r.name}: ${r.error}`);
+              done++;
+              bar.tick();
+            },
+          });
         }
         bar.stop();
         const stopped = stoppedNote(done, total);

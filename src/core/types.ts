@@ -35,6 +35,17 @@ export interface FaceDetector {
 }
 
 /** Turns face crops into L2-normalised vectors. */
+/** What an ONNX embedder expects and gives; stored with every model version. */
+export interface EmbedderSpec {
+  input: { name: string; size: number; mean: number[]; std: number[] };
+  output: { name: string; dim: number };
+  /**
+   * Embed each crop and its mirror image and average them. Part of the spec, not a run-time
+   * option: every embedding stored under one model version must be made the same way.
+   */
+  flipAverage?: boolean;
+}
+
 export interface Embedder {
   /** Model version id, e.g. "mobilenetv2-int8-pool@83530ad8"; recorded with every embedding. */
   readonly version: string;

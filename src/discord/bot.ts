@@ -7,7 +7,6 @@ import { Events } from 'discord.js';
 import { serviceOptions, type BotSettings, type RuntimeSettings, type ScheduleSettings } from '../config.ts';
 import { startSchedules } from '../jobs/schedules.ts';
 import { logger, setProcessBindings } from '../log.ts';
-import { followLeadership } from '../services/leases.ts';
 import { openServices } from '../services/index.ts';
 import { botMessages } from './bot-messages.ts';
 import { createClient, wireEvents } from './client.ts';
@@ -31,7 +30,7 @@ export async function runBot(
   publishQueueLength(client, services.queue);
   client.once(Events.ClientReady, () => bindShards([...client.ws.shards.keys()].sort((a, b) => a - b)));
   const events = wireEvents(client, commands, { services, settings, logger });
-  const leadership = followLeadership(services.store, 'schedules', () => startSchedules(services, schedules, logger), {
+  const leadership = services.followLeadership('schedules', () => startSchedules(services, schedules, logger), {
     logger,
   });
 

@@ -7,7 +7,7 @@ import type { Services } from '../services/index.ts';
 export type ScheduleConfig = ScheduleSettings;
 
 export async function refitAllHeads(services: Services, logger: Logger): Promise<void> {
-  for (const guild of services.store.heads.guilds()) {
+  for (const guild of services.heads.guilds()) {
     try {
       await services.heads.refitAsTrainingRun(guild);
     } catch (err) {

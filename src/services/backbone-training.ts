@@ -12,8 +12,7 @@ import {
 import type { ServiceBlocks } from './service-blocks.ts';
 import { readTrainedSpec, resolveVersionName } from './model-registry.ts';
 import { activateModel, type SwapProgress } from './model-swap.ts';
-import { OnnxEmbedder, type EmbedderSpec } from '../core/embed/onnx-embedder.ts';
-import { resolveModelFile } from '../core/models/cache.ts';
+import { OnnxEmbedder } from '../core/embed/onnx-embedder.ts';
 import { acquireTrainingLock } from './training-lock.ts';
 import { buildTrainingSet, type TrainingItem } from './training-set.ts';
 import { TrainerUnavailableError, checkTrainerPython, runTrainer, type TrainerEvent } from './trainer-process.ts';
@@ -112,11 +111,13 @@ async function startingPoint(
     for (const version of [currentVersion, resolveVersionName('default')]) {
       const checkpoint = await services.models.checkpointFile(version);
       const row = services.store.models.get(version);
-      if (checkpoint && row)
-        return { args: ['--init', checkpoint], inputSize: (JSON.parse(row.spec_json) as EmbedderSpec).input.size };
+      if (checkpoint && row) return { args: ['--init', checkpoint], inputSize: row.spec.input.size };
     }
   }
-  return { args: ['--source-onnx', await resolveModelFile(IMAGENET_INT8_ID)], inputSize: IMAGENET_INPUT_SIZE };
+  return {
+    args: ['--source-onnx', await services.models.manifestFile(IMAGENET_INT8_ID)],
+    inputSize: IMAGENET_INPUT_SIZE,
+  };
 }
 
 /**
@@ -131,12 +132,12 @@ export async function trainBackbone(
   const { store } = services;
   const labelsNow = store.labels.countHuman(null);
   const last = store.trainingRuns.lastSucceeded('backbone');
-  const labelsThen = last?.metrics_json ? (JSON.parse(last.metrics_json).labels ?? 0) : 0;
+  const labelsThen = Number(last?.metrics?.labels ?? 0);
   if (!options.force && labelsNow - labelsThen < (options.minNewLabels ?? 200)) {
     return { status: 'skipped', reason: `only ${labelsNow - labelsThen} new labels since the last backbone training` };
   }
   try {
-    await checkTrainerPython();
+    await checkTrainerPython(services.trainerPython);
   } catch (err) {
     if (err instanceof TrainerUnavailableError) return { status: 'failed', reason: err.message };
     throw err;
@@ -166,7 +167,12 @@ export async function trainBackbone(
       ...start.args,
     ];
     if (options.epochs) args.push('--epochs', String(options.epochs));
-    const done = await runTrainer([...args, ...(options.trainerArgs ?? [])], options.onProgress, options.signal);
+    const done = await runTrainer(
+      services.trainerPython,
+      [...args, ...(options.trainerArgs ?? [])],
+      options.onProgress,
+      options.signal,
+    );
 
     const parity = await checkParity(staging);
     if (!(parity < 1e-3)) throw new Error(`exported model disagrees with the trainer (max diff ${parity})`);
@@ -179,9 +185,9 @@ export async function trainBackbone(
       id: version,
       // Relative to the data folder, so a backup restored elsewhere still finds it.
       path: path.join('models', version, 'model.onnx'),
-      specJson: JSON.stringify(readTrainedSpec(modelDir)),
+      spec: readTrainedSpec(modelDir),
       parentId: currentVersion,
-      metricsJson: JSON.stringify({ trainer: (done as { metrics?: unknown }).metrics, parity }),
+      metrics: { trainer: (done as { metrics?: unknown }).metrics, parity },
     });
 
     // Embedding batches and head fits take their turn in the queue, so tagging goes on meanwhile.

@@ -18,20 +18,24 @@ export interface FaceView {
 
 /** Confirmations and corrections from people: stored with who and when, then the head is refit. */
 export class CorrectionService {
+  readonly #store: Store;
+
   constructor(
-    private readonly store: Store,
+    store: Store,
     private readonly heads: HeadService,
     private readonly queue: JobQueue,
-  ) {}
+  ) {
+    this.#store = store;
+  }
 
   faceView(guildId: string, faceId: number): FaceView | undefined {
-    const face = this.store.images.face(guildId, faceId);
+    const face = this.#store.images.face(guildId, faceId);
     if (!face) return undefined;
-    const current = this.store.labels.current(faceId);
-    const character = current?.character_id ? this.store.characters.byId(guildId, current.character_id) : undefined;
-    const embedding = this.store.embeddings.get(faceId, this.heads.modelVersion());
+    const current = this.#store.labels.current(faceId);
+    const character = current?.character_id ? this.#store.characters.byId(guildId, current.character_id) : undefined;
+    const embedding = this.#store.embeddings.get(faceId, this.heads.modelVersion());
     const prediction = embedding ? this.heads.predict(guildId, embedding) : undefined;
-    const names = new Map(this.store.characters.listWithCounts(guildId).map((c) => [c.name_key, c.display_name]));
+    const names = new Map(this.#store.characters.listWithCounts(guildId).map((c) => [c.name_key, c.display_name]));
     return {
       faceId,
       imageId: face.image_id,
@@ -45,8 +49,8 @@ export class CorrectionService {
 
   /** How many faces were found on an image (a tag reply shows at most a few of them). */
   faceCountOfImage(guildId: string, imageId: number): number {
-    if (!this.store.images.image(guildId, imageId)) return 0;
-    return this.store.images.facesOfImage(imageId).length;
+    if (!this.#store.images.image(guildId, imageId)) return 0;
+    return this.#store.images.facesOfImage(imageId).length;
   }
 
   // Each correction runs through the queue, so it and its refit land between two recognitions.
@@ -73,7 +77,7 @@ export class CorrectionService {
     this.requireFace(guildId, faceId);
     const invalid = validateCharacterName(characterName);
     if (invalid) throw new UserInputError(invalid);
-    const { character } = this.store.characters.findOrCreate(guildId, characterName, by);
+    const { character } = this.#store.characters.findOrCreate(guildId, characterName, by);
     return this.record(guildId, faceId, character.id, 'corrected', by);
   }
 
@@ -83,8 +87,8 @@ export class CorrectionService {
   }
 
   private requireFace(guildId: string, faceId: number) {
-    if (!this.store.images.face(guildId, faceId)) throw new UserInputError("I can't find that face any more.");
-    return this.store.labels.current(faceId) ?? { character_id: null };
+    if (!this.#store.images.face(guildId, faceId)) throw new UserInputError("I can't find that face any more.");
+    return this.#store.labels.current(faceId) ?? { character_id: null };
   }
 
   private async record(
@@ -94,7 +98,7 @@ export class CorrectionService {
     source: LabelSource,
     by: string,
   ): Promise<FaceView> {
-    this.store.labels.add({ guildId, faceId, characterId, source, by });
+    this.#store.labels.add({ guildId, faceId, characterId, source, by });
     await this.heads.refit(guildId);
     return this.faceView(guildId, faceId)!;
   }

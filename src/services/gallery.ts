@@ -24,16 +24,20 @@ export interface GalleryPage {
 
 /** Every screenshot a character is in: confirmed first, then confident predictions, newest first. */
 export class GalleryService {
+  readonly #store: Store;
+
   constructor(
-    private readonly store: Store,
+    store: Store,
     private readonly files: DataFiles,
     private readonly minConfidence = 0.5,
-  ) {}
+  ) {
+    this.#store = store;
+  }
 
   page(req: { guildId: string; character: string; page: number; pageSize: number }): GalleryPage {
-    const character = this.store.characters.find(req.guildId, req.character);
+    const character = this.#store.characters.find(req.guildId, req.character);
     if (!character) return { character: null, total: 0, page: 0, pages: 0, items: [] };
-    const rows = this.store.images.appearances(req.guildId, character.id, this.minConfidence);
+    const rows = this.#store.images.appearances(req.guildId, character.id, this.minConfidence);
     const pages = Math.max(1, Math.ceil(rows.length / req.pageSize));
     const page = Math.min(Math.max(0, req.page), pages - 1);
     const items = rows.slice(page * req.pageSize, (page + 1) * req.pageSize).map(
@@ -50,7 +54,7 @@ export class GalleryService {
   }
 
   async thumbnail(guildId: string, imageId: number, width = 320): Promise<Buffer | undefined> {
-    const image = this.store.images.image(guildId, imageId);
+    const image = this.#store.images.image(guildId, imageId);
     // Only our own copy, or a CLI user's own file: a chat attachment's name is never a path to read.
     const file = image?.stored_path
       ? this.files.absolute(image.stored_path)

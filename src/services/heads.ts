@@ -17,14 +17,23 @@ export class HeadService {
   private cache = new Map<string, { version: number; head: HeadModel }>();
   private refitting = new Map<string, Promise<HeadRefit>>();
 
+  readonly #store: Store;
+
   constructor(
-    private readonly store: Store,
+    store: Store,
     private readonly models: ModelRegistry,
     private readonly queue: JobQueue,
-  ) {}
+  ) {
+    this.#store = store;
+  }
 
   modelVersion(): string {
     return this.models.activeVersion();
+  }
+
+  /** Every guild that has characters, hence a head to keep in step. */
+  guilds(): string[] {
+    return this.#store.heads.guilds();
   }
 
   current(guildId: string): { version: number; head: HeadModel } | undefined {
@@ -33,10 +42,10 @@ export class HeadService {
     const cached = this.cache.get(key);
     // Other processes (shards, the CLI) refit heads too: one indexed MAX(id) per prediction, and the
     // weights are only read again when the version moved.
-    const latestId = this.store.heads.latestId(guildId, modelVersion);
+    const latestId = this.#store.heads.latestId(guildId, modelVersion);
     if (latestId === undefined) return undefined;
     if (cached && cached.version === latestId) return cached;
-    const latest = this.store.heads.byId(latestId);
+    const latest = this.#store.heads.byId(latestId);
     if (!latest) return undefined;
     const entry = { version: latest.id, head: deserialiseHead(latest.head_json, latest.head_arrays) };
     this.cache.set(key, entry);
@@ -54,8 +63,8 @@ export class HeadService {
    * committing a label and refitting (kill -9, power loss) leaves the labels safe but the head old.
    */
   isStale(guildId: string, modelVersion = this.models.activeVersion()): boolean {
-    const now = this.store.labels.humanSummary(guildId, modelVersion);
-    const head = this.store.heads.latestSummary(guildId, modelVersion);
+    const now = this.#store.labels.humanSummary(guildId, modelVersion);
+    const head = this.#store.heads.latestSummary(guildId, modelVersion);
     if (!head) return now.faces > 0;
     if (head.trained_on !== now.faces) return true;
     if (now.newest !== null && now.newest > head.created_at) return true;
@@ -64,7 +73,7 @@ export class HeadService {
 
   /** Refits every guild whose head is stale (see isStale); returns those guilds. */
   async refitStale(): Promise<string[]> {
-    const stale = this.store.heads.guilds().filter((g) => this.isStale(g));
+    const stale = this.#store.heads.guilds().filter((g) => this.isStale(g));
     for (const guild of stale) await this.refit(guild);
     return stale;
   }
@@ -79,13 +88,13 @@ export class HeadService {
 
   /** A refit that a person or the schedule asked for, recorded as a head training run. */
   async refitAsTrainingRun(guildId: string): Promise<HeadRefit> {
-    const run = this.store.trainingRuns.start('head', guildId);
+    const run = this.#store.trainingRuns.start('head', guildId);
     try {
       const refit = await this.refit(guildId);
-      this.store.trainingRuns.finish(run, 'succeeded', { modelVersion: this.models.activeVersion(), metrics: refit });
+      this.#store.trainingRuns.finish(run, 'succeeded', { modelVersion: this.models.activeVersion(), metrics: refit });
       return refit;
     } catch (err) {
-      this.store.trainingRuns.finish(run, 'failed', { error: (err as Error).message });
+      this.#store.trainingRuns.finish(run, 'failed', { error: (err as Error).message });
       throw err;
     }
   }
@@ -102,7 +111,7 @@ export class HeadService {
   }
 
   private async fit(guildId: string, modelVersion: string): Promise<HeadRefit> {
-    const rows = this.store.labels.humanLabelled(guildId, modelVersion);
+    const rows = this.#store.labels.humanLabelled(guildId, modelVersion);
     const started = performance.now();
     const previous = modelVersion === this.models.activeVersion() ? this.current(guildId)?.head : undefined;
     const head = await trainHead(
@@ -112,7 +121,7 @@ export class HeadService {
     );
     const fitMs = performance.now() - started;
     const stored = serialiseHead(head);
-    const headVersion = this.store.heads.insert({
+    const headVersion = this.#store.heads.insert({
       guild_id: guildId,
       model_version: modelVersion,
       head_json: stored.json,

@@ -1,5 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import sharp from 'sharp';
+import type { ModelSources } from '../core/models/cache.ts';
 import type { RecognitionOptions } from '../core/pipeline.ts';
 import type { FaceDetector } from '../core/types.ts';
 import { JobQueue } from './queue.ts';
@@ -20,6 +21,12 @@ import { renderEmbeddingMap, type EmbeddingMap, type EmbeddingMapOptions } from 
 import type { ServiceBlocks } from './service-blocks.ts';
 import { UnknownsService } from './unknowns.ts';
 import { trainingInProgress } from './training-lock.ts';
+import type { EvaluationOptions, EvaluationReport } from './evaluation/index.ts';
+import { exportGuild, importGuild, type GuildImport } from './guild-transfer.ts';
+import { followLeadership, type Leadership } from './leases.ts';
+import { activateModel, type SwapProgress } from './model-swap.ts';
+import type { ArchiveCounts } from '../store/guild-archive.ts';
+import { pythonExecutable } from './trainer-process.ts';
 
 export { ImageInputError, QueueFullError, TrainingBusyError, UserFacingError, UserInputError } from './errors.ts';
 export type { ImageSource } from './recognition.ts';
@@ -35,6 +42,10 @@ export interface ServiceOptions {
   /** Or a detector instance (tests, benchmarks). */
   detectorInstance?: FaceDetector;
   embedder?: EmbedderOptions;
+  /** Where model files come from (IDOLTAG_MODEL_CACHE, IDOLTAG_MODEL_MIRROR, IDOLTAG_OFFLINE). */
+  models: ModelSources;
+  /** The Python with PyTorch that backbone training runs (IDOLTAG_PYTHON); default: the system's. */
+  trainerPython?: string;
   recognition?: RecognitionOptions;
   queueLimit?: number;
   /**
@@ -56,8 +67,11 @@ export interface Stats {
   provider: string;
 }
 
-/** Everything the adapters (the bot, the CLI, the schedules) use; each service applies the queue itself. */
-export interface Services extends ServiceBlocks {
+/**
+ * Everything the adapters (the bot, the CLI, the schedules) use; each service applies the queue itself.
+ * The store is not in it: adapters reach the database through these methods only.
+ */
+export interface Services extends Omit<ServiceBlocks, 'store' | 'trainerPython'> {
   tagging: TaggingService;
   corrections: CorrectionService;
   gallery: GalleryService;
@@ -75,14 +89,35 @@ export interface Services extends ServiceBlocks {
     /** Fine-tunes the face model in a trainer process; the training lock makes it one at a time. */
     backbone(options?: BackboneTrainingOptions): Promise<BackboneOutcome>;
   };
+  /** Serves another embedder version: re-embeds the faces that lack it, refits every head, then switches. */
+  activateModel(version: string, onProgress?: (p: SwapProgress) => void): Promise<void>;
+  /**
+   * Runs `onLead`'s work in whichever process of this data folder holds the lease `name` (the schedules):
+   * it starts when this process takes the lease and stops when it loses it.
+   */
+  followLeadership(
+    name: string,
+    onLead: () => () => Promise<void>,
+    options?: { ttlMs?: number; logger?: Logger },
+  ): Leadership;
+  evaluation: {
+    /** One evaluation protocol end to end (`idoltag eval`, docs/evaluation.md). */
+    run(options: EvaluationOptions): Promise<EvaluationReport>;
+  };
+  guildTransfer: {
+    /** Writes every face, crop, screenshot, label and head of one guild to an archive file. */
+    exportGuild(guildId: string, file: string): ArchiveCounts;
+    /** Brings in a guild from such an archive, into a data folder that has none of it. */
+    importGuild(file: string): Promise<GuildImport>;
+  };
   stats(guildId: string): Promise<Stats>;
   close(): Promise<void>;
 }
 
 /** The detector chain by name; `threads` bounds its onnxruntime pool like the embedder's (IDOLTAG_THREADS). */
-export async function loadDetector(name?: string, threads?: number): Promise<FaceDetector> {
+export async function loadDetector(models: ModelSources, name?: string, threads?: number): Promise<FaceDetector> {
   const detect = await import('../core/detect/chain.ts');
-  return detect.createDetector(name ?? detect.DEFAULT_DETECTOR, threads ? { faceboxes: { threads } } : {});
+  return detect.createDetector(name ?? detect.DEFAULT_DETECTOR, models, threads ? { faceboxes: { threads } } : {});
 }
 
 export async function openServices(options: ServiceOptions): Promise<Services> {
@@ -96,7 +131,7 @@ export async function openServices(options: ServiceOptions): Promise<Services> {
   const abandoned = trainingInProgress(store) ? 0 : store.trainingRuns.failAbandoned();
   if (abandoned > 0) logger.warn({ abandoned }, 'marked interrupted training runs as failed');
   const files = new DataFiles(options.dataDir);
-  const models = new ModelRegistry(store, logger, options.embedder, options.dataDir);
+  const models = new ModelRegistry(store, logger, options.models, options.embedder, options.dataDir);
   try {
     await models.ensureModels();
   } catch (err) {
@@ -106,7 +141,7 @@ export async function openServices(options: ServiceOptions): Promise<Services> {
   const detectorFactory = () =>
     options.detectorInstance
       ? Promise.resolve(options.detectorInstance)
-      : loadDetector(options.detector, options.embedder?.threads);
+      : loadDetector(options.models, options.detector, options.embedder?.threads);
   const queue = new JobQueue(options.queueLimit ?? 50);
   const heads = new HeadService(store, models, queue);
   if (options.refitStaleHeads !== false) {
@@ -130,9 +165,15 @@ export async function openServices(options: ServiceOptions): Promise<Services> {
     recognition,
     teaching: new TeachingService(store, recognition, heads, queue),
     queue,
+    trainerPython: pythonExecutable(options.trainerPython),
   };
   return {
-    ...blocks,
+    files,
+    models,
+    heads,
+    recognition,
+    teaching: blocks.teaching,
+    queue,
     tagging: new TaggingService(store, recognition, heads, queue),
     corrections: new CorrectionService(store, heads, queue),
     gallery: new GalleryService(store, files),
@@ -150,6 +191,16 @@ export async function openServices(options: ServiceOptions): Promise<Services> {
       // Loaded on first use: most processes never train.
       backbone: async (trainingOptions) =>
         (await import('./backbone-training.ts')).trainBackbone(blocks, trainingOptions),
+    },
+    activateModel: (version, onProgress) => activateModel(blocks, version, onProgress),
+    followLeadership: (name, onLead, leaseOptions) => followLeadership(store, name, onLead, leaseOptions),
+    evaluation: {
+      run: async (evaluationOptions) =>
+        (await import('./evaluation/index.ts')).runEvaluation(blocks, evaluationOptions),
+    },
+    guildTransfer: {
+      exportGuild: (guildId, file) => exportGuild(blocks, guildId, file),
+      importGuild: (file) => importGuild(blocks, file),
     },
     async stats(guildId) {
       const counts = store.images.counts(guildId);

@@ -1,11 +1,14 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { OnnxEmbedder, type EmbedderSpec } from '../core/embed/onnx-embedder.ts';
-import { resolveModelFile } from '../core/models/cache.ts';
+import { resolveModelFile, type ModelSources } from '../core/models/cache.ts';
 import { getModel, loadManifest, type ModelEntry } from '../core/models/manifest.ts';
 import type { Embedder } from '../core/types.ts';
 import type { Logger } from '../log.ts';
 import type { Store } from '../store/index.ts';
+
+/** The stored path of a manifest embedder's version: its files are resolved through the model cache. */
+const MANIFEST_PATH_PREFIX = 'manifest:';
 
 /** The ImageNet MobileNetV2 features: every data folder's model before idoltag shipped its own. */
 export const BASE_EMBEDDER_ID = 'mobilenetv2_pool';
@@ -66,6 +69,22 @@ export function readTrainedSpec(modelDir: string): EmbedderSpec {
   };
 }
 
+/** An embedder version as `idoltag embedder list` shows it. */
+export interface ModelVersionSummary {
+  id: string;
+  active: boolean;
+  createdAt: string;
+  /** Shipped with idoltag (models/manifest.json); 'default' for the one a new data folder starts on. */
+  shipped?: 'default' | 'shipped';
+  /** Held-out figures its training recorded (the trainer's pooled layer, else its projection). */
+  heldOut?: { mapAtR: number; recallAt1: number };
+}
+
+interface HeldOutLayer {
+  map_at_r: number;
+  recall_at_1: number;
+}
+
 /**
  * Knows which embedder version serves, loads it once, and registers the ImageNet base model as
  * versions; a new data folder starts on the default one.
@@ -73,13 +92,24 @@ export function readTrainedSpec(modelDir: string): EmbedderSpec {
 export class ModelRegistry {
   private loaded = new Map<string, Promise<Embedder>>();
 
+  readonly #store: Store;
+
   constructor(
-    private readonly store: Store,
+    store: Store,
     private readonly logger: Logger,
+    /** Where manifest models come from (the cache, the mirror, upstream). */
+    private readonly modelSources: ModelSources,
     private readonly options: EmbedderOptions = {},
     /** Trained models live under <dataDir>/models; their paths are stored relative to it. */
     private readonly dataDir?: string,
-  ) {}
+  ) {
+    this.#store = store;
+  }
+
+  /** A file of a manifest model (models/manifest.json), fetched and hash-checked. */
+  manifestFile(modelId: string, fileName?: string): Promise<string> {
+    return resolveModelFile(this.modelSources, modelId, fileName);
+  }
 
   /**
    * The ONNX file of a trained version. Paths are stored relative to the data folder; older rows
@@ -87,7 +117,7 @@ export class ModelRegistry {
    * restored or moved elsewhere.
    */
   modelFile(versionId: string): string {
-    const row = this.store.models.get(versionId);
+    const row = this.#store.models.get(versionId);
     if (!row) throw new Error(`Unknown model version ${versionId}`);
     if (!this.dataDir) return row.path;
     if (!path.isAbsolute(row.path)) return path.join(this.dataDir, row.path);
@@ -103,20 +133,20 @@ export class ModelRegistry {
   async ensureModels(): Promise<void> {
     for (const entry of manifestEmbedders()) {
       const id = manifestVersionId(entry);
-      if (this.store.models.get(id)) continue;
-      const spec = await manifestSpec(entry);
-      this.store.models.upsert({ id, path: `manifest:${entry.id}`, specJson: JSON.stringify(spec) });
+      if (this.#store.models.get(id)) continue;
+      const spec = await this.manifestSpec(entry);
+      this.#store.models.upsert({ id, path: `${MANIFEST_PATH_PREFIX}${entry.id}`, spec });
     }
-    if (this.store.models.active()) return;
+    if (this.#store.models.active()) return;
     const id = manifestVersionId(getModel(defaultEmbedderId()));
-    this.store.models.activate(id);
+    this.#store.models.activate(id);
     this.logger.info({ model: id }, 'a new data folder: serving the default embedder');
   }
 
   /** The ONNX file of any version: manifest models through the model cache, trained ones under the data folder. */
   async onnxFile(versionId: string): Promise<string> {
     const entry = manifestEntryOf(versionId);
-    return entry ? resolveModelFile(entry.id) : this.modelFile(versionId);
+    return entry ? this.manifestFile(entry.id) : this.modelFile(versionId);
   }
 
   /**
@@ -127,14 +157,33 @@ export class ModelRegistry {
     const entry = manifestEntryOf(versionId);
     if (entry)
       return entry.files.some((f) => f.name === 'checkpoint.pt')
-        ? resolveModelFile(entry.id, 'checkpoint.pt')
+        ? this.manifestFile(entry.id, 'checkpoint.pt')
         : undefined;
     const file = path.join(path.dirname(this.modelFile(versionId)), 'checkpoint.pt');
     return existsSync(file) ? file : undefined;
   }
 
+  /** Every embedder version of this data folder, oldest first. */
+  versions(): ModelVersionSummary[] {
+    const defaultVersion = resolveVersionName('default');
+    return this.#store.models.list().map((row) => {
+      const trainer = row.metrics?.trainer as
+        | { val?: { pooled?: HeldOutLayer; projection?: HeldOutLayer } }
+        | undefined;
+      const layer = trainer?.val ? (trainer.val.pooled ?? trainer.val.projection) : undefined;
+      const shipped = row.path.startsWith(MANIFEST_PATH_PREFIX);
+      return {
+        id: row.id,
+        active: row.active === 1,
+        createdAt: row.created_at,
+        shipped: shipped ? (row.id === defaultVersion ? 'default' : 'shipped') : undefined,
+        heldOut: layer ? { mapAtR: layer.map_at_r, recallAt1: layer.recall_at_1 } : undefined,
+      };
+    });
+  }
+
   activeVersion(): string {
-    const active = this.store.models.active();
+    const active = this.#store.models.active();
     if (!active) throw new Error('No embedder is active; run ensureModels() first');
     return active.id;
   }
@@ -146,13 +195,12 @@ export class ModelRegistry {
   embedder(versionId: string): Promise<Embedder> {
     let pending = this.loaded.get(versionId);
     if (!pending) {
-      const row = this.store.models.get(versionId);
+      const row = this.#store.models.get(versionId);
       if (!row) throw new Error(`Unknown model version ${versionId}`);
       pending = (async () => {
         // Manifest models are resolved (fetched, hash-checked) each time a process first loads them.
         const file = await this.onnxFile(versionId);
-        const spec = JSON.parse(row.spec_json) as EmbedderSpec;
-        return OnnxEmbedder.load(file, spec, versionId, {
+        return OnnxEmbedder.load(file, row.spec, versionId, {
           device: this.options.device,
           intraOpThreads: this.options.threads,
           log: (message, fields) => this.logger.info(fields, message),
@@ -164,19 +212,19 @@ export class ModelRegistry {
     return pending;
   }
 
+  /** What a manifest embedder expects: the manifest's own fields, or the model.json shipped beside it. */
+  private async manifestSpec(entry: ModelEntry): Promise<EmbedderSpec> {
+    if (entry.files.some((f) => f.name === 'model.json')) {
+      await this.manifestFile(entry.id, 'model.json');
+      return readTrainedSpec(path.dirname(await this.manifestFile(entry.id)));
+    }
+    return { input: entry.input as EmbedderSpec['input'], output: entry.output as EmbedderSpec['output'] };
+  }
+
   async close(): Promise<void> {
     for (const pending of this.loaded.values()) {
       await (await pending.catch(() => undefined))?.dispose?.();
     }
     this.loaded.clear();
   }
-}
-
-/** What a manifest embedder expects: the manifest's own fields, or the model.json shipped beside it. */
-async function manifestSpec(entry: ModelEntry): Promise<EmbedderSpec> {
-  if (entry.files.some((f) => f.name === 'model.json')) {
-    await resolveModelFile(entry.id, 'model.json');
-    return readTrainedSpec(path.dirname(await resolveModelFile(entry.id)));
-  }
-  return { input: entry.input as EmbedderSpec['input'], output: entry.output as EmbedderSpec['output'] };
 }

@@ -35,13 +35,17 @@ export interface StoredFace {
 
 /** Runs the core pipeline and records the image, its faces, crops and embeddings. */
 export class RecognitionService {
+  readonly #store: Store;
+
   constructor(
-    private readonly store: Store,
+    store: Store,
     private readonly files: DataFiles,
     private readonly models: ModelRegistry,
     private readonly loadDetector: () => Promise<FaceDetector>,
     private readonly defaults: RecognitionOptions = {},
-  ) {}
+  ) {
+    this.#store = store;
+  }
 
   private detectorPromise?: Promise<FaceDetector>;
   private detectorSettings: Record<string, unknown> = {};
@@ -117,11 +121,11 @@ export class RecognitionService {
       width: result.image.originalWidth,
       height: result.image.originalHeight,
     };
-    return this.store.transaction(() => {
-      const imageId = this.store.images.insertImage(row);
+    return this.#store.transaction(() => {
+      const imageId = this.#store.images.insertImage(row);
       const faces = indexes.map((i, k) => {
         const face = result.faces[i];
-        const faceId = this.store.images.insertFace({
+        const faceId = this.#store.images.insertFace({
           guild_id: guildId,
           image_id: imageId,
           ...face.box,
@@ -130,7 +134,7 @@ export class RecognitionService {
           score: face.score,
           crop_path: cropPaths[k],
         });
-        this.store.embeddings.put(faceId, modelVersion, face.embedding);
+        this.#store.embeddings.put(faceId, modelVersion, face.embedding);
         return { faceId, index: i };
       });
       withinTransaction?.(faces, imageId);

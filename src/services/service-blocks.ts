@@ -19,4 +19,6 @@ export interface ServiceBlocks {
   recognition: RecognitionService;
   teaching: TeachingService;
   queue: JobQueue;
+  /** The Python that runs the trainer (IDOLTAG_PYTHON, else the system's). */
+  trainerPython: string;
 }

@@ -31,12 +31,16 @@ export interface TagRequest {
 
 /** Names the faces in one image and remembers the image, faces and predictions. */
 export class TaggingService {
+  readonly #store: Store;
+
   constructor(
-    private readonly store: Store,
+    store: Store,
     private readonly recognition: RecognitionService,
     private readonly heads: HeadService,
     private readonly queue: JobQueue,
-  ) {}
+  ) {
+    this.#store = store;
+  }
 
   /** Through the queue: recognition runs one picture at a time. */
   tagImage(req: TagRequest): Promise<TagResult> {
@@ -62,8 +66,8 @@ export class TaggingService {
       (faces) => {
         for (const { faceId, index } of faces) {
           const p = predictions[index];
-          const character = p.label ? this.store.characters.find(req.guildId, p.label) : undefined;
-          this.store.labels.add({
+          const character = p.label ? this.#store.characters.find(req.guildId, p.label) : undefined;
+          this.#store.labels.add({
             guildId: req.guildId,
             faceId,
             characterId: character?.id ?? null,
@@ -93,6 +97,6 @@ export class TaggingService {
   }
 
   private displayNames(guildId: string): Map<string, string> {
-    return new Map(this.store.characters.listWithCounts(guildId).map((c) => [c.name_key, c.display_name]));
+    return new Map(this.#store.characters.listWithCounts(guildId).map((c) => [c.name_key, c.display_name]));
   }
 }

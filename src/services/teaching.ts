@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import type { Box } from '../core/types.ts';
 import { validateCharacterName } from '../store/characters.ts';
 import type { Store } from '../store/index.ts';
@@ -44,18 +45,62 @@ export interface TeachRequest {
   previews?: boolean;
 }
 
+export interface TeachFilesRequest {
+  guildId: string;
+  character: string;
+  /** Pictures on disk; one that cannot be read is reported as not taught, like a broken picture. */
+  files: string[];
+  by: string;
+  crops?: boolean;
+  /** Checked before each file: a stop keeps what was taught so far. */
+  signal?: AbortSignal;
+  /** Called once a file is taught or refused (its `name` is the file's path). */
+  onFile?: (result: TeachResultItem) => void;
+}
+
 /** Turns examples a person gave into taught faces and refits the head. */
 export class TeachingService {
+  readonly #store: Store;
+
   constructor(
-    private readonly store: Store,
+    store: Store,
     private readonly recognition: RecognitionService,
     private readonly heads: HeadService,
     private readonly queue: JobQueue,
-  ) {}
+  ) {
+    this.#store = store;
+  }
 
   /** Through the queue: detection, embedding and the refit run one request at a time. */
   teach(req: TeachRequest): Promise<TeachResult> {
     return this.queue.run(() => this.learn(req));
+  }
+
+  /**
+   * Teaches pictures on disk (an import, an evaluation's or a bench's training faces), each file in its
+   * own queued request and transaction, so a stop between files loses nothing. Nothing is refit and no
+   * previews are made: the caller refits once when everything is in.
+   */
+  async teachFiles(req: TeachFilesRequest): Promise<TeachResultItem[]> {
+    const results: TeachResultItem[] = [];
+    for (const file of req.files) {
+      if (req.signal?.aborted) break;
+      const bytes = await readFile(file).catch(() => Buffer.alloc(0));
+      const taught = await this.teach({
+        guildId: req.guildId,
+        character: req.character,
+        by: req.by,
+        crops: req.crops,
+        refit: false,
+        previews: false,
+        images: [{ bytes, name: file, source: { kind: 'import', path: file } }],
+      });
+      for (const result of taught.results) {
+        results.push(result);
+        req.onFile?.(result);
+      }
+    }
+    return results;
   }
 
   private async learn(req: TeachRequest): Promise<TeachResult> {
@@ -67,8 +112,8 @@ export class TeachingService {
     const results: TeachResultItem[] = [];
     for (const image of req.images) {
       // Re-sending (or re-importing after a crash) the same file must not count it twice.
-      const known = this.store.characters.find(req.guildId, req.character);
-      const already = known && this.store.images.humanLabelledFaceOfImage(req.guildId, sha256(image.bytes), known.id);
+      const known = this.#store.characters.find(req.guildId, req.character);
+      const already = known && this.#store.images.humanLabelledFaceOfImage(req.guildId, sha256(image.bytes), known.id);
       if (already) {
         results.push({
           name: image.name,
@@ -98,12 +143,12 @@ export class TeachingService {
           { keepOriginal: true, faceIndexes: [0] },
           ([taught]) => {
             if (characterId === undefined) {
-              const found = this.store.characters.findOrCreate(req.guildId, req.character, req.by);
+              const found = this.#store.characters.findOrCreate(req.guildId, req.character, req.by);
               created = found.created;
               characterId = found.character.id;
               display = found.character.display_name;
             }
-            this.store.labels.add({
+            this.#store.labels.add({
               guildId: req.guildId,
               faceId: taught.faceId,
               characterId,

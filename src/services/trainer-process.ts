@@ -9,9 +9,9 @@ export interface TrainerEvent {
   [key: string]: unknown;
 }
 
-/** Debian's torch lives under /usr/bin/python3; users may point IDOLTAG_PYTHON at their own. */
-export function pythonExecutable(): string {
-  return process.env.IDOLTAG_PYTHON ?? (existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3');
+/** The Python of the settings (IDOLTAG_PYTHON), else Debian's, whose torch lives under /usr/bin/python3. */
+export function pythonExecutable(configured?: string): string {
+  return configured ?? (existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3');
 }
 
 /** Backbone training is the one feature that needs Python with PyTorch; the rest of idoltag runs on Node alone. */
@@ -26,8 +26,7 @@ export const TORCH_INSTALL_HINT =
   'install it with "pip install torch torchvision onnx" (on Debian: "apt-get install python3-torch python3-torchvision python3-onnx"), or point IDOLTAG_PYTHON at a Python that has it';
 
 /** Checks, before a training starts, that the trainer's Python can import what it needs; says what is missing in one sentence. */
-export function checkTrainerPython(): Promise<void> {
-  const python = pythonExecutable();
+export function checkTrainerPython(python: string): Promise<void> {
   return new Promise((resolve, reject) => {
     const child = spawn(python, ['-c', 'import torch, torchvision, onnx'], {
       env: { ...process.env, OMP_WAIT_POLICY: process.env.OMP_WAIT_POLICY ?? 'PASSIVE' },
@@ -55,12 +54,13 @@ export function checkTrainerPython(): Promise<void> {
  * `done` event; rejects with the trainer's own error message.
  */
 export function runTrainer(
+  python: string,
   args: string[],
   onEvent?: (e: TrainerEvent) => void,
   signal?: AbortSignal,
 ): Promise<TrainerEvent> {
   return new Promise((resolve, reject) => {
-    const child = spawn(pythonExecutable(), ['-m', 'trainer', ...args], {
+    const child = spawn(python, ['-m', 'trainer', ...args], {
       cwd: PROJECT_ROOT,
       env: { ...process.env, OMP_WAIT_POLICY: process.env.OMP_WAIT_POLICY ?? 'PASSIVE', PYTHONUNBUFFERED: '1' },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -81,9 +81,7 @@ export function runTrainer(
       onEvent?.(event);
     });
     child.stderr.on('data', (d) => (stderrTail = (stderrTail + d).slice(-2000)));
-    child.on('error', (err) =>
-      reject(new Error(`Could not start the trainer (${pythonExecutable()}): ${err.message}`)),
-    );
+    child.on('error', (err) => reject(new Error(`Could not start the trainer (${python}): ${err.message}`)));
     child.on('close', (code) => {
       if (code === 0 && done) resolve(done);
       else reject(new Error(error ?? `trainer exited with code ${code}: ${stderrTail.trim().split('\n').pop() ?? ''}`));

@@ -55,12 +55,16 @@ export interface NameResult {
 }
 
 export class UnknownsService {
-  constructor(private readonly services: ServiceBlocks) {}
+  readonly #services: ServiceBlocks;
+
+  constructor(services: ServiceBlocks) {
+    this.#services = services;
+  }
 
   private unknownFaces(guildId: string): { ids: number[]; vectors: Float32Array[]; truncated: boolean } {
-    const rows = this.services.store.embeddings.unnamedFaces(
+    const rows = this.#services.store.embeddings.unnamedFaces(
       guildId,
-      this.services.models.activeVersion(),
+      this.#services.models.activeVersion(),
       MAX_FACES + 1,
     );
     const truncated = rows.length > MAX_FACES;
@@ -70,11 +74,11 @@ export class UnknownsService {
 
   /** The clusters of never-named faces, largest first (through the queue: distances run onnxruntime). */
   listClusters(guildId: string): Promise<ClusterListing> {
-    return this.services.queue.run(() => this.clusters(guildId));
+    return this.#services.queue.run(() => this.clusters(guildId));
   }
 
   cluster(guildId: string, clusterIdOrPrefix: string): Promise<UnknownCluster> {
-    return this.services.queue.run(() => this.findCluster(guildId, clusterIdOrPrefix));
+    return this.#services.queue.run(() => this.findCluster(guildId, clusterIdOrPrefix));
   }
 
   private async clusters(guildId: string): Promise<ClusterListing> {
@@ -84,9 +88,9 @@ export class UnknownsService {
     }
     const centred = centredUnitVectors(vectors);
     const result = hdbscan(await cosineDistances(centred), ids.length, CLUSTER_SETTINGS);
-    const head = this.services.heads.current(guildId)?.head;
+    const head = this.#services.heads.current(guildId)?.head;
     const names = new Map(
-      this.services.store.characters.listWithCounts(guildId).map((c) => [c.name_key, c.display_name]),
+      this.#services.store.characters.listWithCounts(guildId).map((c) => [c.name_key, c.display_name]),
     );
     const clusters: UnknownCluster[] = [];
     for (let c = 0; c < result.clusters; c++) {
@@ -149,9 +153,9 @@ export class UnknownsService {
     for (const [k, faceId] of faces.entries()) {
       const x = pad + (k % columns) * (tile + pad);
       const y = header + Math.floor(k / columns) * (tile + label + pad);
-      const face = this.services.store.images.face(guildId, faceId);
+      const face = this.#services.store.images.face(guildId, faceId);
       const thumb = face
-        ? await readFile(this.services.files.absolute(face.crop_path)).then(
+        ? await readFile(this.#services.files.absolute(face.crop_path)).then(
             (b) => sharp(b).resize(tile, tile, { fit: 'cover' }).png().toBuffer(),
             () => undefined,
           )
@@ -186,7 +190,7 @@ ${texts.join('\n')}</svg>`;
     by: string,
     exclude: number[] = [],
   ): Promise<NameResult> {
-    return this.services.queue.run(() => this.name(guildId, clusterId, character, by, exclude));
+    return this.#services.queue.run(() => this.name(guildId, clusterId, character, by, exclude));
   }
 
   private async name(
@@ -204,14 +208,14 @@ ${texts.join('\n')}</svg>`;
       throw new UserInputError(`Faces ${unknownExcludes.join(', ')} are not in cluster ${cluster.id}.`);
     const faces = cluster.faceIds.filter((id) => !exclude.includes(id));
     if (faces.length === 0) throw new UserInputError('Every face of that cluster is excluded; nothing to name.');
-    const store = this.services.store;
+    const store = this.#services.store;
     const { created, display } = store.transaction(() => {
       const found = store.characters.findOrCreate(guildId, character, by);
       for (const faceId of faces)
         store.labels.add({ guildId, faceId, characterId: found.character.id, source: 'corrected', by });
       return { created: found.created, display: found.character.display_name };
     });
-    const refit = await this.services.heads.refit(guildId);
+    const refit = await this.#services.heads.refit(guildId);
     return { character: display, created, taught: faces.length, excluded: exclude, headVersion: refit.headVersion };
   }
 }

@@ -1,14 +1,25 @@
+import type { EmbedderSpec } from '../core/types.ts';
 import type { Db } from './database.ts';
 
+/** A model version with its JSON columns decoded. */
 export interface ModelVersionRow {
   id: string;
   kind: 'embedder';
   path: string;
-  spec_json: string;
+  spec: EmbedderSpec;
   parent_id: string | null;
-  metrics_json: string | null;
+  /** What its training recorded (the trainer's figures, the export's parity); null for manifest models. */
+  metrics: Record<string, unknown> | null;
   active: number;
   created_at: string;
+}
+
+type StoredRow = Omit<ModelVersionRow, 'spec' | 'metrics'> & { spec_json: string; metrics_json: string | null };
+
+function decode(row: StoredRow | undefined): ModelVersionRow | undefined {
+  if (!row) return undefined;
+  const { spec_json, metrics_json, ...rest } = row;
+  return { ...rest, spec: JSON.parse(spec_json), metrics: metrics_json === null ? null : JSON.parse(metrics_json) };
 }
 
 export class ModelVersionRepository {
@@ -17,9 +28,9 @@ export class ModelVersionRepository {
   upsert(row: {
     id: string;
     path: string;
-    specJson: string;
+    spec: EmbedderSpec;
     parentId?: string | null;
-    metricsJson?: string | null;
+    metrics?: Record<string, unknown> | null;
   }): void {
     this.db
       .prepare(
@@ -27,21 +38,31 @@ export class ModelVersionRepository {
          ON CONFLICT (id) DO UPDATE SET path = excluded.path, spec_json = excluded.spec_json,
            metrics_json = COALESCE(excluded.metrics_json, model_versions.metrics_json)`,
       )
-      .run(row.id, row.path, row.specJson, row.parentId ?? null, row.metricsJson ?? null);
+      .run(
+        row.id,
+        row.path,
+        JSON.stringify(row.spec),
+        row.parentId ?? null,
+        row.metrics == null ? null : JSON.stringify(row.metrics),
+      );
   }
 
   active(): ModelVersionRow | undefined {
-    return this.db.prepare("SELECT * FROM model_versions WHERE kind = 'embedder' AND active = 1").get() as
-      | ModelVersionRow
-      | undefined;
+    return decode(
+      this.db.prepare("SELECT * FROM model_versions WHERE kind = 'embedder' AND active = 1").get() as
+        | StoredRow
+        | undefined,
+    );
   }
 
   get(id: string): ModelVersionRow | undefined {
-    return this.db.prepare('SELECT * FROM model_versions WHERE id = ?').get(id) as ModelVersionRow | undefined;
+    return decode(this.db.prepare('SELECT * FROM model_versions WHERE id = ?').get(id) as StoredRow | undefined);
   }
 
   list(): ModelVersionRow[] {
-    return this.db.prepare('SELECT * FROM model_versions ORDER BY created_at, id').all() as ModelVersionRow[];
+    return (this.db.prepare('SELECT * FROM model_versions ORDER BY created_at, id').all() as StoredRow[]).map(
+      (row) => decode(row)!,
+    );
   }
 
   /** Switches the active embedder in one statement pair inside a transaction. */

@@ -1,15 +1,24 @@
 import type { Db } from './database.ts';
 
+/** A training run with its metrics decoded. */
 export interface TrainingRunRow {
   id: number;
   guild_id: string | null;
   kind: 'head' | 'backbone';
   status: 'running' | 'succeeded' | 'failed' | 'rejected';
   model_version: string | null;
-  metrics_json: string | null;
+  metrics: Record<string, unknown> | null;
   error: string | null;
   started_at: string;
   finished_at: string | null;
+}
+
+type StoredRow = Omit<TrainingRunRow, 'metrics'> & { metrics_json: string | null };
+
+function decode(row: StoredRow | undefined): TrainingRunRow | undefined {
+  if (!row) return undefined;
+  const { metrics_json, ...rest } = row;
+  return { ...rest, metrics: metrics_json === null ? null : JSON.parse(metrics_json) };
 }
 
 export class TrainingRunRepository {
@@ -51,14 +60,18 @@ export class TrainingRunRepository {
   }
 
   last(kind?: TrainingRunRow['kind']): TrainingRunRow | undefined {
-    return this.db
-      .prepare('SELECT * FROM training_runs WHERE (? IS NULL OR kind = ?) ORDER BY id DESC LIMIT 1')
-      .get(kind ?? null, kind ?? null) as TrainingRunRow | undefined;
+    return decode(
+      this.db
+        .prepare('SELECT * FROM training_runs WHERE (? IS NULL OR kind = ?) ORDER BY id DESC LIMIT 1')
+        .get(kind ?? null, kind ?? null) as StoredRow | undefined,
+    );
   }
 
   lastSucceeded(kind: TrainingRunRow['kind']): TrainingRunRow | undefined {
-    return this.db
-      .prepare("SELECT * FROM training_runs WHERE kind = ? AND status = 'succeeded' ORDER BY id DESC LIMIT 1")
-      .get(kind) as TrainingRunRow | undefined;
+    return decode(
+      this.db
+        .prepare("SELECT * FROM training_runs WHERE kind = ? AND status = 'succeeded' ORDER BY id DESC LIMIT 1")
+        .get(kind) as StoredRow | undefined,
+    );
   }
 }

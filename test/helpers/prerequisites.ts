@@ -9,8 +9,8 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { inCi, recordSkip } from '../../scripts/skip-report.mjs';
-import { pythonExecutable } from '../../src/services/trainer-process.ts';
 import { DATA } from './paths.ts';
+import { PYTHON } from './settings.ts';
 
 export { inCi };
 
@@ -48,7 +48,7 @@ export function mirroredModel(mirrorDir: string): Prerequisite {
 let torchPresent: boolean | undefined;
 /** PyTorch, torchvision and onnx in the python idoltag runs (IDOLTAG_PYTHON or Debian's). */
 export function torch(): Prerequisite {
-  const python = pythonExecutable();
+  const python = PYTHON;
   torchPresent ??=
     spawnSync(python, ['-c', 'import torch, torchvision, onnx'], {
       env: { ...process.env, OMP_WAIT_POLICY: 'PASSIVE' },

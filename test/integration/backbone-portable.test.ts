@@ -7,6 +7,7 @@ import { resolveModelFile } from '../../src/core/models/cache.ts';
 import { defaultEmbedderId } from '../../src/services/model-registry.ts';
 import { runCli } from '../helpers/cli.ts';
 import { DATA, ROOT, tempDir } from '../helpers/paths.ts';
+import { MODEL_SOURCES } from '../helpers/settings.ts';
 import { mirroredModel, sharedData, skipUnless, torch } from '../helpers/prerequisites.ts';
 
 /**
@@ -123,7 +124,9 @@ describe('a backbone training on a machine that is not the development machine',
     };
     db.close();
     const trained = JSON.parse(readFileSync(path.join(data, 'models', run.model_version, 'model.json'), 'utf8'));
-    const shipped = JSON.parse(readFileSync(await resolveModelFile(defaultEmbedderId(), 'model.json'), 'utf8'));
+    const shipped = JSON.parse(
+      readFileSync(await resolveModelFile(MODEL_SOURCES, defaultEmbedderId(), 'model.json'), 'utf8'),
+    );
     assert.equal(trained.parent.kind, 'checkpoint');
     assert.equal(trained.parent.id, shipped.id);
     assert.equal(trained.input.size, shipped.input.size, 'trained at the input size of the model it started from');

@@ -6,6 +6,7 @@ import { FaceApiDetector } from '../../src/core/detect/faceapi.ts';
 import { decodeRgb } from '../../src/core/detect/image.ts';
 import { iou } from '../../src/core/detect/nms.ts';
 import { DATA } from '../helpers/paths.ts';
+import { MODEL_SOURCES } from '../helpers/settings.ts';
 
 describe('face-api (tfjs wasm)', () => {
   it('loads its bundled SSD weights and finds a screenshot face', async () => {
@@ -18,7 +19,7 @@ describe('face-api (tfjs wasm)', () => {
 
   it('finds most faces of a group illustration, inside the image', async () => {
     const image = await decodeRgb(path.join(DATA, 'multiface/images/xavier_test_1.jpg'));
-    const faces = await createDetector('faceapi').detect(image);
+    const faces = await createDetector('faceapi', MODEL_SOURCES).detect(image);
     assert.ok(faces.length >= 9 && faces.length <= 13, `${faces.length} faces`);
     for (const f of faces) assert.ok(f.x >= 0 && f.y >= 0 && f.x + f.w <= image.width && f.y + f.h <= image.height);
   });

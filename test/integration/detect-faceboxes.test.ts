@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import { ort } from '../../src/core/onnx-runtime.ts';
 import { DEFAULT_DETECTOR, createDetector } from '../../src/core/detect/chain.ts';
 import { priorCount } from '../../src/core/detect/faceboxes-priors.ts';
@@ -12,14 +12,12 @@ import { decodeRgb } from '../../src/core/detect/image.ts';
 import { iou } from '../../src/core/detect/nms.ts';
 import { resolveModelFile, sha256File } from '../../src/core/models/cache.ts';
 import { getModel } from '../../src/core/models/manifest.ts';
-import { pythonExecutable } from '../../src/services/trainer-process.ts';
 import { DATA, ROOT, tempDir } from '../helpers/paths.ts';
 import { mirroredModel, sharedData, skipUnless, torch } from '../helpers/prerequisites.ts';
+import { PYTHON as python } from '../helpers/settings.ts';
 
 const MIRROR = path.join(DATA, 'models');
-const python = pythonExecutable();
 const needsExport = skipUnless('FaceBoxes re-export', torch(), mirroredModel('animefaceboxes_pytorch'));
-const saved = { ...process.env };
 const made: string[] = [];
 function scratch(prefix: string): string {
   const dir = tempDir(prefix);
@@ -31,18 +29,11 @@ after(() => {
   for (const dir of made) rmSync(dir, { recursive: true, force: true });
 });
 
-function useEnv(env: Record<string, string>): void {
-  process.env = { ...saved, IDOLTAG_OFFLINE: '1', IDOLTAG_MODEL_MIRROR: MIRROR, IDOLTAG_MODEL_CACHE: cache, ...env };
-}
+const MODELS = { offline: true, mirrorDir: MIRROR, cacheDir: cache };
 
 describe('FaceBoxes ONNX model', () => {
-  before(() => useEnv({ IDOLTAG_PYTHON: '/nonexistent/python' }));
-  after(() => {
-    process.env = { ...saved };
-  });
-
   it('is shipped in models/ and read in place, without python or a model cache', async () => {
-    const file = await resolveModelFile(FACEBOXES_MODEL_ID);
+    const file = await resolveModelFile(MODELS, FACEBOXES_MODEL_ID);
     assert.equal(path.relative(ROOT, file), path.join('models', 'animefaceboxes_onnx', 'faceboxes.onnx'));
     assert.equal(await sha256File(file), getModel(FACEBOXES_MODEL_ID).files[0].sha256);
     assert.deepEqual(readdirSync(cache), []);
@@ -54,7 +45,7 @@ describe('FaceBoxes ONNX model', () => {
     const weights = path.join(MIRROR, 'animefaceboxes_pytorch', 'FaceBoxes_epoch_90.pth');
     const run = spawnSync(python, ['-m', 'trainer.faceboxes.export', '--weights', weights, '--out', out], {
       cwd: ROOT,
-      env: { ...saved, OMP_WAIT_POLICY: 'PASSIVE', PYTHONDONTWRITEBYTECODE: '1' },
+      env: { ...process.env, OMP_WAIT_POLICY: 'PASSIVE', PYTHONDONTWRITEBYTECODE: '1' },
       encoding: 'utf8',
     });
     assert.equal(run.status, 0, run.stderr);
@@ -62,7 +53,7 @@ describe('FaceBoxes ONNX model', () => {
   });
 
   it('gives as many outputs as TypeScript makes priors, for odd sizes too', async () => {
-    const session = await ort.InferenceSession.create(await resolveModelFile(FACEBOXES_MODEL_ID), {
+    const session = await ort.InferenceSession.create(await resolveModelFile(MODELS, FACEBOXES_MODEL_ID), {
       executionProviders: ['cpu'],
       intraOpNumThreads: 1,
     });
@@ -85,15 +76,10 @@ describe('FaceBoxes on real images', {
     sharedData('screenshots_syncopika', 'boxes.csv'),
   ),
 }, () => {
-  before(() => useEnv({}));
-  after(() => {
-    process.env = { ...saved };
-  });
-
   it('finds the boxed face of a screenshot', async () => {
     const image = await decodeRgb(path.join(DATA, 'screenshots_syncopika/images/aletta7.jpg'));
     const hand = { x: 64, y: 69, w: 222, h: 179 };
-    const faces = await new FaceBoxesDetector().detect(image);
+    const faces = await new FaceBoxesDetector(MODELS).detect(image);
     assert.equal(faces.length, 1);
     assert.ok(iou(faces[0], hand) >= 0.3, JSON.stringify(faces));
     assert.equal(faces[0].detector, 'faceboxes');
@@ -102,7 +88,7 @@ describe('FaceBoxes on real images', {
 
   it('finds most of 13 faces in a group illustration, inside the image', async () => {
     const image = await decodeRgb(path.join(DATA, 'multiface/images/xavier_test_1.jpg'));
-    const faces = await createDetector(DEFAULT_DETECTOR).detect(image);
+    const faces = await createDetector(DEFAULT_DETECTOR, MODELS).detect(image);
     assert.ok(faces.length >= 12 && faces.length <= 13, `${faces.length} faces`);
     for (const f of faces) {
       assert.ok(f.x >= 0 && f.y >= 0 && f.x + f.w <= image.width && f.y + f.h <= image.height);
@@ -112,10 +98,10 @@ describe('FaceBoxes on real images', {
 
   it('drops faces under the minimum size', async () => {
     const image = await decodeRgb(path.join(DATA, 'multiface/images/jonathonyan_detect_04.jpg'));
-    const all = await createDetector('faceboxes').detect(image);
+    const all = await createDetector('faceboxes', MODELS).detect(image);
     assert.equal(all.length, 5);
     const cut = Math.max(...all.map((f) => f.w)) + 1;
-    assert.equal((await createDetector('faceboxes', { chain: { minFaceSize: cut } }).detect(image)).length, 0);
+    assert.equal((await createDetector('faceboxes', MODELS, { chain: { minFaceSize: cut } }).detect(image)).length, 0);
   });
 
   it('runs the fine pass only for images with small (or no) heads, and finds the small faces with it', async () => {
@@ -135,15 +121,15 @@ describe('FaceBoxes on real images', {
       planPasses(img.width, img.height, d.settings).find((p) => p.fine)!.factor;
     const closeUp = await decodeRgb(path.join(DATA, 'screenshots_syncopika/images/aletta7.jpg'));
     const group = await decodeRgb(path.join(DATA, 'multiface/images/jonathonyan_detect_04.jpg'));
-    const lazy = new Counting();
+    const lazy = new Counting(MODELS);
     assert.equal((await lazy.detect(closeUp)).length, 1);
     assert.ok(!lazy.factors.includes(finePass(closeUp, lazy)), `a close-up needs no fine pass: ${lazy.factors}`);
     lazy.factors = [];
     assert.equal((await lazy.detect(group)).length, 5, 'the small heads trigger it');
     assert.ok(lazy.factors.includes(finePass(group, lazy)));
-    const never = new Counting({ fineSide: null });
+    const never = new Counting(MODELS, { fineSide: null });
     assert.ok((await never.detect(group)).length < 5, 'without the fine pass the small faces are missed');
-    const always = new Counting({ enlargeBelowHead: null });
+    const always = new Counting(MODELS, { enlargeBelowHead: null });
     await always.detect(closeUp);
     assert.ok(always.factors.includes(finePass(closeUp, always)), 'null always runs it');
   });
@@ -158,14 +144,14 @@ describe('FaceBoxes on real images', {
       .raw()
       .toBuffer({ resolveWithObject: true });
     const image = { data: new Uint8Array(frame.data), width: 1280, height: 720 };
-    const faces = await new FaceBoxesDetector().detect(image);
+    const faces = await new FaceBoxesDetector(MODELS).detect(image);
     assert.ok(faces.length >= 10 && faces.length <= 13, `${faces.length} of 13 faces`);
     assert.ok(
       faces.every((f) => f.x >= 300 && f.x + f.w <= 980),
       'all inside the pasted illustration',
     );
     assert.ok(
-      (await new FaceBoxesDetector({ fineSide: null }).detect(image)).length <= 1,
+      (await new FaceBoxesDetector(MODELS, { fineSide: null }).detect(image)).length <= 1,
       'the two coarse passes alone miss them',
     );
   });

@@ -7,14 +7,14 @@ import { LbpDetector } from '../../src/core/detect/lbp.ts';
 import { iou } from '../../src/core/detect/nms.ts';
 import { WholeImageDetector } from '../../src/core/detect/whole.ts';
 import { DATA } from '../helpers/paths.ts';
+import { MODEL_SOURCES } from '../helpers/settings.ts';
 
-process.env.IDOLTAG_MODEL_MIRROR ??= path.join(DATA, 'models');
-process.env.IDOLTAG_OFFLINE = '1';
+const MODELS = { ...MODEL_SOURCES, mirrorDir: MODEL_SOURCES.mirrorDir ?? path.join(DATA, 'models'), offline: true };
 
 describe('lbpcascade_animeface', () => {
   it('finds the five faces of a wallpaper with nagadomi settings', async () => {
     const image = await decodeRgb(path.join(DATA, 'multiface/images/jonathonyan_detect_04.jpg'));
-    const faces = await new LbpDetector().detect(image);
+    const faces = await new LbpDetector(MODELS).detect(image);
     assert.equal(faces.length, 5);
     for (const f of faces) {
       assert.equal(f.detector, 'lbp');
@@ -26,7 +26,7 @@ describe('lbpcascade_animeface', () => {
   it('finds a close-up face once the image is padded', async () => {
     const image = await decodeRgb(path.join(DATA, 'screenshots_syncopika/images/aletta14.jpg'));
     const hand = { x: 202, y: 66, w: 332, h: 307 };
-    const faces = await createDetector('lbp').detect(image);
+    const faces = await createDetector('lbp', MODELS).detect(image);
     assert.ok(
       faces.some((f) => iou(f, hand) >= 0.3),
       JSON.stringify(faces),
@@ -39,6 +39,6 @@ describe('whole-image detector', () => {
     const image = await decodeRgb(path.join(DATA, 'nagadomi10/faces/hatsune_miku/train_face_27_136_113.jpg'));
     const faces = await new WholeImageDetector().detect(image);
     assert.deepEqual(faces, [{ x: 0, y: 0, w: image.width, h: image.height, score: 1, detector: 'whole' }]);
-    assert.deepEqual(await createDetector('whole').detect(image), faces);
+    assert.deepEqual(await createDetector('whole', MODELS).detect(image), faces);
   });
 });

@@ -10,6 +10,7 @@ import { getModel } from '../../src/core/models/manifest.ts';
 import type { RgbImage } from '../../src/core/types.ts';
 import { BASE_EMBEDDER_ID } from '../../src/services/model-registry.ts';
 import { DATA } from '../helpers/paths.ts';
+import { MODEL_SOURCES } from '../helpers/settings.ts';
 
 function mirror(image: RgbImage): RgbImage {
   const { width, height, data } = image;
@@ -28,7 +29,7 @@ describe('flip-averaged embeddings', () => {
   let crop: RgbImage;
 
   before(async () => {
-    const file = await resolveModelFile(BASE_EMBEDDER_ID);
+    const file = await resolveModelFile(MODEL_SOURCES, BASE_EMBEDDER_ID);
     const entry = getModel(BASE_EMBEDDER_ID);
     const spec = { input: entry.input, output: entry.output } as EmbedderSpec;
     plain = await OnnxEmbedder.load(file, spec, 'plain');

@@ -10,10 +10,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import sharp from 'sharp';
-import { renderEmbeddingMap } from '../../src/services/embedding-map.ts';
 import { openServices, type Services } from '../../src/services/index.ts';
 import { idoltag, pick, rows } from './eval-fixture.ts';
 import { mirroredModel, sharedData, skipUnless } from '../helpers/prerequisites.ts';
+import { serviceOptionsFor } from '../helpers/settings.ts';
 
 const skip = skipUnless(
   'embedding map',
@@ -28,7 +28,7 @@ describe('embedding map', { skip, timeout: 180_000 }, () => {
 
   before(async () => {
     dir = mkdtempSync(path.join(tmpdir(), 'idoltag-map-test-'));
-    services = await openServices({ dataDir: dir });
+    services = await openServices(serviceOptionsFor(dir));
     const taught = pick('nagadomi10', ['hatsune_miku', 'shana', 'suzumiya_haruhi'], 8, 0);
     for (const label of new Set(taught.map((r) => r.label))) {
       await services.teaching.teach({
@@ -73,7 +73,7 @@ describe('embedding map', { skip, timeout: 180_000 }, () => {
   });
 
   test('renderEmbeddingMap: a PNG of the asked size and a self-contained page', async () => {
-    const map = await renderEmbeddingMap(services, 'local', {
+    const map = await services.embeddingMap.render('local', {
       highlight: ['NISHIKINO_MAKI'],
       width: 1200,
       height: 800,
@@ -108,6 +108,6 @@ describe('embedding map', { skip, timeout: 180_000 }, () => {
     const meta = await sharp(png).metadata();
     assert.deepEqual([meta.width, meta.height], [1600, 1000]);
     assert.ok(existsSync(html) && readFileSync(html, 'utf8').includes('data:image/jpeg;base64,'));
-    services = await openServices({ dataDir: dir });
+    services = await openServices(serviceOptionsFor(dir));
   });
 });

@@ -11,9 +11,11 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import sharp from 'sharp';
 import { openServices, type Services } from '../../src/services/index.ts';
-import { unknowns, type UnknownCluster } from '../../src/services/unknowns.ts';
+import type { UnknownCluster } from '../../src/services/unknowns.ts';
+import { openStore } from '../../src/store/index.ts';
 import { idoltag, rows } from './eval-fixture.ts';
 import { mirroredModel, sharedData, skipUnless } from '../helpers/prerequisites.ts';
+import { serviceOptionsFor } from '../helpers/settings.ts';
 
 const skip = skipUnless(
   'unknown-face clusters',
@@ -38,7 +40,7 @@ describe('unknown-face clusters', { skip, timeout: 240_000 }, () => {
 
   before(async () => {
     dir = mkdtempSync(path.join(tmpdir(), 'idoltag-unknowns-test-'));
-    services = await openServices({ dataDir: dir });
+    services = await openServices(serviceOptionsFor(dir));
     // Nobody is taught yet, so every face is "unknown".
     const keima = rows('keima3');
     for (const label of ['nishikino_maki', 'sakurauchi_riko']) {
@@ -60,7 +62,7 @@ describe('unknown-face clusters', { skip, timeout: 240_000 }, () => {
   });
 
   test("the two characters' faces land in separate clusters", async () => {
-    const listing = await unknowns(services).listClusters('g');
+    const listing = await services.unknowns.listClusters('g');
     clusters = listing.clusters;
     assert.equal(listing.unknownFaces, 2 * PER_CHARACTER);
     assert.ok(clusters.length >= 2, `only ${clusters.length} clusters`);
@@ -71,10 +73,10 @@ describe('unknown-face clusters', { skip, timeout: 240_000 }, () => {
     for (const c of clusters) assert.ok(c.size >= 3);
     // Stable ids: the same faces give the same clusters again.
     assert.deepEqual(
-      (await unknowns(services).listClusters('g')).clusters.map((c) => c.id),
+      (await services.unknowns.listClusters('g')).clusters.map((c) => c.id),
       clusters.map((c) => c.id),
     );
-    const sheet = await unknowns(services).contactSheet('g', clusters[0].id);
+    const sheet = await services.unknowns.contactSheet('g', clusters[0].id);
     const meta = await sharp(sheet).metadata();
     assert.equal(meta.format, 'png');
     assert.ok(meta.width! > 300 && meta.height! > 100);
@@ -84,23 +86,25 @@ describe('unknown-face clusters', { skip, timeout: 240_000 }, () => {
     const target = clusters[0];
     const { label } = majority(target);
     const stray = target.faceIds.find((id) => truth.get(id) !== label) ?? target.faceIds[0];
-    const result = await unknowns(services).nameCluster('g', target.id.slice(0, 6), label, 'cli', [stray]);
+    const result = await services.unknowns.nameCluster('g', target.id.slice(0, 6), label, 'cli', [stray]);
     assert.equal(result.taught, target.size - 1);
     assert.equal(result.character, label);
+    const store = openStore(dir);
     for (const id of target.faceIds) {
-      const current = services.store.labels.current(id)!;
+      const current = store.labels.current(id)!;
       if (id === stray) assert.equal(current.source, 'predicted');
       else {
         assert.equal(current.source, 'corrected');
         assert.equal(current.by_user, 'cli');
-        assert.equal(services.store.characters.byId('g', current.character_id!)!.name_key, label);
+        assert.equal(store.characters.byId('g', current.character_id!)!.name_key, label);
       }
     }
+    store.close();
     assert.deepEqual(services.heads.current('g')!.head.labels, [label]);
-    const after = await unknowns(services).listClusters('g');
+    const after = await services.unknowns.listClusters('g');
     assert.equal(after.unknownFaces, 2 * PER_CHARACTER - result.taught);
     assert.ok(!after.clusters.some((c) => c.id === target.id));
-    await assert.rejects(unknowns(services).nameCluster('g', target.id, label, 'cli'), /no unknown-face cluster/);
+    await assert.rejects(services.unknowns.nameCluster('g', target.id, label, 'cli'), /no unknown-face cluster/);
   });
 
   test('the CLI lists clusters with contact sheets and names one', async () => {
@@ -123,7 +127,9 @@ describe('unknown-face clusters', { skip, timeout: 240_000 }, () => {
       'Riko',
     ]);
     assert.match(stdout, new RegExp(`Named ${listing.clusters[0].size} faces Riko \\(a new character\\)`));
-    services = await openServices({ dataDir: dir });
-    assert.ok(services.store.characters.find('g', 'riko'));
+    services = await openServices(serviceOptionsFor(dir));
+    const store = openStore(dir);
+    assert.ok(store.characters.find('g', 'riko'));
+    store.close();
   });
 });

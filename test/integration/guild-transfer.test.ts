@@ -10,6 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import { runCli } from '../helpers/cli.ts';
 import { DATA, tempDir } from '../helpers/paths.ts';
+import { serviceOptionsFor } from '../helpers/settings.ts';
 import { mirroredModel, sharedData, skipUnless } from '../helpers/prerequisites.ts';
 import { openServices, type Services } from '../../src/services/index.ts';
 
@@ -122,7 +123,7 @@ describe('idoltag guild export / import', { skip, timeout: 600_000 }, () => {
   let correctedFace = -1;
 
   before(async () => {
-    const services = await openServices({ dataDir: source });
+    const services = await openServices(serviceOptionsFor(source));
     try {
       await teach(services, GUILD, 'Hatsune Miku', cropFiles('hatsune_miku', 'train', 4));
       await teach(services, GUILD, 'Shana', cropFiles('shana', 'train', 4));
@@ -201,7 +202,7 @@ describe('idoltag guild export / import', { skip, timeout: 600_000 }, () => {
   });
 
   it('the imported head names faces as the original does', async () => {
-    const [a, b] = [await openServices({ dataDir: source }), await openServices({ dataDir: target })];
+    const [a, b] = [await openServices(serviceOptionsFor(source)), await openServices(serviceOptionsFor(target))];
     try {
       for (const file of [...cropFiles('shana', 'test', 2), ...cropFiles('hatsune_miku', 'test', 3).slice(1)]) {
         const request = {

@@ -50,6 +50,22 @@ describe('dependency rule', () => {
     assert.match(r.output, /core-is-pure: src\/core\/face\.ts → src\/discord\/reply\.ts/);
   });
 
+  it('fails an adapter (the CLI, the bot, the schedules) that imports src/store', { timeout: 60_000 }, () => {
+    const r = checkTree({
+      'src/store/index.ts': 'export const openStore = () => ({});\n',
+      'src/cli/admin.ts': "import { openStore } from '../store/index.ts';\nexport const admin = openStore;\n",
+      'src/discord/bot.ts':
+        "import type { openStore } from '../store/index.ts';\nexport type Bot = typeof openStore;\n",
+      'src/jobs/schedules.ts': "import { openStore } from '../store/index.ts';\nexport const jobs = openStore;\n",
+    });
+    assert.notEqual(r.status, 0, r.output);
+    for (const adapter of ['src/cli/admin.ts', 'src/discord/bot.ts', 'src/jobs/schedules.ts'])
+      assert.match(
+        r.output,
+        new RegExp(`adapters-through-services: ${adapter.replace(/[./]/g, '\\$&')} → src/store/index\\.ts`),
+      );
+  });
+
   it('fails an import cycle, a command reaching a service module, and a service reading adapter settings', {
     timeout: 60_000,
   }, () => {

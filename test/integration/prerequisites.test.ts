@@ -3,9 +3,9 @@ import { spawnSync } from 'node:child_process';
 import { rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { pythonExecutable } from '../../src/services/trainer-process.ts';
 import { ROOT, tempDir } from '../helpers/paths.ts';
 import { inCi, MissingPrerequisiteError, pythonSkips, reportMissing } from '../helpers/prerequisites.ts';
+import { PYTHON } from '../helpers/settings.ts';
 
 const CI_VARIABLES = ['CI', 'GITHUB_ACTIONS', 'GITLAB_CI', 'BUILDKITE', 'TF_BUILD'];
 
@@ -67,7 +67,7 @@ describe('missing test prerequisites', () => {
         '',
       ].join('\n'),
     );
-    const r = spawnSync(pythonExecutable(), ['-m', 'unittest', 'discover', '-v', '-s', dir], { encoding: 'utf8' });
+    const r = spawnSync(PYTHON, ['-m', 'unittest', 'discover', '-v', '-s', dir], { encoding: 'utf8' });
     rmSync(dir, { recursive: true, force: true });
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stderr, /OK \(skipped=2\)/);

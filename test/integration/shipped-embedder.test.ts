@@ -6,7 +6,7 @@ import { after, describe, it } from 'node:test';
 import { resolveModelFile, sha256File } from '../../src/core/models/cache.ts';
 import type { HeadTrainingOptions } from '../../src/core/head/softmax-head.ts';
 import { getModel } from '../../src/core/models/manifest.ts';
-import { EmbeddingCache, runEvaluation } from '../../src/services/evaluation/index.ts';
+import { dlcNewgame8, EmbeddingCache } from '../../src/services/evaluation/index.ts';
 import { openServices } from '../../src/services/index.ts';
 import {
   BASE_EMBEDDER_ID,
@@ -15,10 +15,10 @@ import {
   manifestVersionId,
   resolveVersionName,
 } from '../../src/services/model-registry.ts';
-import { activateModel } from '../../src/services/model-swap.ts';
+import { openStore } from '../../src/store/index.ts';
 import { DATA, ROOT, tempDir } from '../helpers/paths.ts';
+import { MODEL_SOURCES, serviceOptionsFor } from '../helpers/settings.ts';
 import { sharedData, skipUnless } from '../helpers/prerequisites.ts';
-import { dlcNewgame8 } from '../../bench/protocols.ts';
 
 const made: string[] = [];
 function scratch(prefix: string): string {
@@ -40,14 +40,14 @@ describe('the embedder idoltag ships', {
     for (const name of ['model.onnx', 'model.json', 'checkpoint.pt']) {
       const file = entry.files.find((f) => f.name === name);
       assert.ok(file?.sha256, `${name} has a sha256`);
-      const resolved = await resolveModelFile(id, name);
+      const resolved = await resolveModelFile(MODEL_SOURCES, id, name);
       assert.equal(path.relative(ROOT, resolved), path.join('models', id, name));
       assert.equal(await sha256File(resolved), file.sha256);
     }
-    const modelJson = readFileSync(await resolveModelFile(id, 'model.json'), 'utf8');
+    const modelJson = readFileSync(await resolveModelFile(MODEL_SOURCES, id, 'model.json'), 'utf8');
     assert.equal(
       JSON.parse(modelJson).id,
-      (await sha256File(await resolveModelFile(id))).slice(0, 16),
+      (await sha256File(await resolveModelFile(MODEL_SOURCES, id))).slice(0, 16),
       'model.json belongs to model.onnx',
     );
     assert.doesNotMatch(modelJson, /"\/(work|root|home|tmp)\//, 'no path of the machine it was trained on');
@@ -95,12 +95,13 @@ describe('the embedder idoltag ships', {
   it('serves a new data folder; an existing folder keeps its model until it activates the shipped one', {
     timeout: 5 * 60_000,
   }, async () => {
-    const fresh = await openServices({ dataDir: scratch('idoltag-new-folder-') });
+    const fresh = await openServices(serviceOptionsFor(scratch('idoltag-new-folder-')));
     try {
       assert.equal(fresh.models.activeVersion(), manifestVersionId(getModel(defaultEmbedderId())));
       assert.equal(
         (await fresh.models.activeEmbedder()).dim,
-        JSON.parse(readFileSync(await resolveModelFile(defaultEmbedderId(), 'model.json'), 'utf8')).output.dim,
+        JSON.parse(readFileSync(await resolveModelFile(MODEL_SOURCES, defaultEmbedderId(), 'model.json'), 'utf8'))
+          .output.dim,
       );
     } finally {
       await fresh.close();
@@ -108,9 +109,9 @@ describe('the embedder idoltag ships', {
 
     // A folder made before the shipped model: it serves the ImageNet base and has taught faces.
     const dataDir = scratch('idoltag-old-folder-');
-    const old = await openServices({ dataDir });
+    const old = await openServices(serviceOptionsFor(dataDir));
     const imagenet = resolveVersionName('imagenet');
-    old.store.models.activate(imagenet);
+    await old.activateModel(imagenet);
     const faces = ['ahagon_umiko/0.jpg', 'ahagon_umiko/2.jpg', 'toyama_rin/1.jpg', 'toyama_rin/10.jpg'];
     for (const face of faces) {
       const character = face.split('/')[0];
@@ -135,17 +136,25 @@ describe('the embedder idoltag ships', {
     }
     await old.close();
 
-    const reopened = await openServices({ dataDir });
+    const reopened = await openServices(serviceOptionsFor(dataDir));
     try {
       assert.equal(reopened.models.activeVersion(), imagenet, 'an existing folder keeps its model');
       const shipped = resolveVersionName('default');
-      assert.ok(reopened.store.models.get(shipped), 'the shipped model is registered, ready to activate');
-      await activateModel(reopened, shipped);
+      assert.ok(
+        reopened.models.versions().some((v) => v.id === shipped),
+        'the shipped model is registered, ready to activate',
+      );
+      await reopened.activateModel(shipped);
       assert.equal(reopened.models.activeVersion(), shipped);
-      assert.equal(reopened.store.embeddings.missingFor(shipped).length, 0, 'every taught face was re-embedded');
+      const store = openStore(dataDir);
+      try {
+        assert.equal(store.embeddings.missingFor(shipped).length, 0, 'every taught face was re-embedded');
+      } finally {
+        store.close();
+      }
       const head = reopened.heads.current('g');
       assert.deepEqual(head?.head.labels, ['ahagon_umiko', 'toyama_rin']);
-      await activateModel(reopened, resolveVersionName('imagenet'));
+      await reopened.activateModel(resolveVersionName('imagenet'));
       assert.equal(reopened.models.activeVersion(), imagenet, 'ImageNet stays selectable');
     } finally {
       await reopened.close();
@@ -155,15 +164,15 @@ describe('the embedder idoltag ships', {
   it('beats ImageNet on the newgame8 DLC protocol (issue target: 0.40 more named right)', {
     timeout: 15 * 60_000,
   }, async (t) => {
-    const services = await openServices({ dataDir: scratch('idoltag-dlc-') });
+    const services = await openServices(serviceOptionsFor(scratch('idoltag-dlc-')));
     const cache = new EmbeddingCache(services, true);
     try {
       const namedRight = async (head?: HeadTrainingOptions) => {
-        const report = await runEvaluation(services, { ...dlcNewgame8(DATA), head, cache });
+        const report = await services.evaluation.run({ ...dlcNewgame8(DATA), head, cache });
         return report.dlc!.new.labelAccuracy.mean;
       };
       const shipped = await namedRight();
-      services.store.models.activate(resolveVersionName('imagenet'));
+      await services.activateModel(resolveVersionName('imagenet'));
       // What a new data folder got before: ImageNet, and the gate as it was then.
       const imagenetBefore = await namedRight({
         knownAcceptance: 0.98,

@@ -10,6 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import { facesToShow, MAX_FACES_WITH_CONTROLS } from '../../src/discord/views/tag-reply.ts';
 import { openServices, type Services } from '../../src/services/index.ts';
 import { DATA, tempDir } from '../helpers/paths.ts';
+import { serviceOptionsFor } from '../helpers/settings.ts';
 
 const GUILD = '100000000000000001';
 const OTHER_GUILD = '200000000000000002';
@@ -17,7 +18,7 @@ const OTHER_GUILD = '200000000000000002';
 describe('faces a tag reply leaves out', { timeout: 3 * 60_000 }, () => {
   let services: Services;
   before(async () => {
-    services = await openServices({ dataDir: tempDir('idoltag-face-count-') });
+    services = await openServices(serviceOptionsFor(tempDir('idoltag-face-count-')));
   });
   after(async () => services?.close());
 

@@ -9,6 +9,7 @@ import type { ChainDetector } from '../../src/core/detect/chain.ts';
 import { FACEBOXES_DEFAULTS } from '../../src/core/detect/faceboxes.ts';
 import { openServices, type Services } from '../../src/services/index.ts';
 import { tempDir } from '../helpers/paths.ts';
+import { serviceOptionsFor } from '../helpers/settings.ts';
 
 async function detectorThreads(services: Services): Promise<unknown> {
   const chain = (await services.recognition.detector()) as ChainDetector;
@@ -22,7 +23,7 @@ describe('IDOLTAG_THREADS', { timeout: 2 * 60_000 }, () => {
   after(() => sharp.concurrency(before));
 
   it('sets the detector session and libvips to that many threads', async () => {
-    const services = await openServices({ dataDir: tempDir('idoltag-threads-'), embedder: { threads: 1 } });
+    const services = await openServices(serviceOptionsFor(tempDir('idoltag-threads-'), { embedder: { threads: 1 } }));
     try {
       assert.equal(await detectorThreads(services), 1);
       assert.equal(sharp.concurrency(), 1);
@@ -33,7 +34,7 @@ describe('IDOLTAG_THREADS', { timeout: 2 * 60_000 }, () => {
 
   it('leaves the defaults when unset', async () => {
     sharp.concurrency(before);
-    const services = await openServices({ dataDir: tempDir('idoltag-threads-') });
+    const services = await openServices(serviceOptionsFor(tempDir('idoltag-threads-')));
     try {
       assert.equal(await detectorThreads(services), FACEBOXES_DEFAULTS.threads);
       assert.equal(sharp.concurrency(), before);

@@ -12,6 +12,7 @@ import { after, before, describe, it } from 'node:test';
 import { ImageInputError, openServices, type Services } from '../../src/services/index.ts';
 import { jsonLines } from '../helpers/cli.ts';
 import { tempDir } from '../helpers/paths.ts';
+import { serviceOptionsFor } from '../helpers/settings.ts';
 import { generateBadInputs, writeBadInputs, type BadInput, type ErrorCode } from './bad-inputs.ts';
 import { assertConsistent, counts, openDb, startCli, type CliProcess } from './helpers.ts';
 
@@ -81,7 +82,7 @@ describe('bad input corpus', { timeout: 4 * 60_000 }, () => {
     files = writeBadInputs(tempDir('idoltag-bad-files-'), inputs);
     // Started now, checked by the last test: it runs while the services test works in-process.
     cli = startCli(['--data', cliData, 'tag', ...files, '--json']);
-    services = await openServices({ dataDir: svcData });
+    services = await openServices(serviceOptionsFor(svcData));
   });
 
   after(async () => {

@@ -8,7 +8,9 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { openServices, UserInputError, type Services } from '../../src/services/index.ts';
+import { openStore, type Store } from '../../src/store/index.ts';
 import { DATA, tempDir } from '../helpers/paths.ts';
+import { serviceOptionsFor } from '../helpers/settings.ts';
 import { mirroredModel, sharedData, skipUnless } from '../helpers/prerequisites.ts';
 import { assertConsistent, openDb } from './helpers.ts';
 
@@ -50,6 +52,8 @@ describe('guild isolation (services)', {
     }
   };
   let s: Services;
+  // The rows the services wrote, read beside them (the services do not hand out their store).
+  let store: Store;
   const mio = crops('akiyama_mio');
   const reimu = crops('hakurei_reimu');
   const miku = crops('hatsune_miku');
@@ -57,7 +61,8 @@ describe('guild isolation (services)', {
   let imageA: number;
 
   before(async () => {
-    s = await openServices({ dataDir: data });
+    s = await openServices(serviceOptionsFor(data));
+    store = openStore(data);
     // Guild A knows Mio and Miku; guild B knows Reimu.
     await s.teaching.teach({
       guildId: A,
@@ -88,7 +93,10 @@ describe('guild isolation (services)', {
     s.watch.add(A, '110000000000000001', 'a-admin');
   });
 
-  after(async () => s?.close());
+  after(async () => {
+    store?.close();
+    await s?.close();
+  });
 
   it('lists, counts and stats show only the guild’s own data', async () => {
     assert.deepEqual(
@@ -104,8 +112,8 @@ describe('guild isolation (services)', {
     );
     const statsB = await s.stats(B);
     assert.deepEqual([statsB.characters, statsB.faces, statsB.images], [1, 12, 12]);
-    assert.deepEqual(s.store.images.counts(A), { images: 25, faces: 25 });
-    assert.deepEqual(s.store.labels.countHuman(B), 12);
+    assert.deepEqual(store.images.counts(A), { images: 25, faces: 25 });
+    assert.deepEqual(store.labels.countHuman(B), 12);
     assert.deepEqual(s.watch.list(B), []);
     assert.equal(s.watch.isWatched(B, '110000000000000001'), false);
     assert.equal(s.watch.remove(B, '110000000000000001'), false, "B cannot unwatch A's channel");
@@ -113,8 +121,8 @@ describe('guild isolation (services)', {
   });
 
   it("another guild's images, faces and gallery are invisible", async () => {
-    assert.equal(s.store.images.image(B, imageA), undefined);
-    assert.equal(s.store.images.face(B, faceA), undefined);
+    assert.equal(store.images.image(B, imageA), undefined);
+    assert.equal(store.images.face(B, faceA), undefined);
     assert.equal(s.corrections.faceView(B, faceA), undefined);
     assert.equal(await s.gallery.thumbnail(B, imageA), undefined);
     assert.ok(await s.gallery.thumbnail(A, imageA), 'A sees its own thumbnail');
@@ -167,8 +175,8 @@ describe('guild isolation (services)', {
       crops: true,
       images: miku.slice(30, 35).map((bytes, i) => ({ bytes, name: `b-${i}.jpg` })),
     });
-    const idA = s.store.characters.find(A, MIO)!.id;
-    const idB = s.store.characters.find(B, MIO)!.id;
+    const idA = store.characters.find(A, MIO)!.id;
+    const idB = store.characters.find(B, MIO)!.id;
     assert.notEqual(idA, idB);
     await s.characters.merge(A, 'Hatsune Miku', MIO);
     await s.characters.rename(B, MIO, 'Not Mio');
@@ -195,7 +203,7 @@ describe('guild isolation (services)', {
   });
 
   it('teaching an image again adds nothing in that guild, and is no duplicate in another', async () => {
-    const faces = s.store.images.counts(A).faces;
+    const faces = store.images.counts(A).faces;
     const again = await s.teaching.teach({
       guildId: A,
       character: 'akiyama mio',
@@ -214,7 +222,7 @@ describe('guild isolation (services)', {
       ],
     );
     assert.match(again.results[0].error!, /Already taught as Akiyama Mio/);
-    assert.equal(s.store.images.counts(A).faces, faces + 1);
+    assert.equal(store.images.counts(A).faces, faces + 1);
     const inB = await s.teaching.teach({
       guildId: B,
       character: MIO,

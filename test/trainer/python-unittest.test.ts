@@ -1,15 +1,15 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { it } from 'node:test';
-import { pythonExecutable } from '../../src/services/trainer-process.ts';
 import { ROOT } from '../helpers/paths.ts';
 import { pythonSkips, reportMissing, skipUnless, torch } from '../helpers/prerequisites.ts';
+import { PYTHON } from '../helpers/settings.ts';
 
 const NAME = 'trainer unit tests';
 
 // The trainer's own suite (real training steps, export and parity) runs under Debian's torch.
 it('trainer unit tests pass under python', { skip: skipUnless(NAME, torch()), timeout: 15 * 60_000 }, () => {
-  const r = spawnSync(pythonExecutable(), ['-m', 'unittest', 'discover', '-v', '-s', 'trainer/tests', '-t', '.'], {
+  const r = spawnSync(PYTHON, ['-m', 'unittest', 'discover', '-v', '-s', 'trainer/tests', '-t', '.'], {
     cwd: ROOT,
     env: { ...process.env, OMP_WAIT_POLICY: 'PASSIVE' },
     encoding: 'utf8',

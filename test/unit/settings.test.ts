@@ -37,6 +37,7 @@ describe('runtime settings', () => {
       IDOLTAG_MODEL_MIRROR: 'mirror',
       IDOLTAG_DETECTOR: 'faceboxes+lbp',
       IDOLTAG_QUEUE_LIMIT: '7',
+      IDOLTAG_PYTHON: '/opt/torch/bin/python3',
     });
     assert.equal(runtime.offline, true);
     assert.equal(runtime.debug, false);
@@ -47,7 +48,17 @@ describe('runtime settings', () => {
       detector: 'faceboxes+lbp',
       queueLimit: 7,
       embedder: { device: 'cpu', threads: 2 },
+      models: { cacheDir: undefined, mirrorDir: path.resolve('mirror'), offline: true },
+      trainerPython: '/opt/torch/bin/python3',
     });
+  });
+
+  it('read IDOLTAG_OFFLINE=0 (and false, no, off) as online', () => {
+    for (const online of ['0', 'false', 'no', 'off']) {
+      const runtime = loadRuntimeSettings({ IDOLTAG_OFFLINE: online });
+      assert.equal(runtime.offline, false, online);
+      assert.equal(serviceOptions(runtime).models.offline, false, online);
+    }
   });
 
   it('name every bad value in one message', () => {

@@ -1,3 +1,4 @@
+import type { ModelSources } from '../models/cache.ts';
 import type { DetectedFace, FaceDetector, RgbImage } from '../types.ts';
 import { DEFAULT_MIN_INSIDE, finishFaces } from './boxes.ts';
 import { FaceApiDetector, type FaceApiSettings } from './faceapi.ts';
@@ -117,8 +118,11 @@ export const DEFAULT_DETECTOR = 'faceboxes';
 
 export const DETECTOR_NAMES: readonly DetectorName[] = ['faceboxes', 'lbp', 'faceapi', 'whole'];
 
-/** Builds a detector from a name such as "faceboxes", "lbp" or a chain "faceboxes+lbp". */
-export function createDetector(name: string = DEFAULT_DETECTOR, options: DetectorOptions = {}): ChainDetector {
+/**
+ * Builds a detector from a name such as "faceboxes", "lbp" or a chain "faceboxes+lbp"; `models` says
+ * where their model files come from.
+ */
+export function createDetector(name: string, models: ModelSources, options: DetectorOptions = {}): ChainDetector {
   const parts = name
     .split('+')
     .map((p) => p.trim().toLowerCase())
@@ -127,9 +131,9 @@ export function createDetector(name: string = DEFAULT_DETECTOR, options: Detecto
   const detectors = parts.map((part): FaceDetector => {
     switch (part) {
       case 'faceboxes':
-        return new FaceBoxesDetector({ ...preset.faceboxes, ...options.faceboxes });
+        return new FaceBoxesDetector(models, { ...preset.faceboxes, ...options.faceboxes });
       case 'lbp':
-        return new LbpDetector({ ...preset.lbp, ...options.lbp });
+        return new LbpDetector(models, { ...preset.lbp, ...options.lbp });
       case 'faceapi':
         return new FaceApiDetector({ ...preset.faceapi, ...options.faceapi });
       case 'whole':

@@ -2,7 +2,7 @@ import os from 'node:os';
 import { ort } from '../onnx-runtime.ts';
 import type { DetectedFace, FaceDetector, RgbImage } from '../types.ts';
 import { finishFaces, scaleBox } from './boxes.ts';
-import { resolveModelFile } from '../models/cache.ts';
+import { resolveModelFile, type ModelSources } from '../models/cache.ts';
 import { decodeBoxes, generatePriors, type RawBox } from './faceboxes-priors.ts';
 import { resizeRgbLanczos } from './image.ts';
 import { intersection, votingNms } from './nms.ts';
@@ -211,10 +211,10 @@ export const FACEBOXES_MODEL_ID = 'animefaceboxes_onnx';
 
 const sessions = new Map<number, Promise<ort.InferenceSession>>();
 
-function session(threads: number): Promise<ort.InferenceSession> {
+function session(models: ModelSources, threads: number): Promise<ort.InferenceSession> {
   let s = sessions.get(threads);
   if (!s) {
-    s = resolveModelFile(FACEBOXES_MODEL_ID).then((file) =>
+    s = resolveModelFile(models, FACEBOXES_MODEL_ID).then((file) =>
       ort.InferenceSession.create(file, {
         executionProviders: ['cpu'],
         intraOpNumThreads: threads,
@@ -261,7 +261,10 @@ export class FaceBoxesDetector implements FaceDetector {
   readonly id = 'faceboxes';
   readonly settings: FaceBoxesSettings;
 
-  constructor(settings: Partial<FaceBoxesSettings> = {}) {
+  constructor(
+    private readonly models: ModelSources,
+    settings: Partial<FaceBoxesSettings> = {},
+  ) {
     this.settings = { ...FACEBOXES_DEFAULTS, ...settings };
   }
 
@@ -281,7 +284,7 @@ export class FaceBoxesDetector implements FaceDetector {
     const h = Math.max(1, Math.round(image.height * factor));
     const bilinear = !lanczos && w >= image.width && h >= image.height && w * h > image.width * image.height;
     const shrunk = bilinear ? undefined : await resizeRgbLanczos(image, w, h);
-    const sess = await session(this.settings.threads);
+    const sess = await session(this.models, this.settings.threads);
     const buffer = takeInput(3 * w * h);
     let out: ort.InferenceSession.OnnxValueMapType;
     try {
@@ -324,6 +327,6 @@ export class FaceBoxesDetector implements FaceDetector {
 }
 
 /** Loads the model now (exporting it if needed) instead of on the first image. */
-export async function warmFaceBoxes(threads = FACEBOXES_DEFAULTS.threads): Promise<void> {
-  await session(threads);
+export async function warmFaceBoxes(models: ModelSources, threads = FACEBOXES_DEFAULTS.threads): Promise<void> {
+  await session(models, threads);
 }

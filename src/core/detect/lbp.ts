@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { resolveModelFile } from '../models/cache.ts';
+import { resolveModelFile, type ModelSources } from '../models/cache.ts';
 import type { DetectedFace, FaceDetector, RgbImage } from '../types.ts';
 import { finishFaces } from './boxes.ts';
 import { loadOpenCv, type CvCascade, type OpenCv } from './opencv.ts';
@@ -23,8 +23,8 @@ export const LBP_DEFAULTS: LbpSettings = { scaleFactor: 1.1, minNeighbors: 5, mi
 
 let cascade: Promise<{ cv: OpenCv; classifier: CvCascade }> | undefined;
 
-async function loadCascade(): Promise<{ cv: OpenCv; classifier: CvCascade }> {
-  const [{ cv }, file] = await Promise.all([loadOpenCv(), resolveModelFile(LBP_MODEL_ID)]);
+async function loadCascade(models: ModelSources): Promise<{ cv: OpenCv; classifier: CvCascade }> {
+  const [{ cv }, file] = await Promise.all([loadOpenCv(), resolveModelFile(models, LBP_MODEL_ID)]);
   const name = 'lbpcascade_animeface.xml';
   try {
     cv.FS_unlink(`/${name}`);
@@ -46,7 +46,10 @@ export class LbpDetector implements FaceDetector {
   readonly id = 'lbp';
   readonly settings: LbpSettings;
 
-  constructor(settings: Partial<LbpSettings> = {}) {
+  constructor(
+    private readonly models: ModelSources,
+    settings: Partial<LbpSettings> = {},
+  ) {
     this.settings = { ...LBP_DEFAULTS, ...settings };
   }
 
@@ -56,7 +59,7 @@ export class LbpDetector implements FaceDetector {
 
   /** Boxes in image pixels; with padding they may reach past the image. */
   async detectUnclipped(image: RgbImage): Promise<DetectedFace[]> {
-    cascade ??= loadCascade().catch((err) => {
+    cascade ??= loadCascade(this.models).catch((err) => {
       cascade = undefined;
       throw err;
     });

@@ -1,20 +1,12 @@
 import type * as ort from 'onnxruntime-node';
 import { ort as ortRuntime } from '../onnx-runtime.ts';
 import { resizeRgbLinear } from '../crop.ts';
-import type { Embedder, RgbImage } from '../types.ts';
+import type { Embedder, EmbedderSpec, RgbImage } from '../types.ts';
 import { l2normalise } from '../vector.ts';
 import { createSession, type SessionOptions } from './onnx-session.ts';
 
 /** What an embedder ONNX file expects and produces (the manifest's and the trainer's model.json). */
-export interface EmbedderSpec {
-  input: { name: string; size: number; mean: number[]; std: number[] };
-  output: { name: string; dim: number };
-  /**
-   * Embed each crop and its mirror image and average them. Part of the spec, not a run-time
-   * option: every embedding stored under one model version must be made the same way.
-   */
-  flipAverage?: boolean;
-}
+export type { EmbedderSpec } from '../types.ts';
 
 /**
  * Crops per onnxruntime run: 16 at 160 px, fewer for larger inputs, so that a batch holds about the

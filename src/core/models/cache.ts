@@ -21,13 +21,25 @@ export class ModelUnavailableError extends Error {
   }
 }
 
-export function modelCacheDir(): string {
-  return path.resolve(process.env.IDOLTAG_MODEL_CACHE ?? path.join(PROJECT_ROOT, 'models', 'cache'));
+/**
+ * Where model files come from. The caller reads these settings (src/config.ts: IDOLTAG_MODEL_CACHE,
+ * IDOLTAG_MODEL_MIRROR, IDOLTAG_OFFLINE) and passes them in.
+ */
+export interface ModelSources {
+  /** Default: models/cache in the project. */
+  cacheDir?: string;
+  /** A folder holding mirrored model files, tried before any download. */
+  mirrorDir?: string;
+  /** Never download: the cache, the mirror and the makers only (tests, air-gapped hosts). */
+  offline?: boolean;
 }
 
-export function modelMirrorDir(): string | undefined {
-  const dir = process.env.IDOLTAG_MODEL_MIRROR;
-  return dir ? path.resolve(dir) : undefined;
+function modelCacheDir(sources: ModelSources): string {
+  return path.resolve(sources.cacheDir ?? path.join(PROJECT_ROOT, 'models', 'cache'));
+}
+
+function modelMirrorDir(sources: ModelSources): string | undefined {
+  return sources.mirrorDir ? path.resolve(sources.mirrorDir) : undefined;
 }
 
 export async function sha256File(file: string): Promise<string> {
@@ -44,21 +56,21 @@ function pickFile(model: ModelEntry, fileName?: string): ModelFile {
 
 /**
  * The one way to get a model file by name. Shipped files are read in place from the repository;
- * every other file comes from the cache, else the mirror (IDOLTAG_MODEL_MIRROR), else its upstream
- * URL (not with IDOLTAG_OFFLINE), else its maker when the model is derived. Hashes are checked on
- * every fetch and whenever a cached or shipped copy is reused.
+ * every other file comes from the cache, else the mirror, else its upstream URL (not offline), else
+ * its maker when the model is derived. Hashes are checked on every fetch and whenever a cached or
+ * shipped copy is reused.
  */
-export async function resolveModelFile(modelId: string, fileName?: string): Promise<string> {
+export async function resolveModelFile(sources: ModelSources, modelId: string, fileName?: string): Promise<string> {
   const model = getModel(modelId);
   const file = pickFile(model, fileName);
   if (model.shipped) return shippedFile(model, file);
 
-  const target = path.join(modelCacheDir(), model.id, file.name);
+  const target = path.join(modelCacheDir(sources), model.id, file.name);
   if (await cachedCopyIsGood(target, file)) return target;
   mkdirSync(path.dirname(target), { recursive: true });
   const partial = `${target}.partial-${process.pid}`;
   const failures: string[] = [];
-  for (const [where, getIt] of sourcesOf(model, file)) {
+  for (const [where, getIt] of sourcesOf(sources, model, file)) {
     try {
       await getIt(partial);
       const hash = await sha256File(partial);
@@ -77,34 +89,34 @@ export async function resolveModelFile(modelId: string, fileName?: string): Prom
     }
   }
   throw new ModelUnavailableError(
-    `Could not get ${describeSources(model, file)}. Tried: ${failures.join(' | ') || 'nothing'}. ` +
+    `Could not get ${describeSources(sources, model, file)}. Tried: ${failures.join(' | ') || 'nothing'}. ` +
       'Set IDOLTAG_MODEL_MIRROR to a folder holding the mirrored models, or allow the download.',
   );
 }
 
-type Source = [where: string, getIt: (dest: string) => Promise<void>];
+export type Source = [where: string, getIt: (dest: string) => Promise<void>];
 
-function sourcesOf(model: ModelEntry, file: ModelFile): Source[] {
-  const sources: Source[] = [];
-  const mirror = modelMirrorDir();
+/** Where a file not in the cache is looked for, in order: what each place is called, and how to get it from there. */
+export function sourcesOf(sources: ModelSources, model: ModelEntry, file: ModelFile): Source[] {
+  const found: Source[] = [];
+  const mirror = modelMirrorDir(sources);
   const mirrored = mirror ? path.join(mirror, model.mirrorDir ?? model.id, file.name) : undefined;
   // A derived model is only looked for in the mirror when the mirror has a folder for it.
   if (mirrored && (!model.derivedFrom || existsSync(mirrored)))
-    sources.push([mirrored, (dest) => copyFile(mirrored, dest)]);
-  // IDOLTAG_OFFLINE=1 never reaches upstream (tests, air-gapped installs).
-  if (file.url && !process.env.IDOLTAG_OFFLINE) sources.push([file.url, (dest) => download(file.url!, dest)]);
+    found.push([mirrored, (dest) => copyFile(mirrored, dest)]);
+  if (file.url && !sources.offline) found.push([file.url, (dest) => download(file.url!, dest)]);
   if (model.derivedFrom) {
     const from = getModel(model.derivedFrom);
-    sources.push([
+    found.push([
       `made from ${from.id}`,
       async (dest) => {
         const sourcePaths = [];
-        for (const f of from.files) sourcePaths.push(await resolveModelFile(from.id, f.name));
+        for (const f of from.files) sourcePaths.push(await resolveModelFile(sources, from.id, f.name));
         await (await makerFor(model.id))(sourcePaths, dest);
       },
     ]);
   }
-  return sources;
+  return found;
 }
 
 /** A cached copy is good when it matches the manifest's hash, or (derived files) its own record. */
@@ -141,8 +153,8 @@ async function shippedFile(model: ModelEntry, file: ModelFile): Promise<string> 
   return full;
 }
 
-function describeSources(model: ModelEntry, file: ModelFile): string {
-  const mirror = modelMirrorDir();
+function describeSources(sources: ModelSources, model: ModelEntry, file: ModelFile): string {
+  const mirror = modelMirrorDir(sources);
   return [
     `model "${model.id}", file ${file.name}`,
     file.url ? `upstream: ${file.url}` : undefined,

@@ -24,7 +24,7 @@ export class EmbeddingCache {
   embedded = 0;
 
   constructor(
-    private readonly services: ServiceBlocks,
+    private readonly services: Pick<ServiceBlocks, 'models' | 'recognition'>,
     private readonly crops: boolean,
   ) {}
 

@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises';
 import type { ServiceBlocks } from '../service-blocks.ts';
 import { loadEvalItems, type EvalItem } from './dataset.ts';
 import { EmbeddingCache } from './embed.ts';
@@ -9,6 +8,7 @@ export { formatReport } from './report.ts';
 export type { EvaluationOptions, EvaluationReport, Protocol } from './types.ts';
 export { loadEvalItems } from './dataset.ts';
 export { EmbeddingCache } from './embed.ts';
+export { DLC_NEWGAME8_NEW, dlcNewgame8, sharedLabels } from './shared-sets.ts';
 
 const EVAL_GUILD = 'eval';
 
@@ -118,20 +118,12 @@ async function trainBackboneOn(
   const byLabel = new Map<string, EvalItem[]>();
   for (const s of oldTrain) byLabel.set(s.item.label, [...(byLabel.get(s.item.label) ?? []), s.item]);
   for (const [character, list] of byLabel) {
-    await services.teaching.teach({
+    await services.teaching.teachFiles({
       guildId: EVAL_GUILD,
       character,
+      files: list.map((item) => item.path),
       by: 'eval',
       crops: options.crops,
-      refit: false,
-      previews: false,
-      images: await Promise.all(
-        list.map(async (item) => ({
-          bytes: await readFile(item.path),
-          name: item.path,
-          source: { kind: 'import' as const, path: item.path },
-        })),
-      ),
     });
   }
   options.log?.(`training the backbone on ${oldTrain.length} faces of ${byLabel.size} characters…`);

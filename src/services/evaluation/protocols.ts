@@ -247,6 +247,38 @@ function summarise(values: number[]): RunSummary {
   return { ...meanAndStd(values), runs: values };
 }
 
+/** An open-set run: some characters held out (never taught), K shots of each other one taught. */
+export interface HeldOutSplit {
+  held: Set<string>;
+  /** K faces of each character not held out. */
+  support: Sample[];
+  /** Their other faces. */
+  queries: Sample[];
+  /** Every face of the held-out characters. */
+  heldOut: Sample[];
+}
+
+/** Holds `heldOut` of `labels` out, then splits K shots of each remaining character from its other faces. */
+export function holdOutSplit(
+  samples: Sample[],
+  labels: string[],
+  options: { heldOut: number; shots: number; random: () => number },
+): HeldOutSplit {
+  const held = new Set(chooseLabels(labels, options.heldOut, options.random));
+  const kept = samples.filter((s) => !held.has(s.item.label));
+  const split = fewShotSplit(
+    kept.map((s) => s.item),
+    options.shots,
+    options.random,
+  );
+  return {
+    held,
+    support: split.support.map((i) => kept[i]),
+    queries: split.query.map((i) => kept[i]),
+    heldOut: samples.filter((s) => held.has(s.item.label)),
+  };
+}
+
 export interface FewShotReport {
   shots: number;
   seeds: number;
@@ -292,31 +324,15 @@ export async function fewShotProtocol(
       unknownSource = `${options.unknown.length} faces of characters never taught, against every run's head`;
     } else if (labels.length >= 3) {
       // Open set: hold some characters out, teach K shots of the others, query both.
-      const random = seededRandom(seedFrom('fewshot-open', options.seed, r));
-      const held = new Set(chooseLabels(labels, Math.max(1, Math.round(HELD_OUT_SHARE * labels.length)), random));
-      const kept = samples.filter((s) => !held.has(s.item.label));
-      const openSplit = fewShotSplit(
-        kept.map((s) => s.item),
-        options.shots,
-        random,
-      );
-      const openHead = await fitHead(
-        openSplit.support.map((i) => kept[i]),
-        options.head,
-      );
-      known.push(
-        ...query(
-          openHead,
-          openSplit.query.map((i) => kept[i]),
-        ),
-      );
-      unknown.push(
-        ...query(
-          openHead,
-          samples.filter((s) => held.has(s.item.label)),
-        ),
-      );
-      unknownSource = `${held.size} of ${labels.length} characters held out in each run (pooled over runs)`;
+      const open = holdOutSplit(samples, labels, {
+        heldOut: Math.max(1, Math.round(HELD_OUT_SHARE * labels.length)),
+        shots: options.shots,
+        random: seededRandom(seedFrom('fewshot-open', options.seed, r)),
+      });
+      const openHead = await fitHead(open.support, options.head);
+      known.push(...query(openHead, open.queries));
+      unknown.push(...query(openHead, open.heldOut));
+      unknownSource = `${open.held.size} of ${labels.length} characters held out in each run (pooled over runs)`;
     }
   }
   const fewShot: FewShotReport = {
