@@ -14,7 +14,7 @@ from PIL import Image
 from trainer.data import preprocess, synthetic_input
 from trainer.model import load_checkpoint
 from trainer.onnx_run import OnnxRunner
-from trainer.tests.helpers import HAVE_SHARED, MISSING_SHARED, small_shared_items
+from trainer.tests.helpers import HAVE_SHARED, MISSING_SHARED, run_main, small_shared_items
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 LABELS = ["hatsune_miku", "suzukaze_aoba", "nishikino_maki", "shana", "toyama_rin"]
@@ -203,9 +203,10 @@ class RecipeOptionTest(unittest.TestCase):
     def assert_refused_before_any_work(self, option, value, message):
         with tempfile.TemporaryDirectory() as tmp:
             out = os.path.join(tmp, "out")
-            proc, _ = run_cli("train", "--dataset", os.path.join(tmp, "none.json"), "--out", out, option, value)
-            self.assertEqual(proc.returncode, 2, proc.stderr[-2000:])
-            self.assertIn(f"{option}: {message}", proc.stderr)
+            code, _, stderr = run_main("train", "--dataset", os.path.join(tmp, "none.json"), "--out", out, option,
+                                       value)
+            self.assertEqual(code, 2, stderr[-2000:])
+            self.assertIn(f"{option}: {message}", stderr)
             self.assertFalse(os.path.exists(out))
 
     def test_a_random_erasing_share_above_one_is_refused_before_any_work(self):
@@ -252,8 +253,8 @@ class SourceModelTest(unittest.TestCase):
                 json.dump({"version": 1, "items": items}, f)
             missing = os.path.join(tmp, "missing.onnx")
             out = os.path.join(tmp, "out")
-            proc, events = run_cli("train", "--dataset", dataset, "--out", out, "--source-onnx", missing)
-            self.assertEqual(proc.returncode, 1, proc.stderr[-2000:])
+            code, events, stderr = run_main("train", "--dataset", dataset, "--out", out, "--source-onnx", missing)
+            self.assertEqual(code, 1, stderr[-2000:])
             self.assertEqual(events[-1]["event"], "error")
             self.assertIn(missing, events[-1]["message"])
             self.assertIn("--source-onnx", events[-1]["message"])
