@@ -1,3 +1,6 @@
+import contextlib
+import io
+import json
 import os
 
 import torch
@@ -20,3 +23,22 @@ def small_shared_items(labels, per_label):
     for label in labels:
         out.extend(sorted((it for it in shared_items() if it["label"] == label), key=lambda it: it["path"])[:per_label])
     return out
+
+
+def run_main(*argv):
+    """`python3 -m trainer ARGV` in this process, without paying a fresh interpreter and torch import:
+    (exit code, the JSON-line events it wrote on stdout, its stderr). The process boundary itself (the exit
+    status, nothing but JSON lines on the real stdout) is tested by the subprocess tests of test_cli."""
+    from trainer import events
+    from trainer.__main__ import main
+    out, err = io.StringIO(), io.StringIO()
+    stream = events.STREAM
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            try:
+                code = main(list(argv))
+            except SystemExit as exc:  # argparse refusing an argument: exit status 2
+                code = exc.code
+    finally:
+        events.STREAM = stream  # main points it at the stdout it found
+    return code, [json.loads(line) for line in out.getvalue().splitlines() if line.strip()], err.getvalue()

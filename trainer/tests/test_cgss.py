@@ -13,7 +13,7 @@ from PIL import Image
 
 from trainer.cgss import SPLIT_FILE, SnapshotError, build, detect_layout, load_split
 from trainer.data import load_dataset
-from trainer.tests.helpers import HAVE_SHARED, MISSING_SHARED
+from trainer.tests.helpers import HAVE_SHARED, MISSING_SHARED, run_main
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -122,26 +122,21 @@ class CgssBuilderTest(unittest.TestCase):
         np.testing.assert_array_equal(np.asarray(crop), np.asarray(src.crop((8, 8, 92, 92))))
 
     def test_cli_reports_a_bad_snapshot_with_exit_code_2_and_writes_nothing(self):
-        env = dict(os.environ, OMP_WAIT_POLICY="PASSIVE")
         out = os.path.join(self.out, "bad.json")
-        proc = subprocess.run([sys.executable, "-m", "trainer", "dataset", "cgss", "--snapshot", self.out,
-                               "--out", out],
-                              cwd=ROOT, env=env, capture_output=True, text=True)
-        self.assertEqual(proc.returncode, 2, proc.stderr[-2000:])
-        event = json.loads(proc.stdout.strip().splitlines()[-1])
+        code, events, stderr = run_main("dataset", "cgss", "--snapshot", self.out, "--out", out)
+        self.assertEqual(code, 2, stderr[-2000:])
+        event = events[-1]
         self.assertEqual(event["event"], "error")
         self.assertIn("neither a card-icon tree", event["message"])
         self.assertFalse(os.path.exists(out))
 
     def test_cli_builds_the_dataset(self):
-        env = dict(os.environ, OMP_WAIT_POLICY="PASSIVE")
         out = os.path.join(self.out, "cli", "dataset.json")
         os.makedirs(os.path.dirname(out))
-        proc = subprocess.run([sys.executable, "-m", "trainer", "dataset", "cgss", "--snapshot", self.icons,
-                               "--snapshot", self.strips, "--out", out, "--holdout", self.split],
-                              cwd=ROOT, env=env, capture_output=True, text=True)
-        self.assertEqual(proc.returncode, 0, proc.stderr[-2000:])
-        done = json.loads(proc.stdout.strip().splitlines()[-1])
+        code, events, stderr = run_main("dataset", "cgss", "--snapshot", self.icons, "--snapshot", self.strips,
+                                        "--out", out, "--holdout", self.split)
+        self.assertEqual(code, 0, stderr[-2000:])
+        done = events[-1]
         self.assertEqual((done["event"], done["items"], done["labels"]), ("done", 10, 3))
         self.assertTrue(os.path.isdir(os.path.join(os.path.dirname(out), "heldout", "高垣楓")))
 

@@ -14,7 +14,7 @@ from PIL import Image
 from trainer.data import preprocess, synthetic_input
 from trainer.model import load_checkpoint
 from trainer.onnx_run import OnnxRunner
-from trainer.tests.helpers import HAVE_SHARED, MISSING_SHARED, small_shared_items
+from trainer.tests.helpers import HAVE_SHARED, MISSING_SHARED, run_main, small_shared_items
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 LABELS = ["hatsune_miku", "suzukaze_aoba", "nishikino_maki", "shana", "toyama_rin"]
@@ -75,6 +75,8 @@ class CliContractTest(unittest.TestCase):
         with open(cls.dataset, "w") as f:
             json.dump({"version": 1, "input_size": 64, "items": small_shared_items(LABELS, 6)}, f)
         cls.out = os.path.join(cls.tmp.name, "run1")
+        # A real process, as the Node side starts it: its exit status and stdout of nothing but JSON lines are the
+        # contract (with test_bad_dataset_reports_error_event's). The other runs here call main in-process.
         cls.proc, cls.events = run_cli("train", "--dataset", cls.dataset, "--out", cls.out, "--epochs", "2",
                                        "--max-steps", "2", "--batch-p", "3", "--batch-k", "2", "--dim", "32",
                                        "--device", "cpu", "--final-epochs", "1")
@@ -138,9 +140,9 @@ class CliContractTest(unittest.TestCase):
         with open(dataset, "w") as f:
             json.dump({"version": 1, "input_size": 64, "items": items}, f)
         out = os.path.join(self.tmp.name, "splits-out")
-        proc, events = run_cli("train", "--dataset", dataset, "--out", out, "--epochs", "1", "--max-steps", "1",
-                               "--batch-p", "3", "--batch-k", "2", "--dim", "16")
-        self.assertEqual(proc.returncode, 0, proc.stderr[-2000:])
+        code, events, stderr = run_main("train", "--dataset", dataset, "--out", out, "--epochs", "1", "--max-steps",
+                                        "1", "--batch-p", "3", "--batch-k", "2", "--dim", "16")
+        self.assertEqual(code, 0, stderr[-2000:])
         _, metrics = check_output_folder(self, out, {"pooled": 1280, "projection": 16})
         self.assertEqual(metrics["split"]["monitor_test_items"], 8)
         self.assertEqual(metrics["train_items"], 16)
@@ -156,9 +158,10 @@ class CliContractTest(unittest.TestCase):
         # Cosine distances lie in 0..2, so at a margin of 1.99 every valid triplet of a P3 x K2 batch
         # (6 anchors x 1 positive x 4 negatives) violates it and the hinge is near the margin itself.
         out = os.path.join(self.tmp.name, "margin-out")
-        proc, _ = run_cli("train", "--dataset", self.dataset, "--out", out, "--epochs", "1", "--max-steps", "1",
-                          "--batch-p", "3", "--batch-k", "2", "--dim", "16", "--no-final-refit", "--margin", "1.99")
-        self.assertEqual(proc.returncode, 0, proc.stderr[-2000:])
+        code, _, stderr = run_main("train", "--dataset", self.dataset, "--out", out, "--epochs", "1", "--max-steps",
+                                   "1", "--batch-p", "3", "--batch-k", "2", "--dim", "16", "--no-final-refit",
+                                   "--margin", "1.99")
+        self.assertEqual(code, 0, stderr[-2000:])
         with open(os.path.join(out, "metrics.json"), encoding="utf-8") as f:
             metrics = json.load(f)
         self.assertEqual(metrics["config"]["margin"], 1.99)
@@ -168,10 +171,10 @@ class CliContractTest(unittest.TestCase):
 
     def test_init_from_checkpoint_with_other_dim(self):
         out2 = os.path.join(self.tmp.name, "run2")
-        proc, events = run_cli("train", "--dataset", self.dataset, "--out", out2, "--epochs", "1",
-                               "--max-steps", "1", "--batch-p", "3", "--batch-k", "2", "--dim", "16",
-                               "--init", os.path.join(self.out, "checkpoint.pt"))
-        self.assertEqual(proc.returncode, 0, proc.stderr[-2000:])
+        code, _, stderr = run_main("train", "--dataset", self.dataset, "--out", out2, "--epochs", "1",
+                                   "--max-steps", "1", "--batch-p", "3", "--batch-k", "2", "--dim", "16",
+                                   "--init", os.path.join(self.out, "checkpoint.pt"))
+        self.assertEqual(code, 0, stderr[-2000:])
         model, _ = check_output_folder(self, out2, {"pooled": 1280, "projection": 16})
         parent = read_json(os.path.join(self.out, "model.json"))["id"]
         self.assertEqual(model["parent"]["kind"], "checkpoint")
@@ -192,8 +195,8 @@ class CliContractTest(unittest.TestCase):
 
     def test_export_base(self):
         out = os.path.join(self.tmp.name, "base")
-        proc, events = run_cli("export-base", "--out", out, "--input-size", "96", "--dataset", self.dataset)
-        self.assertEqual(proc.returncode, 0, proc.stderr[-2000:])
+        code, _, stderr = run_main("export-base", "--out", out, "--input-size", "96", "--dataset", self.dataset)
+        self.assertEqual(code, 0, stderr[-2000:])
         model, metrics = check_output_folder(self, out, {"pooled": 1280})
         self.assertEqual(model["layer"], "pooled")
         self.assertFalse(metrics["trained"])
@@ -203,9 +206,10 @@ class RecipeOptionTest(unittest.TestCase):
     def assert_refused_before_any_work(self, option, value, message):
         with tempfile.TemporaryDirectory() as tmp:
             out = os.path.join(tmp, "out")
-            proc, _ = run_cli("train", "--dataset", os.path.join(tmp, "none.json"), "--out", out, option, value)
-            self.assertEqual(proc.returncode, 2, proc.stderr[-2000:])
-            self.assertIn(f"{option}: {message}", proc.stderr)
+            code, _, stderr = run_main("train", "--dataset", os.path.join(tmp, "none.json"), "--out", out, option,
+                                       value)
+            self.assertEqual(code, 2, stderr[-2000:])
+            self.assertIn(f"{option}: {message}", stderr)
             self.assertFalse(os.path.exists(out))
 
     def test_a_random_erasing_share_above_one_is_refused_before_any_work(self):
@@ -252,8 +256,8 @@ class SourceModelTest(unittest.TestCase):
                 json.dump({"version": 1, "items": items}, f)
             missing = os.path.join(tmp, "missing.onnx")
             out = os.path.join(tmp, "out")
-            proc, events = run_cli("train", "--dataset", dataset, "--out", out, "--source-onnx", missing)
-            self.assertEqual(proc.returncode, 1, proc.stderr[-2000:])
+            code, events, stderr = run_main("train", "--dataset", dataset, "--out", out, "--source-onnx", missing)
+            self.assertEqual(code, 1, stderr[-2000:])
             self.assertEqual(events[-1]["event"], "error")
             self.assertIn(missing, events[-1]["message"])
             self.assertIn("--source-onnx", events[-1]["message"])
