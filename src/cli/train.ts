@@ -19,9 +19,9 @@ function describeProgress(e: Record<string, unknown>): string {
   }
 }
 
-/** `idoltag train head|backbone`: retrain now instead of waiting for the schedule. */
+/** `idoltag train head|embedder`: retrain now instead of waiting for the schedule. */
 export function registerTrain(program: Command): void {
-  const train = program.command('train').description('retrain the head or the backbone');
+  const train = program.command('train').description('retrain the head or the embedder');
   train
     .command('head')
     .description('refit the character head from every taught and corrected face')
@@ -36,16 +36,18 @@ export function registerTrain(program: Command): void {
     });
 
   train
-    .command('backbone')
+    .command('embedder')
+    // `backbone` was this command's name; kept, and shown, for the scripts and cron lines that use it.
+    .alias('backbone')
     .description(
-      'fine-tune the backbone on every label (Python trainer), then swap it in if held-out metrics did not drop',
+      'fine-tune the embedder on every label (Python trainer), then swap it in if held-out metrics did not drop',
     )
     .option('--epochs <n>', 'most epochs to train', (v) => Number(v))
     .option('--device <device>', 'auto, cpu or cuda', 'auto')
     .option('--force', 'train even if few new labels arrived since the last run')
     .option(
       '--from <start>',
-      'active: from the serving model (or the shipped default); imagenet: from ImageNet',
+      'active: from the embedder in service (or the shipped default); imagenet: from ImageNet',
       'active',
     )
     .option('--max-steps <n>', 'stop after this many steps (smoke tests)', (v) => Number(v))
@@ -64,7 +66,7 @@ export function registerTrain(program: Command): void {
             force: opts.force,
             from,
             trainerArgs: opts.maxSteps ? ['--max-steps', String(opts.maxSteps)] : [],
-            // SIGTERM stops the trainer; the run is recorded as failed and the old model keeps serving.
+            // SIGTERM stops the trainer; the run is recorded as failed and the old embedder keeps serving.
             signal: gracefulStop(),
             onProgress: (e) => console.error(describeProgress(e as unknown as Record<string, unknown>)),
           });

@@ -75,7 +75,7 @@ export async function runEvaluation(services: ServiceBlocks, options: Evaluation
   } else {
     let plan = planDlc(samples, { newLabels: options.newLabels, seed, testFraction });
     let backbone = `${embedder} (not retrained: head-only DLC)`;
-    if (options.trainBackbone) {
+    if (options.trainEmbedder) {
       const trained = await trainBackboneOn(services, plan.oldTrain, options);
       if (trained.version) {
         embedder = trained.version;
