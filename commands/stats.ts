@@ -18,7 +18,7 @@ export default {
         { name: 'Characters', value: String(stats.characters), inline: true },
         { name: 'Faces', value: String(stats.faces), inline: true },
         { name: 'Screenshots', value: String(stats.images), inline: true },
-        { name: 'Embedder', value: `\`${stats.modelVersion}\``, inline: true },
+        { name: 'Embedder', value: `\`${stats.embedderVersion}\``, inline: true },
         {
           name: 'Recogniser version',
           value: stats.headVersion === null ? 'not trained yet' : `v${stats.headVersion}`,

@@ -14,7 +14,9 @@ export default {
     .addSubcommand((sub) =>
       sub
         .setName('embedder')
-        .setDescription('Fine-tune the embedder that reads faces on every label (minutes to hours); kept only if better')
+        .setDescription(
+          'Fine-tune the embedder that reads faces on every label (minutes to hours); kept only if better',
+        )
         .addIntegerOption((o) =>
           o.setName('epochs').setDescription('Most passes over the labels').setMinValue(1).setMaxValue(50),
         ),
@@ -45,7 +47,7 @@ export default {
     };
     // Runs in the background: the command returns at once and the gateway stays responsive.
     void services.training
-      .backbone({
+      .embedder({
         force: true,
         epochs: interaction.options.getInteger('epochs') ?? undefined,
         onProgress: (e) => {

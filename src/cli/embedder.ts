@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { resolveVersionName } from '../services/model-registry.ts';
+import { resolveVersionName } from '../services/embedder-registry.ts';
 import { withServices, type GlobalOptions } from './context.ts';
 
 export function registerEmbedder(program: Command): void {
@@ -18,7 +18,7 @@ function embedderVersionsCommand(name: string): Command {
       await withServices(
         cmd.optsWithGlobals<GlobalOptions>(),
         async (services) => {
-          for (const version of services.models.versions()) {
+          for (const version of services.embedders.versions()) {
             const metrics = version.heldOut
               ? `\theld-out MAP@R ${version.heldOut.mapAtR.toFixed(3)}, recall@1 ${version.heldOut.recallAt1.toFixed(3)}`
               : '';
@@ -36,7 +36,7 @@ function embedderVersionsCommand(name: string): Command {
     .action(async (name: string, _opts, cmd: Command) => {
       await withServices(cmd.optsWithGlobals<GlobalOptions>(), async (services) => {
         const version = resolveVersionName(name);
-        await services.activateModel(version);
+        await services.activateEmbedder(version);
         console.log(`Now serving ${version}.`);
       });
     });

@@ -60,7 +60,7 @@ export function registerTrain(program: Command): void {
           throw new Error(`--from must be active or imagenet (not ${opts.from})`);
         const from = opts.from;
         await withServices(cmd.optsWithGlobals<GlobalOptions>(), async (services) => {
-          const outcome = await services.training.backbone({
+          const outcome = await services.training.embedder({
             epochs: opts.epochs,
             device: opts.device,
             force: opts.force,

@@ -30,7 +30,7 @@ export function startSchedules(services: Services, config: ScheduleConfig, logge
       cron.schedule(
         config.backboneCron,
         async () => {
-          const outcome = await services.training.backbone({
+          const outcome = await services.training.embedder({
             minNewLabels: config.backboneMinNewLabels,
             epochs: config.backboneEpochs,
             device: config.device,

@@ -1,7 +1,7 @@
 import type { Store } from '../store/index.ts';
 import type { DataFiles } from './files.ts';
 import type { HeadService } from './heads.ts';
-import type { ModelRegistry } from './model-registry.ts';
+import type { EmbedderRegistry } from './embedder-registry.ts';
 import type { JobQueue } from './queue.ts';
 import type { RecognitionService } from './recognition.ts';
 import type { TeachingService } from './teaching.ts';
@@ -14,7 +14,7 @@ import type { TeachingService } from './teaching.ts';
 export interface ServiceBlocks {
   store: Store;
   files: DataFiles;
-  models: ModelRegistry;
+  embedders: EmbedderRegistry;
   heads: HeadService;
   recognition: RecognitionService;
   teaching: TeachingService;

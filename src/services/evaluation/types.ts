@@ -21,7 +21,7 @@ export interface EvaluationOptions {
   unknownSources?: string[];
   /** DLC: the characters that arrive later (default: a seeded quarter of them). */
   newLabels?: string[];
-  /** DLC: train the embedder on the old characters first (src/services/backbone-training.ts). */
+  /** DLC: train the embedder on the old characters first (src/services/embedder-training.ts). */
   trainEmbedder?: boolean;
   /** Head and gate settings other than the bot's defaults (measurements only). */
   head?: HeadTrainingOptions;

@@ -2,7 +2,7 @@ import { retrievalMetrics } from '../../core/eval/retrieval.ts';
 import { predict, trainHead } from '../../core/head/softmax-head.ts';
 import type { Embedder } from '../../core/types.ts';
 import type { Store } from '../../store/index.ts';
-import { readCrop } from '../model-swap.ts';
+import { readCrop } from '../embedder-swap.ts';
 import type { TrainingItem } from '../training-set.ts';
 
 export interface HeldOutMetrics {
