@@ -16,7 +16,7 @@ export async function refitAllHeads(services: Services, logger: Logger): Promise
   }
 }
 
-/** Starts the nightly head refit and the periodic backbone training; returns a stop function. */
+/** Starts the nightly head refit and the periodic embedder training; returns a stop function. */
 export function startSchedules(services: Services, config: ScheduleConfig, logger: Logger): () => Promise<void> {
   const tasks: ScheduledTask[] = [];
   const options = { timezone: config.timezone, noOverlap: true };
@@ -37,7 +37,7 @@ export function startSchedules(services: Services, config: ScheduleConfig, logge
           });
           logger.info(
             { status: outcome.status, reason: outcome.reason, version: outcome.version },
-            'scheduled backbone training',
+            'scheduled embedder training',
           );
         },
         { ...options, name: 'backbone-training' },

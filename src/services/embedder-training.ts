@@ -121,7 +121,7 @@ async function startingPoint(
 }
 
 /**
- * Fine-tunes the backbone on every label people gave, in the trainer process, then serves the
+ * Fine-tunes the embedder on every label people gave, in the trainer process, then serves the
  * result only if held-out figures did not drop. Until the final switch (one transaction) the old
  * model keeps serving, so a crash or kill at any step leaves it in place.
  */
@@ -134,7 +134,7 @@ export async function trainEmbedder(
   const last = store.trainingRuns.lastSucceeded('backbone');
   const labelsThen = Number(last?.metrics?.labels ?? 0);
   if (!options.force && labelsNow - labelsThen < (options.minNewLabels ?? 200)) {
-    return { status: 'skipped', reason: `only ${labelsNow - labelsThen} new labels since the last backbone training` };
+    return { status: 'skipped', reason: `only ${labelsNow - labelsThen} new labels since the last embedder training` };
   }
   try {
     await checkTrainerPython(services.trainerPython);

@@ -44,7 +44,7 @@ export interface ServiceOptions {
   embedder?: EmbedderOptions;
   /** Where model files come from (IDOLTAG_MODEL_CACHE, IDOLTAG_MODEL_MIRROR, IDOLTAG_OFFLINE). */
   models: ModelSources;
-  /** The Python with PyTorch that backbone training runs (IDOLTAG_PYTHON); default: the system's. */
+  /** The Python with PyTorch that embedder training runs (IDOLTAG_PYTHON); default: the system's. */
   trainerPython?: string;
   recognition?: RecognitionOptions;
   queueLimit?: number;

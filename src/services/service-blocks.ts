@@ -8,7 +8,7 @@ import type { TeachingService } from './teaching.ts';
 
 /**
  * The services that other services are built from (unknown faces, the embedding map, model swaps,
- * backbone training, evaluation). They take this rather than `Services`, which lists them in turn:
+ * embedder training, evaluation). They take this rather than `Services`, which lists them in turn:
  * importing index.ts back would be a cycle.
  */
 export interface ServiceBlocks {

@@ -14,7 +14,7 @@ export interface EmbeddedFile {
 const WHOLE_IMAGE: FaceDetector = { id: 'whole', settings: {}, detect: async (image) => [wholeImageFace(image)] };
 
 /**
- * Embeds every file once per run and embedder version (a backbone trained mid-run gets its own
+ * Embeds every file once per run and embedder version (an embedder trained mid-run gets its own
  * entries). Crops skip detection; otherwise the largest detected face is used, and a small
  * squarish picture with no detection is taken whole, exactly as teaching and `tag` do.
  */

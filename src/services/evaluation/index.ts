@@ -15,7 +15,7 @@ const EVAL_GUILD = 'eval';
 /**
  * Runs one protocol end to end: load the items, embed each file once, split, fit heads with the
  * bot's own `trainHead`, and measure. Nothing is written to the database unless the DLC protocol
- * trains a backbone (which teaches the old characters into the guild "eval" first).
+ * trains an embedder (which teaches the old characters into the guild "eval" first).
  */
 export async function runEvaluation(services: ServiceBlocks, options: EvaluationOptions): Promise<EvaluationReport> {
   const started = performance.now();
@@ -79,7 +79,7 @@ export async function runEvaluation(services: ServiceBlocks, options: Evaluation
       const trained = await trainEmbedderOn(services, plan.oldTrain, options);
       if (trained.version) {
         embedder = trained.version;
-        // Same items, same seed → the same plan, now with the new backbone's embeddings.
+        // Same items, same seed → the same plan, now with the new embedder's embeddings.
         samples = await embedAll(
           samples.map((s) => s.item),
           trained.version,
@@ -126,7 +126,7 @@ async function trainEmbedderOn(
       crops: options.crops,
     });
   }
-  options.log?.(`training the backbone on ${oldTrain.length} faces of ${byLabel.size} characters…`);
+  options.log?.(`training the embedder on ${oldTrain.length} faces of ${byLabel.size} characters…`);
   const outcome = await trainEmbedder(services, {
     force: true,
     onProgress: (event) => {
@@ -138,5 +138,5 @@ async function trainEmbedderOn(
   if (outcome.version && services.store.embedders.get(outcome.version)) {
     return { version: outcome.version, note: `${outcome.status}: ${outcome.reason}` };
   }
-  return { note: `backbone training ${outcome.status}: ${outcome.reason}` };
+  return { note: `embedder training ${outcome.status}: ${outcome.reason}` };
 }
