@@ -12,7 +12,7 @@ import type { ModelSources } from '../src/core/models/cache.ts';
 import { EmbeddingCache, loadEvalItems, sharedLabels } from '../src/services/evaluation/index.ts';
 import type { Sample } from '../src/services/evaluation/protocols.ts';
 import { openServices, type ServiceOptions, type Services } from '../src/services/index.ts';
-import { resolveVersionName } from '../src/services/model-registry.ts';
+import { resolveVersionName } from '../src/services/embedder-registry.ts';
 
 /** Where model files come from, as the settings say (bench/env.ts defaults the mirror to ../shared/data/models). */
 export function benchModelSources(): ModelSources {
@@ -49,7 +49,7 @@ export async function withScratchServices(
   const dataDir = mkdtempSync(path.join(tmpdir(), `idoltag-${prefix}-`));
   const services = await openServices(benchServiceOptions(dataDir));
   try {
-    if (embedder) await services.activateModel(resolveVersionName(embedder));
+    if (embedder) await services.activateEmbedder(resolveVersionName(embedder));
     await fn(services, new EmbeddingCache(services, true));
   } finally {
     await services.close();

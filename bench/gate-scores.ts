@@ -138,7 +138,7 @@ await withScratchServices('gate-scores', option('--embedder'), async (services, 
   printReport(
     {
       date: new Date().toISOString(),
-      embedder: services.models.activeVersion(),
+      embedder: services.embedders.activeVersion(),
       heldOutIdols: path.relative(process.cwd(), heldOutIdols),
       gateScoresAuroc: {
         what: `held-out CG idols ${SHOTS}-shot, ${RUNS} runs: queries whose best candidate is right (${right.length}) against never-taught newgame8 + keima3 faces (${unknown.length}, against every run's head)`,

@@ -66,7 +66,7 @@ await withScratchServices('gate-sweep', option('--embedder'), async (services, c
   }
   const report = {
     date: new Date().toISOString(),
-    embedder: services.models.activeVersion(),
+    embedder: services.embedders.activeVersion(),
     heldOutIdols: path.relative(process.cwd(), heldOutIdols),
     defaultFloor: DEFAULT_KNOWN_ACCEPTANCE,
     note: 'named right counts "unknown" as wrong; chosen on these sets, so not an independent judgement',

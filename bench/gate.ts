@@ -72,7 +72,7 @@ await withScratchServices('gate', option('--embedder'), async (services, cache) 
   const round = (x: number) => Number(x.toFixed(3));
   const report = {
     date: new Date().toISOString(),
-    embedder: services.models.activeVersion(),
+    embedder: services.embedders.activeVersion(),
     known: path.relative(process.cwd(), known),
     unknown: path.relative(process.cwd(), unknownSource),
     protocol: `${SEEDS} runs: ${HELD_OUT} known characters held out (never taught), ${SHOTS} shots of each other one taught, the rest queried`,

@@ -21,7 +21,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { resolveModelFile } from '../src/core/models/cache.ts';
-import { defaultEmbedderId } from '../src/services/model-registry.ts';
+import { defaultEmbedderId } from '../src/services/embedder-registry.ts';
 import { openServices } from '../src/services/index.ts';
 import { benchModelSources, benchServiceOptions, quantile, round, teachNagadomi10 } from './common.ts';
 import { BotProcess, botEnv } from '../test/e2e/fake-discord/bot-process.ts';

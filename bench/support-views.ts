@@ -158,7 +158,7 @@ try {
     printReport(
       {
         date: new Date().toISOString(),
-        embedder: services.models.activeVersion(),
+        embedder: services.embedders.activeVersion(),
         heldOutIdols: path.relative(process.cwd(), heldOutIdols),
         what: 'the head fit on the taught faces plus one or more extra views of each; the queries as the bot sees them',
         note: 'named right counts "unknown" as wrong; the default gate (floor 0.99)',

@@ -5,7 +5,7 @@ import { fleetStats } from '../src/discord/fleet.ts';
 export default {
   data: new SlashCommandBuilder()
     .setName('stats')
-    .setDescription('How much I know: models, characters, faces and my to-do pile')
+    .setDescription('How much I know: embedder, characters, faces and my to-do pile')
     .setContexts(InteractionContextType.Guild),
 
   async execute(interaction, { services }) {
@@ -18,7 +18,7 @@ export default {
         { name: 'Characters', value: String(stats.characters), inline: true },
         { name: 'Faces', value: String(stats.faces), inline: true },
         { name: 'Screenshots', value: String(stats.images), inline: true },
-        { name: 'Face model', value: `\`${stats.modelVersion}\``, inline: true },
+        { name: 'Embedder', value: `\`${stats.embedderVersion}\``, inline: true },
         {
           name: 'Recogniser version',
           value: stats.headVersion === null ? 'not trained yet' : `v${stats.headVersion}`,

@@ -13,8 +13,10 @@ export default {
     )
     .addSubcommand((sub) =>
       sub
-        .setName('backbone')
-        .setDescription('Fine-tune the face model on every label (minutes to hours); it only switches if it got better')
+        .setName('embedder')
+        .setDescription(
+          'Fine-tune the embedder that reads faces on every label (minutes to hours); kept only if better',
+        )
         .addIntegerOption((o) =>
           o.setName('epochs').setDescription('Most passes over the labels').setMinValue(1).setMaxValue(50),
         ),
@@ -31,7 +33,7 @@ export default {
       return;
     }
     await interaction.reply(
-      '🏋️ Starting a face-model training on every label. Tagging keeps working meanwhile; I will update this message.',
+      '🏋️ Starting an embedder training on every label. Tagging keeps working meanwhile; I will update this message.',
     );
     let lastEdit = 0;
     const say = async (text: string) => {
@@ -45,7 +47,7 @@ export default {
     };
     // Runs in the background: the command returns at once and the gateway stays responsive.
     void services.training
-      .backbone({
+      .embedder({
         force: true,
         epochs: interaction.options.getInteger('epochs') ?? undefined,
         onProgress: (e) => {
@@ -61,18 +63,18 @@ export default {
       .then((outcome) =>
         say(
           outcome.status === 'activated'
-            ? `✅ New face model **${outcome.version}** is in service (${outcome.reason}).`
+            ? `✅ New embedder **${outcome.version}** is in service (${outcome.reason}).`
             : outcome.status === 'rejected'
-              ? `↩️ The new face model was not better, so the old one stays (${outcome.reason}).`
-              : `⚠️ Training did not finish: ${outcome.reason}. The old face model is still in service.`,
+              ? `↩️ The new embedder was not better, so the old one stays (${outcome.reason}).`
+              : `⚠️ Training did not finish: ${outcome.reason}. The old embedder is still in service.`,
         ),
       )
       .catch((err) => {
-        logger.error({ err }, 'backbone training from /train failed');
+        logger.error({ err }, 'embedder training from /train failed');
         return say(
           err instanceof TrainingBusyError
             ? '⏳ Another training is already running.'
-            : '⚠️ Training failed; the old face model is still in service.',
+            : '⚠️ Training failed; the old embedder is still in service.',
         );
       });
   },

@@ -140,7 +140,7 @@ const MEASURED: MeasuredRow[] = [
   },
   {
     what: (r) =>
-      `backbone training on CPU (\`idoltag train backbone\`: nagadomi10 train split + newgame8 + keima3, up to 6 epochs, ≈ ${fixed(r.num(BACKBONE, 'trainSeconds') / 60, 1)} min): nagadomi10 test split tagged, best-candidate top-1 / named right (unknown counts as wrong)`,
+      `embedder training on CPU (\`idoltag train embedder\`: nagadomi10 train split + newgame8 + keima3, up to 6 epochs, ≈ ${fixed(r.num(BACKBONE, 'trainSeconds') / 60, 1)} min): nagadomi10 test split tagged, best-candidate top-1 / named right (unknown counts as wrong)`,
     figure: (r) =>
       `${acc(r.num(BACKBONE, 'closedBefore/bestCandidate'))} → **${acc(r.num(BACKBONE, 'closedAfter/bestCandidate'))}** / ${acc(r.num(BACKBONE, 'closedBefore/top1'))} → ${acc(r.num(BACKBONE, 'closedAfter/top1'))}`,
     also: '(`bench/backbone.ts`)',

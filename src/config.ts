@@ -290,7 +290,8 @@ export function logFormatSetting(env?: NodeJS.ProcessEnv): RuntimeSettings['logF
   return parsed.success ? parsed.data.IDOLTAG_LOG_FORMAT : 'auto';
 }
 
-// --- Schedules (the bot's nightly head refit and periodic backbone training) -------------------
+// --- Schedules (the bot's nightly head refit and periodic embedder training) -------------------
+// IDOLTAG_BACKBONE_* keep the embedder's old name: settings are a public contract.
 
 const cronExpression = (fallback: string) =>
   optionalText.pipe(
@@ -328,7 +329,7 @@ function isTimeZone(zone: string): boolean {
 export interface ScheduleSettings {
   /** Refit every guild's head (cheap; keeps heads in step with corrections made elsewhere); "off" stops it. */
   headCron: string;
-  /** Try a backbone training; it only runs when enough new labels arrived; "off" stops it. */
+  /** Try an embedder training; it only runs when enough new labels arrived; "off" stops it. */
   backboneCron: string;
   timezone?: string;
   backboneMinNewLabels: number;

@@ -6,7 +6,7 @@ import { OnnxEmbedder, type EmbedderSpec } from '../../src/core/embed/onnx-embed
 import { resolveModelFile } from '../../src/core/models/cache.ts';
 import { getModel } from '../../src/core/models/manifest.ts';
 import type { RgbImage } from '../../src/core/types.ts';
-import { BASE_EMBEDDER_ID } from '../../src/services/model-registry.ts';
+import { BASE_EMBEDDER_ID } from '../../src/services/embedder-registry.ts';
 import { benchModelSources, round, sharedRows } from '../common.ts';
 import { SHARED_DATA } from '../env.ts';
 import type { Suite } from './suite.ts';

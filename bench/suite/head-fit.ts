@@ -1,7 +1,7 @@
 /** Section head: head refit time on synthetic faces, and the reduced fit's accuracy against the exact one. */
 import { getModel } from '../../src/core/models/manifest.ts';
 import { EXACT_FIT_WORK, predict, trainHead } from '../../src/core/head/softmax-head.ts';
-import { BASE_EMBEDDER_ID } from '../../src/services/model-registry.ts';
+import { BASE_EMBEDDER_ID } from '../../src/services/embedder-registry.ts';
 import { round } from '../common.ts';
 import { syntheticEmbeddings } from '../synthetic.ts';
 import type { Suite } from './suite.ts';
@@ -9,7 +9,7 @@ import type { Suite } from './suite.ts';
 /** 1k / 10k / 50k faces × 20 / 200 characters of clustered synthetic embeddings of the active dimension. */
 export async function headSection(suite: Suite) {
   const dim = suite.tagServices
-    ? (await suite.tagServices.models.activeEmbedder()).dim
+    ? (await suite.tagServices.embedders.activeEmbedder()).dim
     : (getModel(BASE_EMBEDDER_ID).output as { dim: number }).dim;
   const sizes = suite.quick
     ? [

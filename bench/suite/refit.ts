@@ -12,8 +12,8 @@ export async function refitSection(suite: Suite) {
   const dir = scratch('refit');
   try {
     const services = await openServicesIn(dir);
-    const dim = (await services.models.activeEmbedder()).dim;
-    const version = services.models.activeVersion();
+    const dim = (await services.embedders.activeEmbedder()).dim;
+    const version = services.embedders.activeVersion();
     // Synthetic faces go straight into the database, beside the services: no service makes faces from vectors.
     const store = openStore(dir);
     const runs: Array<Record<string, unknown>> = [];

@@ -47,7 +47,7 @@ export async function tagSection(suite: Suite) {
     screenshots: list.length,
     faces,
     detector,
-    embedder: services.models.activeVersion(),
+    embedder: services.embedders.activeVersion(),
     ms: Object.fromEntries(Object.entries(stages).map(([k, v]) => [k, stats(v)])),
     note: 'total = the whole tagImage call (decode, detect, embed, head, and storing crops and rows); cpu = process CPU time per call (all threads)',
   };

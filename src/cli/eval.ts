@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { Command } from 'commander';
+import { type Command, Option } from 'commander';
 import { formatReport, type Protocol } from '../services/evaluation/index.ts';
 import { progress, withServices, type GlobalOptions } from './context.ts';
 
@@ -17,6 +17,8 @@ interface EvalOptions {
   alias?: string[];
   unknown?: string[];
   new?: string[];
+  trainEmbedder?: boolean;
+  /** `--train-backbone`, the old name of `--train-embedder`. */
   trainBackbone?: boolean;
 }
 
@@ -35,14 +37,13 @@ export function registerEval(program: Command): void {
     .option('--alias <old=new...>', 'read a label as another (e.g. lijima_yun=iijima_yun)')
     .option('--unknown <sources...>', 'faces of characters that are never taught (open-set numbers)')
     .option('--new <characters...>', 'dlc: the characters that arrive later (names, or commas)')
-    .option(
-      '--train-backbone',
-      'dlc: first train the backbone on the old characters (src/services/backbone-training.ts)',
-    )
+    .option('--train-embedder', 'dlc: first train the embedder on the old characters (idoltag train embedder)')
+    // Its old name, kept for scripts, out of the help.
+    .addOption(new Option('--train-backbone').hideHelp())
     .addHelpText(
       'after',
       '\nRuns in a scratch data folder (deleted afterwards) unless --data is given; with --data the\n' +
-        'active embedder of that folder is used. Nothing is taught into it, except that --train-backbone\n' +
+        'active embedder of that folder is used. Nothing is taught into it, except that --train-embedder\n' +
         'teaches the old characters into the guild "eval".',
     )
     .action(async (sources: string[], opts: EvalOptions, cmd: Command) => {
@@ -57,10 +58,11 @@ export function registerEval(program: Command): void {
       };
       const testFraction = Number(opts.testFraction);
       if (!(testFraction > 0 && testFraction < 1)) throw new Error('--test-fraction must be between 0 and 1');
-      if (opts.trainBackbone && protocol !== 'dlc') throw new Error('--train-backbone belongs to --protocol dlc');
-      if (opts.trainBackbone && global.data) {
+      const trainEmbedder = opts.trainEmbedder || opts.trainBackbone;
+      if (trainEmbedder && protocol !== 'dlc') throw new Error('--train-embedder belongs to --protocol dlc');
+      if (trainEmbedder && global.data) {
         throw new Error(
-          '--train-backbone runs in a scratch data folder only: it trains on every label of the folder and may switch its model',
+          '--train-embedder runs in a scratch data folder only: it trains on every label of the folder and may switch its embedder',
         );
       }
       const scratch = global.data ? undefined : mkdtempSync(path.join(tmpdir(), 'idoltag-eval-'));
@@ -81,7 +83,7 @@ export function registerEval(program: Command): void {
               ?.flatMap((n) => n.split(','))
               .map((n) => n.trim())
               .filter(Boolean),
-            trainBackbone: opts.trainBackbone,
+            trainEmbedder,
             onProgress: (done, total) => {
               bar ??= progress(total, 'embedding');
               bar.tick();

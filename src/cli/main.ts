@@ -2,11 +2,15 @@ import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { loadRuntimeSettings, SettingsError } from '../config.ts';
 import { ModelUnavailableError } from '../core/models/cache.ts';
-import { registerAdmin } from './admin.ts';
+import { registerBackup } from './backup.ts';
+import { registerCharacters } from './characters.ts';
+import { registerEmbedder } from './embedder.ts';
 import { registerImport } from './import.ts';
+import { registerModelFiles } from './model-files.ts';
 import { registerSort } from './sort.ts';
 import { installSignalHandlers } from './shutdown.ts';
 import { registerTag } from './tag.ts';
+import { registerTrain } from './train.ts';
 
 installSignalHandlers();
 
@@ -32,7 +36,11 @@ const program = new Command('idoltag')
 registerImport(program);
 registerTag(program);
 registerSort(program);
-registerAdmin(program);
+registerCharacters(program);
+registerModelFiles(program);
+registerEmbedder(program);
+registerTrain(program);
+registerBackup(program);
 (await import('./eval.ts')).registerEval(program);
 (await import('./unknowns.ts')).registerUnknowns(program);
 (await import('./map.ts')).registerMap(program);

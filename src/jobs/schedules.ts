@@ -16,7 +16,7 @@ export async function refitAllHeads(services: Services, logger: Logger): Promise
   }
 }
 
-/** Starts the nightly head refit and the periodic backbone training; returns a stop function. */
+/** Starts the nightly head refit and the periodic embedder training; returns a stop function. */
 export function startSchedules(services: Services, config: ScheduleConfig, logger: Logger): () => Promise<void> {
   const tasks: ScheduledTask[] = [];
   const options = { timezone: config.timezone, noOverlap: true };
@@ -30,14 +30,14 @@ export function startSchedules(services: Services, config: ScheduleConfig, logge
       cron.schedule(
         config.backboneCron,
         async () => {
-          const outcome = await services.training.backbone({
+          const outcome = await services.training.embedder({
             minNewLabels: config.backboneMinNewLabels,
             epochs: config.backboneEpochs,
             device: config.device,
           });
           logger.info(
             { status: outcome.status, reason: outcome.reason, version: outcome.version },
-            'scheduled backbone training',
+            'scheduled embedder training',
           );
         },
         { ...options, name: 'backbone-training' },

@@ -47,7 +47,7 @@ async function drawEmbeddingMap(
   guildId: string,
   options: EmbeddingMapOptions,
 ): Promise<EmbeddingMap> {
-  const rows = services.store.embeddings.mapFaces(guildId, services.models.activeVersion());
+  const rows = services.store.embeddings.mapFaces(guildId, services.embedders.activeVersion());
   const maxPoints = options.maxPoints ?? 2500;
   let kept = rows;
   if (rows.length > maxPoints) {
@@ -94,7 +94,7 @@ async function drawEmbeddingMap(
     title: options.title ?? `idoltag: who looks like whom (guild ${guildId})`,
     subtitle:
       `${points.length} faces (${human} named by people, ${points.length - human} by the bot or unknown), ${characters} characters` +
-      `${rows.length > kept.length ? `, ${rows.length - kept.length} more not shown` : ''} · UMAP of ${services.models.activeVersion()}`,
+      `${rows.length > kept.length ? `, ${rows.length - kept.length} more not shown` : ''} · UMAP of ${services.embedders.activeVersion()}`,
     highlight,
     width: options.width,
     height: options.height,

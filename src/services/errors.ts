@@ -18,9 +18,9 @@ export class QueueFullError extends UserFacingError {
   }
 }
 
-/** A backbone training is already running somewhere on this data folder; one at a time (training-lock.ts). */
+/** An embedder training is already running somewhere on this data folder; one at a time (training-lock.ts). */
 export class TrainingBusyError extends UserFacingError {
   constructor() {
-    super('A backbone training is already running.');
+    super('An embedder training is already running.');
   }
 }

@@ -6,7 +6,7 @@ import { existsSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { archiveFiles, GuildArchiveError, openGuildArchive, type ArchiveCounts } from '../store/guild-archive.ts';
 import type { ServiceBlocks } from './service-blocks.ts';
-import { reembedAll } from './model-swap.ts';
+import { reembedAll } from './embedder-swap.ts';
 
 export { GuildArchiveError } from '../store/guild-archive.ts';
 
@@ -73,7 +73,7 @@ export async function importGuild(services: ServiceBlocks, file: string): Promis
     archive.close();
   }
   const reembedded =
-    counts.skippedModelVersions.length > 0 ? await reembedAll(services, services.models.activeVersion()) : 0;
+    counts.skippedModelVersions.length > 0 ? await reembedAll(services, services.embedders.activeVersion()) : 0;
   if (reembedded > 0 || (counts.faces > 0 && !services.heads.current(guildId))) await services.heads.refit(guildId);
   const { skippedModelVersions: _skipped, ...rest } = counts;
   return { guildId, ...rest, reembedded, headVersion: services.heads.current(guildId)?.version ?? null };

@@ -2,7 +2,7 @@ import { deserialiseHead, predict, serialiseHead, trainHead, type HeadModel } fr
 import type { FacePrediction } from '../core/types.ts';
 import { blobToVector } from '../store/database.ts';
 import type { Store } from '../store/index.ts';
-import type { ModelRegistry } from './model-registry.ts';
+import type { EmbedderRegistry } from './embedder-registry.ts';
 import type { JobQueue } from './queue.ts';
 
 export interface HeadRefit {
@@ -21,14 +21,14 @@ export class HeadService {
 
   constructor(
     store: Store,
-    private readonly models: ModelRegistry,
+    private readonly embedders: EmbedderRegistry,
     private readonly queue: JobQueue,
   ) {
     this.#store = store;
   }
 
   modelVersion(): string {
-    return this.models.activeVersion();
+    return this.embedders.activeVersion();
   }
 
   /** Every guild that has characters, hence a head to keep in step. */
@@ -37,7 +37,7 @@ export class HeadService {
   }
 
   current(guildId: string): { version: number; head: HeadModel } | undefined {
-    const modelVersion = this.models.activeVersion();
+    const modelVersion = this.embedders.activeVersion();
     const key = `${guildId}\u0000${modelVersion}`;
     const cached = this.cache.get(key);
     // Other processes (shards, the CLI) refit heads too: one indexed MAX(id) per prediction, and the
@@ -62,7 +62,7 @@ export class HeadService {
    * Whether a guild's newest head misses what people taught since: a process that died between
    * committing a label and refitting (kill -9, power loss) leaves the labels safe but the head old.
    */
-  isStale(guildId: string, modelVersion = this.models.activeVersion()): boolean {
+  isStale(guildId: string, modelVersion = this.embedders.activeVersion()): boolean {
     const now = this.#store.labels.humanSummary(guildId, modelVersion);
     const head = this.#store.heads.latestSummary(guildId, modelVersion);
     if (!head) return now.faces > 0;
@@ -82,7 +82,7 @@ export class HeadService {
    * Refits from all human labels, through the queue (a refit runs onnxruntime); it waits rather
    * than being refused when the queue is full. Concurrent calls for a guild share one fit that starts after them.
    */
-  refit(guildId: string, modelVersion = this.models.activeVersion()): Promise<HeadRefit> {
+  refit(guildId: string, modelVersion = this.embedders.activeVersion()): Promise<HeadRefit> {
     return this.queue.run(() => this.refitInTurn(guildId, modelVersion), { whenFull: 'wait' });
   }
 
@@ -91,7 +91,10 @@ export class HeadService {
     const run = this.#store.trainingRuns.start('head', guildId);
     try {
       const refit = await this.refit(guildId);
-      this.#store.trainingRuns.finish(run, 'succeeded', { modelVersion: this.models.activeVersion(), metrics: refit });
+      this.#store.trainingRuns.finish(run, 'succeeded', {
+        modelVersion: this.embedders.activeVersion(),
+        metrics: refit,
+      });
       return refit;
     } catch (err) {
       this.#store.trainingRuns.finish(run, 'failed', { error: (err as Error).message });
@@ -113,7 +116,7 @@ export class HeadService {
   private async fit(guildId: string, modelVersion: string): Promise<HeadRefit> {
     const rows = this.#store.labels.humanLabelled(guildId, modelVersion);
     const started = performance.now();
-    const previous = modelVersion === this.models.activeVersion() ? this.current(guildId)?.head : undefined;
+    const previous = modelVersion === this.embedders.activeVersion() ? this.current(guildId)?.head : undefined;
     const head = await trainHead(
       rows.map((r) => blobToVector(r.vector)),
       rows.map((r) => r.name),

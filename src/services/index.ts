@@ -11,12 +11,12 @@ import { CorrectionService } from './corrections.ts';
 import { DataFiles } from './files.ts';
 import { GalleryService } from './gallery.ts';
 import { HeadService } from './heads.ts';
-import { ModelRegistry, type EmbedderOptions } from './model-registry.ts';
+import { EmbedderRegistry, type EmbedderOptions } from './embedder-registry.ts';
 import { renderPreview } from './preview.ts';
 import { RecognitionService } from './recognition.ts';
 import { TaggingService, type TagResult } from './tagging.ts';
 import { TeachingService } from './teaching.ts';
-import type { BackboneOutcome, BackboneTrainingOptions } from './backbone-training.ts';
+import type { EmbedderTrainingOutcome, EmbedderTrainingOptions } from './embedder-training.ts';
 import { renderEmbeddingMap, type EmbeddingMap, type EmbeddingMapOptions } from './embedding-map.ts';
 import type { ServiceBlocks } from './service-blocks.ts';
 import { UnknownsService } from './unknowns.ts';
@@ -24,7 +24,7 @@ import { trainingInProgress } from './training-lock.ts';
 import type { EvaluationOptions, EvaluationReport } from './evaluation/index.ts';
 import { exportGuild, importGuild, type GuildImport } from './guild-transfer.ts';
 import { followLeadership, type Leadership } from './leases.ts';
-import { activateModel, type SwapProgress } from './model-swap.ts';
+import { activateEmbedder, type SwapProgress } from './embedder-swap.ts';
 import type { ArchiveCounts } from '../store/guild-archive.ts';
 import { pythonExecutable } from './trainer-process.ts';
 
@@ -44,7 +44,7 @@ export interface ServiceOptions {
   embedder?: EmbedderOptions;
   /** Where model files come from (IDOLTAG_MODEL_CACHE, IDOLTAG_MODEL_MIRROR, IDOLTAG_OFFLINE). */
   models: ModelSources;
-  /** The Python with PyTorch that backbone training runs (IDOLTAG_PYTHON); default: the system's. */
+  /** The Python with PyTorch that embedder training runs (IDOLTAG_PYTHON); default: the system's. */
   trainerPython?: string;
   recognition?: RecognitionOptions;
   queueLimit?: number;
@@ -56,7 +56,7 @@ export interface ServiceOptions {
 }
 
 export interface Stats {
-  modelVersion: string;
+  embedderVersion: string;
   headVersion: number | null;
   characters: number;
   faces: number;
@@ -86,11 +86,11 @@ export interface Services extends Omit<ServiceBlocks, 'store' | 'trainerPython'>
   unknowns: UnknownsService;
   embeddingMap: { render(guildId: string, options?: EmbeddingMapOptions): Promise<EmbeddingMap> };
   training: {
-    /** Fine-tunes the face model in a trainer process; the training lock makes it one at a time. */
-    backbone(options?: BackboneTrainingOptions): Promise<BackboneOutcome>;
+    /** Fine-tunes the embedder in a trainer process; the training lock makes it one at a time. */
+    embedder(options?: EmbedderTrainingOptions): Promise<EmbedderTrainingOutcome>;
   };
   /** Serves another embedder version: re-embeds the faces that lack it, refits every head, then switches. */
-  activateModel(version: string, onProgress?: (p: SwapProgress) => void): Promise<void>;
+  activateEmbedder(version: string, onProgress?: (p: SwapProgress) => void): Promise<void>;
   /**
    * Runs `onLead`'s work in whichever process of this data folder holds the lease `name` (the schedules):
    * it starts when this process takes the lease and stops when it loses it.
@@ -131,9 +131,9 @@ export async function openServices(options: ServiceOptions): Promise<Services> {
   const abandoned = trainingInProgress(store) ? 0 : store.trainingRuns.failAbandoned();
   if (abandoned > 0) logger.warn({ abandoned }, 'marked interrupted training runs as failed');
   const files = new DataFiles(options.dataDir);
-  const models = new ModelRegistry(store, logger, options.models, options.embedder, options.dataDir);
+  const embedders = new EmbedderRegistry(store, logger, options.models, options.embedder, options.dataDir);
   try {
-    await models.ensureModels();
+    await embedders.ensureManifestEmbedders();
   } catch (err) {
     store.close();
     throw err;
@@ -143,7 +143,7 @@ export async function openServices(options: ServiceOptions): Promise<Services> {
       ? Promise.resolve(options.detectorInstance)
       : loadDetector(options.models, options.detector, options.embedder?.threads);
   const queue = new JobQueue(options.queueLimit ?? 50);
-  const heads = new HeadService(store, models, queue);
+  const heads = new HeadService(store, embedders, queue);
   if (options.refitStaleHeads !== false) {
     try {
       const refitted = await heads.refitStale();
@@ -156,11 +156,11 @@ export async function openServices(options: ServiceOptions): Promise<Services> {
       logger.error({ err }, 'could not refit stale heads; they catch up on the next change');
     }
   }
-  const recognition = new RecognitionService(store, files, models, detectorFactory, options.recognition);
+  const recognition = new RecognitionService(store, files, embedders, detectorFactory, options.recognition);
   const blocks: ServiceBlocks = {
     store,
     files,
-    models,
+    embedders,
     heads,
     recognition,
     teaching: new TeachingService(store, recognition, heads, queue),
@@ -169,7 +169,7 @@ export async function openServices(options: ServiceOptions): Promise<Services> {
   };
   return {
     files,
-    models,
+    embedders,
     heads,
     recognition,
     teaching: blocks.teaching,
@@ -189,10 +189,10 @@ export async function openServices(options: ServiceOptions): Promise<Services> {
     embeddingMap: { render: (guildId, mapOptions) => renderEmbeddingMap(blocks, guildId, mapOptions) },
     training: {
       // Loaded on first use: most processes never train.
-      backbone: async (trainingOptions) =>
-        (await import('./backbone-training.ts')).trainBackbone(blocks, trainingOptions),
+      embedder: async (trainingOptions) =>
+        (await import('./embedder-training.ts')).trainEmbedder(blocks, trainingOptions),
     },
-    activateModel: (version, onProgress) => activateModel(blocks, version, onProgress),
+    activateEmbedder: (version, onProgress) => activateEmbedder(blocks, version, onProgress),
     followLeadership: (name, onLead, leaseOptions) => followLeadership(store, name, onLead, leaseOptions),
     evaluation: {
       run: async (evaluationOptions) =>
@@ -205,9 +205,9 @@ export async function openServices(options: ServiceOptions): Promise<Services> {
     async stats(guildId) {
       const counts = store.images.counts(guildId);
       const last = store.trainingRuns.last();
-      const embedder = await models.activeEmbedder();
+      const embedder = await embedders.activeEmbedder();
       return {
-        modelVersion: models.activeVersion(),
+        embedderVersion: embedders.activeVersion(),
         headVersion: heads.current(guildId)?.version ?? null,
         characters: store.characters.count(guildId),
         faces: counts.faces,
@@ -220,7 +220,7 @@ export async function openServices(options: ServiceOptions): Promise<Services> {
     },
     async close() {
       await queue.onIdle();
-      await models.close();
+      await embedders.close();
       await recognition.dispose();
       store.close();
     },

@@ -1,5 +1,5 @@
 /**
- * Work that must run in exactly one process of those sharing a data folder (schedules, backbone
+ * Work that must run in exactly one process of those sharing a data folder (schedules, embedder
  * training) holds a lease row in SQLite. Its holder renews it well before it expires; when the
  * holder dies (kill -9, power cut) another process takes the work over: at once on the same host,
  * where a dead pid is plain to see, and once the row expired from another host.

@@ -4,7 +4,7 @@ import type { FaceDetector, RgbImage } from '../core/types.ts';
 import type { Store } from '../store/index.ts';
 import type { NewImage } from '../store/images.ts';
 import { DataFiles, sha256 } from './files.ts';
-import type { ModelRegistry } from './model-registry.ts';
+import type { EmbedderRegistry } from './embedder-registry.ts';
 
 /** Stand-in used when the caller says the input already is a face crop. */
 const WHOLE_IMAGE: FaceDetector = { id: 'whole', settings: {}, detect: async (image) => [wholeImageFace(image)] };
@@ -40,7 +40,7 @@ export class RecognitionService {
   constructor(
     store: Store,
     private readonly files: DataFiles,
-    private readonly models: ModelRegistry,
+    private readonly embedders: EmbedderRegistry,
     private readonly loadDetector: () => Promise<FaceDetector>,
     private readonly defaults: RecognitionOptions = {},
   ) {
@@ -76,7 +76,7 @@ export class RecognitionService {
         for (const png of cropPngs) png.catch(() => undefined);
       };
     }
-    const result = await recognise(bytes, detector, await this.models.activeEmbedder(), merged);
+    const result = await recognise(bytes, detector, await this.embedders.activeEmbedder(), merged);
     return cropPngs ? { ...result, cropPngs } : result;
   }
 
@@ -96,7 +96,7 @@ export class RecognitionService {
     options: { keepOriginal: boolean; faceIndexes?: number[] },
     withinTransaction?: (faces: StoredFace[], imageId: number) => void,
   ): Promise<{ imageId: number; faces: StoredFace[] }> {
-    const modelVersion = this.models.activeVersion();
+    const modelVersion = this.embedders.activeVersion();
     const hash = sha256(bytes);
     const indexes = options.faceIndexes ?? result.faces.map((_, i) => i);
     const cropPaths = await Promise.all(

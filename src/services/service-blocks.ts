@@ -1,20 +1,20 @@
 import type { Store } from '../store/index.ts';
 import type { DataFiles } from './files.ts';
 import type { HeadService } from './heads.ts';
-import type { ModelRegistry } from './model-registry.ts';
+import type { EmbedderRegistry } from './embedder-registry.ts';
 import type { JobQueue } from './queue.ts';
 import type { RecognitionService } from './recognition.ts';
 import type { TeachingService } from './teaching.ts';
 
 /**
  * The services that other services are built from (unknown faces, the embedding map, model swaps,
- * backbone training, evaluation). They take this rather than `Services`, which lists them in turn:
+ * embedder training, evaluation). They take this rather than `Services`, which lists them in turn:
  * importing index.ts back would be a cycle.
  */
 export interface ServiceBlocks {
   store: Store;
   files: DataFiles;
-  models: ModelRegistry;
+  embedders: EmbedderRegistry;
   heads: HeadService;
   recognition: RecognitionService;
   teaching: TeachingService;

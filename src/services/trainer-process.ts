@@ -14,7 +14,7 @@ export function pythonExecutable(configured?: string): string {
   return configured ?? (existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3');
 }
 
-/** Backbone training is the one feature that needs Python with PyTorch; the rest of idoltag runs on Node alone. */
+/** Embedder training is the one feature that needs Python with PyTorch; the rest of idoltag runs on Node alone. */
 export class TrainerUnavailableError extends Error {
   constructor(message: string) {
     super(message);
@@ -35,9 +35,7 @@ export function checkTrainerPython(python: string): Promise<void> {
     let stderr = '';
     child.stderr.on('data', (d) => (stderr = (stderr + d).slice(-4000)));
     const unavailable = (what: string) =>
-      new TrainerUnavailableError(
-        `Face-model training needs Python 3 with PyTorch, but ${what}: ${TORCH_INSTALL_HINT}.`,
-      );
+      new TrainerUnavailableError(`Embedder training needs Python 3 with PyTorch, but ${what}: ${TORCH_INSTALL_HINT}.`);
     child.on('error', () => reject(unavailable(`the Python at ${python} could not be started`)));
     child.on('close', (code) => {
       if (code === 0) return resolve();

@@ -2,10 +2,11 @@ import type { Store } from '../store/index.ts';
 import { TrainingBusyError } from './errors.ts';
 import { liveLeaseHolder, tryHoldLease } from './leases.ts';
 
+// The lease row keeps the old word: processes of an older idoltag on the same folder look for this name.
 export const TRAINING_LEASE = 'backbone-training';
 
 /**
- * One backbone training at a time across every process sharing the database (bot shards, CLI,
+ * One embedder training at a time across every process sharing the database (bot shards, CLI,
  * cron): a lease in SQLite, renewed while the training runs and free again once its holder died.
  * Returns the release function.
  */

@@ -12,7 +12,7 @@ export interface TrainingItem {
 
 /**
  * Every face a person named, across guilds (labels are `guild:name`), split three ways:
- * - val: whole characters held out of training, to judge how the backbone does on new ones;
+ * - val: whole characters held out of training, to judge how the embedder does on new ones;
  * - test: a grouped 20 % of the remaining characters' faces, for closed-set accuracy;
  * - train: the rest.
  * Groups are source images, so crops of one screenshot never sit on both sides.

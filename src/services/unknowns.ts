@@ -64,7 +64,7 @@ export class UnknownsService {
   private unknownFaces(guildId: string): { ids: number[]; vectors: Float32Array[]; truncated: boolean } {
     const rows = this.#services.store.embeddings.unnamedFaces(
       guildId,
-      this.#services.models.activeVersion(),
+      this.#services.embedders.activeVersion(),
       MAX_FACES + 1,
     );
     const truncated = rows.length > MAX_FACES;

@@ -91,7 +91,7 @@ export class ImageRepository {
     return this.db.prepare('SELECT * FROM faces WHERE image_id = ? ORDER BY id').all(imageId) as FaceRow[];
   }
 
-  /** Every face of every guild (for re-embedding after a backbone swap). */
+  /** Every face of every guild (for re-embedding after an embedder swap). */
   *allFaces(): IterableIterator<Pick<FaceRow, 'id' | 'crop_path'>> {
     yield* this.db.prepare('SELECT id, crop_path FROM faces ORDER BY id').iterate() as IterableIterator<
       Pick<FaceRow, 'id' | 'crop_path'>

@@ -6,7 +6,7 @@ import { HeadRepository } from './heads.ts';
 import { ImageRepository } from './images.ts';
 import { LabelRepository } from './labels.ts';
 import { LeaseRepository } from './leases.ts';
-import { ModelVersionRepository } from './model-versions.ts';
+import { EmbedderVersionRepository } from './embedder-versions.ts';
 import { TrainingRunRepository } from './training-runs.ts';
 import { WatchedChannelRepository } from './watched-channels.ts';
 
@@ -16,7 +16,7 @@ export interface Store {
   images: ImageRepository;
   labels: LabelRepository;
   embeddings: EmbeddingRepository;
-  models: ModelVersionRepository;
+  embedders: EmbedderVersionRepository;
   heads: HeadRepository;
   trainingRuns: TrainingRunRepository;
   watched: WatchedChannelRepository;
@@ -34,7 +34,7 @@ export function openStore(dataDir: string, db: Db = openDatabase(dataDir)): Stor
     images: new ImageRepository(db),
     labels: new LabelRepository(db),
     embeddings: new EmbeddingRepository(db),
-    models: new ModelVersionRepository(db),
+    embedders: new EmbedderVersionRepository(db),
     heads: new HeadRepository(db),
     trainingRuns: new TrainingRunRepository(db),
     watched: new WatchedChannelRepository(db),

@@ -62,7 +62,7 @@ export class LabelRepository {
       .all(modelVersion, guildId) as Array<{ face_id: number; name: string; vector: Buffer }>;
   }
 
-  /** Every face a person named, in every guild, with its crop and its source image's hash (the backbone's training set). */
+  /** Every face a person named, in every guild, with its crop and its source image's hash (the embedder's training set). */
   humanLabelledCrops(): Array<{ faceId: number; crop: string; guild: string; name: string; sha: string }> {
     return this.db
       .prepare(

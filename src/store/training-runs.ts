@@ -4,6 +4,7 @@ import type { Db } from './database.ts';
 export interface TrainingRunRow {
   id: number;
   guild_id: string | null;
+  /** 'backbone' is an embedder training: the stored value keeps the old word (migrations are history). */
   kind: 'head' | 'backbone';
   status: 'running' | 'succeeded' | 'failed' | 'rejected';
   model_version: string | null;

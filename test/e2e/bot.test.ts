@@ -16,7 +16,7 @@ import { FakeDiscord, type AttachmentInput, type FakeInteraction } from './fake-
 import type { ApiMessage } from './fake-discord/payloads.ts';
 import { mirroredModel, sharedData, skipUnless } from '../helpers/prerequisites.ts';
 import { crops, MODEL_MIRROR, screenshot, screenshotFace } from './data.ts';
-import { resolveVersionName } from '../../src/services/model-registry.ts';
+import { resolveVersionName } from '../../src/services/embedder-registry.ts';
 
 const TOKEN = 'e2e-token-Zm9vYmFyLmJhei5xdXV4-SHOULD-NEVER-LEAK';
 const MIKU = 'Hatsune Miku';
@@ -311,8 +311,8 @@ describe('idoltag bot against a fake Discord', { skip, timeout: 240_000 }, () =>
     const fields = Object.fromEntries(stats.embeds[0].fields.map((f: any) => [f.name, f.value]));
     assert.equal(fields.Characters, '4');
     assert.ok(
-      fields['Face model'].includes(resolveVersionName('default')),
-      `a new bot serves the shipped embedder: ${fields['Face model']}`,
+      fields.Embedder.includes(resolveVersionName('default')),
+      `a new bot serves the shipped embedder: ${fields.Embedder}`,
     );
     const trained = await fake.reply(fake.slash('train head'), 60_000);
     assert.match(trained.content, /Recogniser v\d+ learned 4 characters/);

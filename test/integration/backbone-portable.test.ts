@@ -4,7 +4,7 @@ import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import { resolveModelFile } from '../../src/core/models/cache.ts';
-import { defaultEmbedderId } from '../../src/services/model-registry.ts';
+import { defaultEmbedderId } from '../../src/services/embedder-registry.ts';
 import { runCli } from '../helpers/cli.ts';
 import { DATA, ROOT, tempDir } from '../helpers/paths.ts';
 import { MODEL_SOURCES } from '../helpers/settings.ts';

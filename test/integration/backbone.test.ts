@@ -4,7 +4,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { before, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
-import { manifestEmbedders, manifestVersionId, resolveVersionName } from '../../src/services/model-registry.ts';
+import { manifestEmbedders, manifestVersionId, resolveVersionName } from '../../src/services/embedder-registry.ts';
 import { runCli } from '../helpers/cli.ts';
 import { DATA, ROOT, tempDir } from '../helpers/paths.ts';
 import { mirroredModel, sharedData, skipUnless, torch } from '../helpers/prerequisites.ts';

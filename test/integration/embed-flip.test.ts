@@ -8,7 +8,7 @@ import { OnnxEmbedder, type EmbedderSpec } from '../../src/core/embed/onnx-embed
 import { resolveModelFile } from '../../src/core/models/cache.ts';
 import { getModel } from '../../src/core/models/manifest.ts';
 import type { RgbImage } from '../../src/core/types.ts';
-import { BASE_EMBEDDER_ID } from '../../src/services/model-registry.ts';
+import { BASE_EMBEDDER_ID } from '../../src/services/embedder-registry.ts';
 import { DATA } from '../helpers/paths.ts';
 import { MODEL_SOURCES } from '../helpers/settings.ts';
 

@@ -14,7 +14,7 @@ import {
   manifestEmbedders,
   manifestVersionId,
   resolveVersionName,
-} from '../../src/services/model-registry.ts';
+} from '../../src/services/embedder-registry.ts';
 import { openStore } from '../../src/store/index.ts';
 import { DATA, ROOT, tempDir } from '../helpers/paths.ts';
 import { MODEL_SOURCES, serviceOptionsFor } from '../helpers/settings.ts';
@@ -97,9 +97,9 @@ describe('the embedder idoltag ships', {
   }, async () => {
     const fresh = await openServices(serviceOptionsFor(scratch('idoltag-new-folder-')));
     try {
-      assert.equal(fresh.models.activeVersion(), manifestVersionId(getModel(defaultEmbedderId())));
+      assert.equal(fresh.embedders.activeVersion(), manifestVersionId(getModel(defaultEmbedderId())));
       assert.equal(
-        (await fresh.models.activeEmbedder()).dim,
+        (await fresh.embedders.activeEmbedder()).dim,
         JSON.parse(readFileSync(await resolveModelFile(MODEL_SOURCES, defaultEmbedderId(), 'model.json'), 'utf8'))
           .output.dim,
       );
@@ -111,7 +111,7 @@ describe('the embedder idoltag ships', {
     const dataDir = scratch('idoltag-old-folder-');
     const old = await openServices(serviceOptionsFor(dataDir));
     const imagenet = resolveVersionName('imagenet');
-    await old.activateModel(imagenet);
+    await old.activateEmbedder(imagenet);
     const faces = ['ahagon_umiko/0.jpg', 'ahagon_umiko/2.jpg', 'toyama_rin/1.jpg', 'toyama_rin/10.jpg'];
     for (const face of faces) {
       const character = face.split('/')[0];
@@ -138,14 +138,14 @@ describe('the embedder idoltag ships', {
 
     const reopened = await openServices(serviceOptionsFor(dataDir));
     try {
-      assert.equal(reopened.models.activeVersion(), imagenet, 'an existing folder keeps its model');
+      assert.equal(reopened.embedders.activeVersion(), imagenet, 'an existing folder keeps its model');
       const shipped = resolveVersionName('default');
       assert.ok(
-        reopened.models.versions().some((v) => v.id === shipped),
+        reopened.embedders.versions().some((v) => v.id === shipped),
         'the shipped model is registered, ready to activate',
       );
-      await reopened.activateModel(shipped);
-      assert.equal(reopened.models.activeVersion(), shipped);
+      await reopened.activateEmbedder(shipped);
+      assert.equal(reopened.embedders.activeVersion(), shipped);
       const store = openStore(dataDir);
       try {
         assert.equal(store.embeddings.missingFor(shipped).length, 0, 'every taught face was re-embedded');
@@ -154,8 +154,8 @@ describe('the embedder idoltag ships', {
       }
       const head = reopened.heads.current('g');
       assert.deepEqual(head?.head.labels, ['ahagon_umiko', 'toyama_rin']);
-      await reopened.activateModel(resolveVersionName('imagenet'));
-      assert.equal(reopened.models.activeVersion(), imagenet, 'ImageNet stays selectable');
+      await reopened.activateEmbedder(resolveVersionName('imagenet'));
+      assert.equal(reopened.embedders.activeVersion(), imagenet, 'ImageNet stays selectable');
     } finally {
       await reopened.close();
     }
@@ -172,7 +172,7 @@ describe('the embedder idoltag ships', {
         return report.dlc!.new.labelAccuracy.mean;
       };
       const shipped = await namedRight();
-      await services.activateModel(resolveVersionName('imagenet'));
+      await services.activateEmbedder(resolveVersionName('imagenet'));
       // What a new data folder got before: ImageNet, and the gate as it was then.
       const imagenetBefore = await namedRight({
         knownAcceptance: 0.98,

@@ -44,7 +44,7 @@ describe('crops stored by tagging', { timeout: 3 * 60_000 }, () => {
     const fresh = await services.recognition.recognise(bytes, { wholeImageFallback: true });
     const rows = store.images.facesOfImage(tagged.imageId);
     assert.equal(rows.length, fresh.faces.length);
-    const version = services.models.activeVersion();
+    const version = services.embedders.activeVersion();
     for (const row of rows) {
       const face = fresh.faces.find((f) => f.box.x === row.x && f.box.y === row.y && f.box.w === row.w);
       assert.ok(face, `face ${row.id} at ${row.x},${row.y} is found again`);
@@ -79,7 +79,7 @@ describe('crops stored by tagging', { timeout: 3 * 60_000 }, () => {
     // The full-size crop embeds to (nearly) the same vector: nothing the embedder sees was lost.
     const full = await services.recognition.recognise(bytes, { maxCropSide: 4096 });
     assert.ok(full.faces[0].crop.width > MAX_CROP_SIDE);
-    const stored = store.embeddings.get(row.id, services.models.activeVersion())!;
+    const stored = store.embeddings.get(row.id, services.embedders.activeVersion())!;
     const cosine = full.faces[0].embedding.reduce((s, v, i) => s + v * stored[i], 0);
     assert.ok(cosine > 0.99, `cosine ${cosine} between the shrunk and the full crop's embeddings`);
   });

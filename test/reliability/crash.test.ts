@@ -18,7 +18,7 @@ import { jsonLines } from '../helpers/cli.ts';
 import { DATA, tempDir } from '../helpers/paths.ts';
 import { mirroredModel, sharedData, skipUnless } from '../helpers/prerequisites.ts';
 import { assertConsistent, counts, openDb, sleep, startCli, waitFor, type CliProcess } from './helpers.ts';
-import { manifestEmbedders, resolveVersionName } from '../../src/services/model-registry.ts';
+import { manifestEmbedders, resolveVersionName } from '../../src/services/embedder-registry.ts';
 
 const NEWGAME = path.join(DATA, 'newgame8', 'labels.csv');
 const NAGADOMI = path.join(DATA, 'nagadomi10', 'labels.csv');

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { heldOutMetrics, isNotWorse, type HeldOutMetrics } from '../../src/services/evaluation/backbone-held-out.ts';
+import { heldOutMetrics, isNotWorse, type HeldOutMetrics } from '../../src/services/evaluation/embedder-held-out.ts';
 import type { TrainingItem } from '../../src/services/training-set.ts';
 
 /** One-hot-ish unit vectors in 4-D: axis `a`, or halfway between two axes. */

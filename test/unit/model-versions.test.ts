@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import pino from 'pino';
-import { ModelRegistry, resolveVersionName } from '../../src/services/model-registry.ts';
+import { EmbedderRegistry, resolveVersionName } from '../../src/services/embedder-registry.ts';
 import { openStore } from '../../src/store/index.ts';
 import { tempDir } from '../helpers/paths.ts';
 
@@ -10,15 +10,20 @@ const SPEC = { input: { name: 'input', size: 160, mean: [0.5], std: [0.5] }, out
 describe('model versions', () => {
   it('are stored with their spec and metrics decoded, and training runs with their metrics', () => {
     const store = openStore(tempDir());
-    store.models.upsert({ id: 'backbone-1@abc', path: 'models/b/model.onnx', spec: SPEC, metrics: { parity: 1e-5 } });
-    store.models.upsert({ id: 'plain@def', path: 'models/p/model.onnx', spec: SPEC });
-    assert.deepEqual(store.models.get('backbone-1@abc')?.spec, SPEC);
-    assert.deepEqual(store.models.get('backbone-1@abc')?.metrics, { parity: 1e-5 });
-    assert.equal(store.models.get('plain@def')?.metrics, null);
-    store.models.activate('plain@def');
-    assert.equal(store.models.active()?.id, 'plain@def');
+    store.embedders.upsert({
+      id: 'backbone-1@abc',
+      path: 'models/b/model.onnx',
+      spec: SPEC,
+      metrics: { parity: 1e-5 },
+    });
+    store.embedders.upsert({ id: 'plain@def', path: 'models/p/model.onnx', spec: SPEC });
+    assert.deepEqual(store.embedders.get('backbone-1@abc')?.spec, SPEC);
+    assert.deepEqual(store.embedders.get('backbone-1@abc')?.metrics, { parity: 1e-5 });
+    assert.equal(store.embedders.get('plain@def')?.metrics, null);
+    store.embedders.activate('plain@def');
+    assert.equal(store.embedders.active()?.id, 'plain@def');
     assert.deepEqual(
-      store.models.list().map((row) => row.spec),
+      store.embedders.list().map((row) => row.spec),
       [SPEC, SPEC],
     );
     const run = store.trainingRuns.start('backbone', null);
@@ -30,16 +35,16 @@ describe('model versions', () => {
   it('are listed for `idoltag embedder list`: shipped or trained, and the held-out figures of a training', () => {
     const store = openStore(tempDir());
     const shipped = resolveVersionName('imagenet');
-    store.models.upsert({ id: shipped, path: 'manifest:mobilenetv2_pool', spec: SPEC });
+    store.embedders.upsert({ id: shipped, path: 'manifest:mobilenetv2_pool', spec: SPEC });
     const val = { pooled: { map_at_r: 0.41, recall_at_1: 0.83 } };
-    store.models.upsert({
+    store.embedders.upsert({
       id: 'backbone-2@abc',
       path: 'models/b/model.onnx',
       spec: SPEC,
       metrics: { trainer: { val } },
     });
-    store.models.activate('backbone-2@abc');
-    const registry = new ModelRegistry(store, pino({ level: 'silent' }), { offline: true });
+    store.embedders.activate('backbone-2@abc');
+    const registry = new EmbedderRegistry(store, pino({ level: 'silent' }), { offline: true });
     assert.deepEqual(
       registry
         .versions()

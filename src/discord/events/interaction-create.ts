@@ -2,7 +2,7 @@
  * Routes every interaction to its handler, and holds the error path for interactions: whatever a
  * handler throws ends here and becomes a short, friendly message for the person who asked.
  * Two answers are made elsewhere: screenshots in watched channels (events/message-create.ts, per
- * picture), and the outcome of a /train backbone run, which finishes after its interaction.
+ * picture), and the outcome of a /train embedder run, which finishes after its interaction.
  */
 import { MessageFlags, type Interaction, type RepliableInteraction } from 'discord.js';
 import type { Command } from '../command-loader.ts';

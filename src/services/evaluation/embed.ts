@@ -14,7 +14,7 @@ export interface EmbeddedFile {
 const WHOLE_IMAGE: FaceDetector = { id: 'whole', settings: {}, detect: async (image) => [wholeImageFace(image)] };
 
 /**
- * Embeds every file once per run and embedder version (a backbone trained mid-run gets its own
+ * Embeds every file once per run and embedder version (an embedder trained mid-run gets its own
  * entries). Crops skip detection; otherwise the largest detected face is used, and a small
  * squarish picture with no detection is taken whole, exactly as teaching and `tag` do.
  */
@@ -24,11 +24,11 @@ export class EmbeddingCache {
   embedded = 0;
 
   constructor(
-    private readonly services: Pick<ServiceBlocks, 'models' | 'recognition'>,
+    private readonly services: Pick<ServiceBlocks, 'embedders' | 'recognition'>,
     private readonly crops: boolean,
   ) {}
 
-  async get(file: string, modelVersion = this.services.models.activeVersion()): Promise<EmbeddedFile> {
+  async get(file: string, modelVersion = this.services.embedders.activeVersion()): Promise<EmbeddedFile> {
     const key = `${modelVersion}\u0000${file}`;
     const cached = this.cache.get(key);
     if (cached) return cached;
@@ -37,7 +37,7 @@ export class EmbeddingCache {
     try {
       const bytes = await readFile(file);
       const detector = this.crops ? WHOLE_IMAGE : await this.services.recognition.detector();
-      const embedder = await this.services.models.embedder(modelVersion);
+      const embedder = await this.services.embedders.embedder(modelVersion);
       const recognised = await recognise(bytes, detector, embedder, { crops: this.crops, wholeImageFallback: true });
       result =
         recognised.faces.length > 0

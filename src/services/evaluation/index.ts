@@ -15,7 +15,7 @@ const EVAL_GUILD = 'eval';
 /**
  * Runs one protocol end to end: load the items, embed each file once, split, fit heads with the
  * bot's own `trainHead`, and measure. Nothing is written to the database unless the DLC protocol
- * trains a backbone (which teaches the old characters into the guild "eval" first).
+ * trains an embedder (which teaches the old characters into the guild "eval" first).
  */
 export async function runEvaluation(services: ServiceBlocks, options: EvaluationOptions): Promise<EvaluationReport> {
   const started = performance.now();
@@ -53,7 +53,7 @@ export async function runEvaluation(services: ServiceBlocks, options: Evaluation
   if (samples.length === 0) throw new Error('No picture could be embedded; are these face crops (--crops)?');
   const embedMs = cache.embedMs;
   const evalStarted = performance.now();
-  let embedder = services.models.activeVersion();
+  let embedder = services.embedders.activeVersion();
 
   const report: EvaluationReport = {
     protocol: options.protocol,
@@ -75,11 +75,11 @@ export async function runEvaluation(services: ServiceBlocks, options: Evaluation
   } else {
     let plan = planDlc(samples, { newLabels: options.newLabels, seed, testFraction });
     let backbone = `${embedder} (not retrained: head-only DLC)`;
-    if (options.trainBackbone) {
-      const trained = await trainBackboneOn(services, plan.oldTrain, options);
+    if (options.trainEmbedder) {
+      const trained = await trainEmbedderOn(services, plan.oldTrain, options);
       if (trained.version) {
         embedder = trained.version;
-        // Same items, same seed → the same plan, now with the new backbone's embeddings.
+        // Same items, same seed → the same plan, now with the new embedder's embeddings.
         samples = await embedAll(
           samples.map((s) => s.item),
           trained.version,
@@ -105,16 +105,16 @@ function countBy(values: string[]): Record<string, number> {
 
 /**
  * Teaches the old characters' training faces into the guild "eval" of this (scratch) data folder
- * and runs `trainBackbone` (src/services/backbone-training.ts), which trains on every human label in
+ * and runs `trainEmbedder` (src/services/embedder-training.ts), which trains on every human label in
  * the folder. The candidate it registers is evaluated whether or not its own held-out check let it
  * serve.
  */
-async function trainBackboneOn(
+async function trainEmbedderOn(
   services: ServiceBlocks,
   oldTrain: Sample[],
   options: EvaluationOptions,
 ): Promise<{ version?: string; note: string }> {
-  const { trainBackbone } = await import('../backbone-training.ts');
+  const { trainEmbedder } = await import('../embedder-training.ts');
   const byLabel = new Map<string, EvalItem[]>();
   for (const s of oldTrain) byLabel.set(s.item.label, [...(byLabel.get(s.item.label) ?? []), s.item]);
   for (const [character, list] of byLabel) {
@@ -126,8 +126,8 @@ async function trainBackboneOn(
       crops: options.crops,
     });
   }
-  options.log?.(`training the backbone on ${oldTrain.length} faces of ${byLabel.size} characters…`);
-  const outcome = await trainBackbone(services, {
+  options.log?.(`training the embedder on ${oldTrain.length} faces of ${byLabel.size} characters…`);
+  const outcome = await trainEmbedder(services, {
     force: true,
     onProgress: (event) => {
       const e = event as { event?: string; epoch?: number; epochs?: number; val_map_at_r?: number };
@@ -135,8 +135,8 @@ async function trainBackboneOn(
         options.log?.(`  epoch ${e.epoch}/${e.epochs}: MAP@R ${e.val_map_at_r?.toFixed(3) ?? '?'}`);
     },
   });
-  if (outcome.version && services.store.models.get(outcome.version)) {
+  if (outcome.version && services.store.embedders.get(outcome.version)) {
     return { version: outcome.version, note: `${outcome.status}: ${outcome.reason}` };
   }
-  return { note: `backbone training ${outcome.status}: ${outcome.reason}` };
+  return { note: `embedder training ${outcome.status}: ${outcome.reason}` };
 }

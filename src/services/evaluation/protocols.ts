@@ -359,7 +359,7 @@ export interface DlcPlan {
 }
 
 /**
- * "Downloadable content": the backbone and head know most characters; the new ones arrive later
+ * "Downloadable content": the embedder and head know most characters; the new ones arrive later
  * and are taught K shots each, through the head only.
  */
 export function planDlc(

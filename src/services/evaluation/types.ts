@@ -21,8 +21,8 @@ export interface EvaluationOptions {
   unknownSources?: string[];
   /** DLC: the characters that arrive later (default: a seeded quarter of them). */
   newLabels?: string[];
-  /** DLC: train the backbone on the old characters first (src/services/backbone-training.ts). */
-  trainBackbone?: boolean;
+  /** DLC: train the embedder on the old characters first (src/services/embedder-training.ts). */
+  trainEmbedder?: boolean;
   /** Head and gate settings other than the bot's defaults (measurements only). */
   head?: HeadTrainingOptions;
   /** Embeddings kept from an earlier run on the same files (several gates, one embedding pass). */

@@ -2,7 +2,7 @@ import type { EmbedderSpec } from '../core/types.ts';
 import type { Db } from './database.ts';
 
 /** A model version with its JSON columns decoded. */
-export interface ModelVersionRow {
+export interface EmbedderVersionRow {
   id: string;
   kind: 'embedder';
   path: string;
@@ -14,15 +14,15 @@ export interface ModelVersionRow {
   created_at: string;
 }
 
-type StoredRow = Omit<ModelVersionRow, 'spec' | 'metrics'> & { spec_json: string; metrics_json: string | null };
+type StoredRow = Omit<EmbedderVersionRow, 'spec' | 'metrics'> & { spec_json: string; metrics_json: string | null };
 
-function decode(row: StoredRow | undefined): ModelVersionRow | undefined {
+function decode(row: StoredRow | undefined): EmbedderVersionRow | undefined {
   if (!row) return undefined;
   const { spec_json, metrics_json, ...rest } = row;
   return { ...rest, spec: JSON.parse(spec_json), metrics: metrics_json === null ? null : JSON.parse(metrics_json) };
 }
 
-export class ModelVersionRepository {
+export class EmbedderVersionRepository {
   constructor(private readonly db: Db) {}
 
   upsert(row: {
@@ -47,7 +47,7 @@ export class ModelVersionRepository {
       );
   }
 
-  active(): ModelVersionRow | undefined {
+  active(): EmbedderVersionRow | undefined {
     return decode(
       this.db.prepare("SELECT * FROM model_versions WHERE kind = 'embedder' AND active = 1").get() as
         | StoredRow
@@ -55,11 +55,11 @@ export class ModelVersionRepository {
     );
   }
 
-  get(id: string): ModelVersionRow | undefined {
+  get(id: string): EmbedderVersionRow | undefined {
     return decode(this.db.prepare('SELECT * FROM model_versions WHERE id = ?').get(id) as StoredRow | undefined);
   }
 
-  list(): ModelVersionRow[] {
+  list(): EmbedderVersionRow[] {
     return (this.db.prepare('SELECT * FROM model_versions ORDER BY created_at, id').all() as StoredRow[]).map(
       (row) => decode(row)!,
     );

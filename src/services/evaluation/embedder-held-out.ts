@@ -2,7 +2,7 @@ import { retrievalMetrics } from '../../core/eval/retrieval.ts';
 import { predict, trainHead } from '../../core/head/softmax-head.ts';
 import type { Embedder } from '../../core/types.ts';
 import type { Store } from '../../store/index.ts';
-import { readCrop } from '../model-swap.ts';
+import { readCrop } from '../embedder-swap.ts';
 import type { TrainingItem } from '../training-set.ts';
 
 export interface HeldOutMetrics {
@@ -132,7 +132,7 @@ export function isNotWorse(
 ): { ok: boolean; reason: string } {
   const keys = ['closedTop1', 'unseenMapAtR', 'unseenFiveShotTop1'] as const;
   const compared = keys.filter((k) => candidate[k] !== null && current[k] !== null);
-  if (compared.length === 0) return { ok: false, reason: 'not enough labelled faces to judge a new backbone yet' };
+  if (compared.length === 0) return { ok: false, reason: 'not enough labelled faces to judge a new embedder yet' };
   const drops = compared.filter((k) => candidate[k]! < current[k]! - tolerance);
   if (drops.length > 0) {
     return {

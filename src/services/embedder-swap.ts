@@ -28,7 +28,7 @@ export async function reembedAll(
   onProgress?: (p: SwapProgress) => void,
   batchSize = 32,
 ): Promise<number> {
-  const embedder = await services.models.embedder(version);
+  const embedder = await services.embedders.embedder(version);
   const missing = services.store.embeddings.missingFor(version);
   for (let i = 0; i < missing.length; i += batchSize) {
     const batch = missing.slice(i, i + batchSize);
@@ -42,20 +42,20 @@ export async function reembedAll(
 }
 
 /** Re-embeds, refits every guild's head under `version`, then switches to it in one transaction. */
-export async function activateModel(
+export async function activateEmbedder(
   services: ServiceBlocks,
   version: string,
   onProgress?: (p: SwapProgress) => void,
 ): Promise<void> {
-  if (!services.store.models.get(version))
+  if (!services.store.embedders.get(version))
     throw new Error(`There is no model version ${version} (see: idoltag embedder list)`);
-  await services.models.embedder(version); // fails early if the file is missing or broken
+  await services.embedders.embedder(version); // fails early if the file is missing or broken
   await reembedAll(services, version, onProgress);
   const guilds = services.store.heads.guilds();
   for (const [i, guild] of guilds.entries()) {
     await services.heads.refit(guild, version);
     onProgress?.({ phase: 'refit', done: i + 1, total: guilds.length });
   }
-  services.store.models.activate(version);
+  services.store.embedders.activate(version);
   onProgress?.({ phase: 'activate', done: 1, total: 1 });
 }

@@ -41,7 +41,7 @@ export function manifestEntryOf(versionId: string): ModelEntry | undefined {
 }
 
 /**
- * Short names `idoltag model activate` accepts besides version ids: `imagenet` for the ImageNet
+ * Short names `idoltag embedder activate` accepts besides version ids: `imagenet` for the ImageNet
  * base, `default` for the shipped default, and each manifest embedder's id.
  */
 export function resolveVersionName(name: string): string {
@@ -70,7 +70,7 @@ export function readTrainedSpec(modelDir: string): EmbedderSpec {
 }
 
 /** An embedder version as `idoltag embedder list` shows it. */
-export interface ModelVersionSummary {
+export interface EmbedderVersionSummary {
   id: string;
   active: boolean;
   createdAt: string;
@@ -89,7 +89,7 @@ interface HeldOutLayer {
  * Knows which embedder version serves, loads it once, and registers the ImageNet base model as
  * versions; a new data folder starts on the default one.
  */
-export class ModelRegistry {
+export class EmbedderRegistry {
   private loaded = new Map<string, Promise<Embedder>>();
 
   readonly #store: Store;
@@ -117,8 +117,8 @@ export class ModelRegistry {
    * restored or moved elsewhere.
    */
   modelFile(versionId: string): string {
-    const row = this.#store.models.get(versionId);
-    if (!row) throw new Error(`Unknown model version ${versionId}`);
+    const row = this.#store.embedders.get(versionId);
+    if (!row) throw new Error(`Unknown embedder version ${versionId}`);
     if (!this.dataDir) return row.path;
     if (!path.isAbsolute(row.path)) return path.join(this.dataDir, row.path);
     if (existsSync(row.path)) return row.path;
@@ -128,18 +128,18 @@ export class ModelRegistry {
 
   /**
    * Registers every manifest embedder as a version (once), and on a new data folder activates the
-   * default one. A folder that already serves a model keeps it until `idoltag model activate`.
+   * default one. A folder that already serves an embedder keeps it until `idoltag embedder activate`.
    */
-  async ensureModels(): Promise<void> {
+  async ensureManifestEmbedders(): Promise<void> {
     for (const entry of manifestEmbedders()) {
       const id = manifestVersionId(entry);
-      if (this.#store.models.get(id)) continue;
+      if (this.#store.embedders.get(id)) continue;
       const spec = await this.manifestSpec(entry);
-      this.#store.models.upsert({ id, path: `${MANIFEST_PATH_PREFIX}${entry.id}`, spec });
+      this.#store.embedders.upsert({ id, path: `${MANIFEST_PATH_PREFIX}${entry.id}`, spec });
     }
-    if (this.#store.models.active()) return;
+    if (this.#store.embedders.active()) return;
     const id = manifestVersionId(getModel(defaultEmbedderId()));
-    this.#store.models.activate(id);
+    this.#store.embedders.activate(id);
     this.logger.info({ model: id }, 'a new data folder: serving the default embedder');
   }
 
@@ -150,7 +150,7 @@ export class ModelRegistry {
   }
 
   /**
-   * The trainer checkpoint a backbone training can start from (`--init`): a trained version's, or a
+   * The trainer checkpoint an embedder training can start from (`--init`): a trained version's, or a
    * shipped embedder's; undefined for the ImageNet base, which the trainer rebuilds from its INT8 file.
    */
   async checkpointFile(versionId: string): Promise<string | undefined> {
@@ -164,9 +164,9 @@ export class ModelRegistry {
   }
 
   /** Every embedder version of this data folder, oldest first. */
-  versions(): ModelVersionSummary[] {
+  versions(): EmbedderVersionSummary[] {
     const defaultVersion = resolveVersionName('default');
-    return this.#store.models.list().map((row) => {
+    return this.#store.embedders.list().map((row) => {
       const trainer = row.metrics?.trainer as
         | { val?: { pooled?: HeldOutLayer; projection?: HeldOutLayer } }
         | undefined;
@@ -183,8 +183,8 @@ export class ModelRegistry {
   }
 
   activeVersion(): string {
-    const active = this.#store.models.active();
-    if (!active) throw new Error('No embedder is active; run ensureModels() first');
+    const active = this.#store.embedders.active();
+    if (!active) throw new Error('No embedder is active; run ensureManifestEmbedders() first');
     return active.id;
   }
 
@@ -195,8 +195,8 @@ export class ModelRegistry {
   embedder(versionId: string): Promise<Embedder> {
     let pending = this.loaded.get(versionId);
     if (!pending) {
-      const row = this.#store.models.get(versionId);
-      if (!row) throw new Error(`Unknown model version ${versionId}`);
+      const row = this.#store.embedders.get(versionId);
+      if (!row) throw new Error(`Unknown embedder version ${versionId}`);
       pending = (async () => {
         // Manifest models are resolved (fetched, hash-checked) each time a process first loads them.
         const file = await this.onnxFile(versionId);

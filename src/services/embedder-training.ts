@@ -8,10 +8,10 @@ import {
   type Turn,
   isNotWorse,
   type HeldOutMetrics,
-} from './evaluation/backbone-held-out.ts';
+} from './evaluation/embedder-held-out.ts';
 import type { ServiceBlocks } from './service-blocks.ts';
-import { readTrainedSpec, resolveVersionName } from './model-registry.ts';
-import { activateModel, type SwapProgress } from './model-swap.ts';
+import { readTrainedSpec, resolveVersionName } from './embedder-registry.ts';
+import { activateEmbedder, type SwapProgress } from './embedder-swap.ts';
 import { OnnxEmbedder } from '../core/embed/onnx-embedder.ts';
 import { acquireTrainingLock } from './training-lock.ts';
 import { buildTrainingSet, type TrainingItem } from './training-set.ts';
@@ -20,7 +20,7 @@ import { TrainerUnavailableError, checkTrainerPython, runTrainer, type TrainerEv
 /** The ImageNet INT8 file the trainer de-quantises when a training starts from ImageNet. */
 const IMAGENET_INT8_ID = 'mobilenetv2_12_int8';
 
-export interface BackboneTrainingOptions {
+export interface EmbedderTrainingOptions {
   epochs?: number;
   device?: 'auto' | 'cpu' | 'cuda';
   /** Train even if few labels arrived since the last run. */
@@ -37,7 +37,7 @@ export interface BackboneTrainingOptions {
   signal?: AbortSignal;
 }
 
-export interface BackboneOutcome {
+export interface EmbedderTrainingOutcome {
   status: 'activated' | 'rejected' | 'skipped' | 'failed';
   reason: string;
   runId?: number;
@@ -109,32 +109,32 @@ async function startingPoint(
 ): Promise<{ args: string[]; inputSize: number }> {
   if (from === 'active') {
     for (const version of [currentVersion, resolveVersionName('default')]) {
-      const checkpoint = await services.models.checkpointFile(version);
-      const row = services.store.models.get(version);
+      const checkpoint = await services.embedders.checkpointFile(version);
+      const row = services.store.embedders.get(version);
       if (checkpoint && row) return { args: ['--init', checkpoint], inputSize: row.spec.input.size };
     }
   }
   return {
-    args: ['--source-onnx', await services.models.manifestFile(IMAGENET_INT8_ID)],
+    args: ['--source-onnx', await services.embedders.manifestFile(IMAGENET_INT8_ID)],
     inputSize: IMAGENET_INPUT_SIZE,
   };
 }
 
 /**
- * Fine-tunes the backbone on every label people gave, in the trainer process, then serves the
+ * Fine-tunes the embedder on every label people gave, in the trainer process, then serves the
  * result only if held-out figures did not drop. Until the final switch (one transaction) the old
  * model keeps serving, so a crash or kill at any step leaves it in place.
  */
-export async function trainBackbone(
+export async function trainEmbedder(
   services: ServiceBlocks,
-  options: BackboneTrainingOptions = {},
-): Promise<BackboneOutcome> {
+  options: EmbedderTrainingOptions = {},
+): Promise<EmbedderTrainingOutcome> {
   const { store } = services;
   const labelsNow = store.labels.countHuman(null);
   const last = store.trainingRuns.lastSucceeded('backbone');
   const labelsThen = Number(last?.metrics?.labels ?? 0);
   if (!options.force && labelsNow - labelsThen < (options.minNewLabels ?? 200)) {
-    return { status: 'skipped', reason: `only ${labelsNow - labelsThen} new labels since the last backbone training` };
+    return { status: 'skipped', reason: `only ${labelsNow - labelsThen} new labels since the last embedder training` };
   }
   try {
     await checkTrainerPython(services.trainerPython);
@@ -144,7 +144,7 @@ export async function trainBackbone(
   }
   const release = acquireTrainingLock(store);
   const runId = store.trainingRuns.start('backbone', null);
-  const currentVersion = services.models.activeVersion();
+  const currentVersion = services.embedders.activeVersion();
   try {
     const items = buildTrainingSet(store, services.files);
     const workDir = path.join(services.files.dataDir, 'training', `run-${runId}`);
@@ -181,7 +181,7 @@ export async function trainBackbone(
     const modelDir = path.join(services.files.dataDir, 'models', version);
     mkdirSync(path.dirname(modelDir), { recursive: true });
     renameSync(staging, modelDir);
-    store.models.upsert({
+    store.embedders.upsert({
       id: version,
       // Relative to the data folder, so a backup restored elsewhere still finds it.
       path: path.join('models', version, 'model.onnx'),
@@ -196,7 +196,7 @@ export async function trainBackbone(
       store,
       items,
       currentVersion,
-      await services.models.embedder(currentVersion),
+      await services.embedders.embedder(currentVersion),
       turn,
     );
     const current = await turn(() => heldOutMetrics(items, currentEmbeddings));
@@ -204,7 +204,7 @@ export async function trainBackbone(
       store,
       items,
       version,
-      await services.models.embedder(version),
+      await services.embedders.embedder(version),
       turn,
     );
     const unseenEmbeddings = await selectionEmbeddings(items, modelDir, version, turn);
@@ -215,7 +215,7 @@ export async function trainBackbone(
       store.trainingRuns.finish(runId, 'rejected', { modelVersion: version, metrics });
       return { status: 'rejected', reason: verdict.reason, runId, version, current, candidate };
     }
-    await activateModel(services, version, options.onProgress);
+    await activateEmbedder(services, version, options.onProgress);
     store.trainingRuns.finish(runId, 'succeeded', { modelVersion: version, metrics });
     return { status: 'activated', reason: verdict.reason, runId, version, current, candidate };
   } catch (err) {
