@@ -58,8 +58,6 @@ function npx(cwd: string, args: string[], prebuilds: Record<string, string> = {}
     IDOLTAG_LOG_LEVEL: 'warn',
     IDOLTAG_MODEL_MIRROR: MODEL_MIRROR,
     npm_config_update_notifier: 'false',
-    // The suite's own set-up filled npm's cache; the registry is asked only for what it lacks.
-    npm_config_prefer_offline: 'true',
     ...prebuilds,
   };
   return finished(spawn('npx', ['idoltag', ...args], { cwd, env }));
