@@ -32,7 +32,12 @@ export function setUp() {
   const stale = !existsSync(marker) || (existsSync(lock) && statSync(lock).mtimeMs > statSync(marker).mtimeMs + 1000);
   if (stale) {
     console.error('[setup] installing npm dependencies…');
-    const args = existsSync(lock) ? ['ci', '--no-audit', '--no-fund'] : ['install', '--no-audit', '--no-fund'];
+    // With the lockfile every package is pinned by version and integrity, so a copy in npm's cache is the
+    // right one: --prefer-offline takes it without asking the registry again (npm still fetches what the
+    // cache lacks). Without a lockfile the registry is asked, so ranges resolve to what is current.
+    const args = existsSync(lock)
+      ? ['ci', '--prefer-offline', '--no-audit', '--no-fund']
+      : ['install', '--no-audit', '--no-fund'];
     const r = spawnSync('npm', args, { cwd: root, stdio: ['inherit', 2, 2], env: installEnv });
     if (r.status !== 0) {
       console.error('[setup] npm install failed');

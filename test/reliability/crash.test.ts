@@ -15,6 +15,7 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import type Database from 'better-sqlite3';
 import { jsonLines } from '../helpers/cli.ts';
+import { labelledSubset } from '../helpers/labelled-subset.ts';
 import { DATA, tempDir } from '../helpers/paths.ts';
 import { mirroredModel, sharedData, skipUnless } from '../helpers/prerequisites.ts';
 import { assertConsistent, counts, openDb, sleep, startCli, waitFor, type CliProcess } from './helpers.ts';
@@ -218,7 +219,8 @@ describe('crash safety', { skip, timeout: 8 * 60_000 }, () => {
     timeout: 4 * 60_000,
   }, async () => {
     const data = tempDir('idoltag-crash-swap-');
-    assert.equal((await run(['--data', data, 'import', NEWGAME, '--crops', ...ALIAS])).code, 0);
+    // A few crops of each character are enough to train a model to swap to, and keep the training short.
+    assert.equal((await run(['--data', data, 'import', labelledSubset('newgame8', 8), '--crops', ...ALIAS])).code, 0);
     const trained = await run([
       '--data',
       data,
