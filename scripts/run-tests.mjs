@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Runs the test tiers with node's own test runner (through tsx):
 //   node scripts/run-tests.mjs [--tier unit|integration|e2e] [--jobs N] [--times FILE] [substring ...]
+// (--jobs and --times may come from IDOLTAG_TEST_JOBS and IDOLTAG_TEST_TIMES, e.g. under `npm test`.)
 // unit: test/unit, pure (no models, no data sets), all files in one process to stay under 5 s.
 // integration: test/integration, test/trainer and test/repo (checks of the checkout), real models and ../shared/data.
 // e2e: test/e2e and test/reliability, real bot and CLI processes (the fake Discord on loopback).
@@ -34,7 +35,7 @@ function option(args, name) {
 const args = process.argv.slice(2);
 const tierName = option(args, '--tier');
 const jobs = Number(option(args, '--jobs') ?? process.env.IDOLTAG_TEST_JOBS ?? 2);
-const timesFile = option(args, '--times');
+const timesFile = option(args, '--times') ?? process.env.IDOLTAG_TEST_TIMES;
 if (tierName !== undefined && !(tierName in TIERS)) {
   console.error(`Unknown test tier "${tierName}"; the tiers are ${Object.keys(TIERS).join(', ')}.`);
   process.exit(2);
