@@ -75,19 +75,19 @@ def measure(device_name="auto", steps=30, batch_p=8, batch_k=4, input_size=160, 
     for ids in batches[:warmup]:
         step(*batch_of(ids))
     _sync(device)
-    t0 = time.perf_counter()
-    for ids in batches[warmup:]:
-        step(*batch_of(ids))
-    _sync(device)
-    end_to_end = time.perf_counter() - t0
-
+    # The two kinds of step alternate, so a machine whose load changes during the run slows both alike
+    # and their ratio holds (run one after the other, a busy spell landed on one of them only).
     prepared = [batch_of(ids) for ids in batches[warmup:]]
-    _sync(device)
-    t0 = time.perf_counter()
-    for x, y in prepared:
+    end_to_end = model_only = 0.0
+    for ids, (x, y) in zip(batches[warmup:], prepared):
+        t0 = time.perf_counter()
+        step(*batch_of(ids))
+        _sync(device)
+        end_to_end += time.perf_counter() - t0
+        t0 = time.perf_counter()
         step(x, y)
-    _sync(device)
-    model_only = time.perf_counter() - t0
+        _sync(device)
+        model_only += time.perf_counter() - t0
 
     images = steps * batch_p * batch_k
     return {
