@@ -36,7 +36,7 @@ describe('backbone training through the CLI', { skip }, () => {
     assert.equal(r.code, 0, r.stderr);
   });
 
-  it('trains a few real steps, checks parity and records a verdict; the old model serves until a swap', {
+  it('trains real steps, checks parity and records a verdict; the old model serves until a swap', {
     timeout: 10 * 60_000,
   }, async () => {
     const r = await runCli([
