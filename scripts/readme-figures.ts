@@ -50,7 +50,7 @@ const namedBest = (r: ResultsReader, file: string, at: string, mean = '') =>
 /** A model of the seed study (measured on the Intel Xeon, floor 0.99) on one of its protocols. */
 const seedStudy = (r: ResultsReader, model: string, protocol: string, measure: string) =>
   acc(r.num(SEED_STUDY, `models/${model}/sweep/${protocol}/${measure}`));
-const V3 = 'seed 0 (idoltag_idols_v3, trained in session 5)';
+const V3 = 'seed 0 (idoltag_idols_v3, trained for commit 3653b5c, 2026-12-02)';
 const V4 = 'soup of seeds 0+1+2 (uniform): idoltag_idols_v4';
 const seedsNamedBest = (
   r: ResultsReader,
