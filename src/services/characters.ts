@@ -1,4 +1,5 @@
-import { validateCharacterName } from '../store/characters.ts';
+import { characterKey, validateCharacterName } from '../store/characters.ts';
+import { resolveCharacter } from './character-names.ts';
 import type { Store } from '../store/index.ts';
 import type { HeadService } from './heads.ts';
 import { UserInputError } from './errors.ts';
@@ -16,8 +17,43 @@ export class CharacterService {
     this.#store = store;
   }
 
-  list(guildId: string): Array<{ name: string; faces: number }> {
-    return this.#store.characters.listWithCounts(guildId).map((c) => ({ name: c.display_name, faces: c.faces }));
+  /** Every character with its human-labelled faces; `franchise` for those a roster pack brought. */
+  list(guildId: string): Array<{ name: string; faces: number; franchise?: string }> {
+    const franchises = new Map(this.#store.packs.all().map((p) => [p.id, p.franchise]));
+    return this.#store.characters.listWithCounts(guildId).map((c) => ({
+      name: c.display_name,
+      faces: c.faces,
+      ...(c.pack_id && franchises.has(c.pack_id) ? { franchise: franchises.get(c.pack_id) } : {}),
+    }));
+  }
+
+  /**
+   * Characters whose name or any pack name (Japanese name, given name) contains what was typed: those
+   * starting with it first, then the most taught. A pack character's label carries its game, so two
+   * "Rin"s of two games can be told apart; `value` is the name the services take back.
+   */
+  suggest(guildId: string, typed: string, limit = 25): Array<{ label: string; value: string }> {
+    const key = characterKey(typed);
+    const names = new Map<number, string[]>();
+    for (const n of this.#store.packs.namesOfGuild(guildId)) {
+      names.set(n.character_id, [...(names.get(n.character_id) ?? []), n.name_key]);
+    }
+    const franchises = new Map(this.#store.packs.all().map((p) => [p.id, p.franchise]));
+    return this.#store.characters
+      .listWithCounts(guildId)
+      .map((c) => {
+        const keys = [c.name_key, ...(names.get(c.id) ?? [])];
+        const starts = keys.some((k) => k.startsWith(key) || k.split(' ').some((w) => w.startsWith(key)));
+        const contains = starts || keys.some((k) => k.includes(key));
+        return { c, starts, contains };
+      })
+      .filter((m) => m.contains)
+      .sort((a, b) => Number(b.starts) - Number(a.starts) || b.c.faces - a.c.faces)
+      .slice(0, limit)
+      .map(({ c }) => {
+        const franchise = c.pack_id ? franchises.get(c.pack_id) : undefined;
+        return { label: franchise ? `${c.display_name} · ${franchise}` : c.display_name, value: c.display_name };
+      });
   }
 
   /** Through the queue, like every change that refits the head. */
@@ -60,7 +96,7 @@ export class CharacterService {
   }
 
   private require(guildId: string, name: string) {
-    const character = this.#store.characters.find(guildId, name);
+    const character = resolveCharacter(this.#store, guildId, name);
     if (!character) throw new UserInputError(`I don't know anyone called “${name}” yet.`);
     return character;
   }

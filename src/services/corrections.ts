@@ -1,4 +1,5 @@
 import type { Box, LabelCandidate } from '../core/types.ts';
+import { findOrCreateCharacter } from './character-names.ts';
 import { validateCharacterName } from '../store/characters.ts';
 import type { Store } from '../store/index.ts';
 import type { LabelSource } from '../store/labels.ts';
@@ -77,7 +78,7 @@ export class CorrectionService {
     this.requireFace(guildId, faceId);
     const invalid = validateCharacterName(characterName);
     if (invalid) throw new UserInputError(invalid);
-    const { character } = this.#store.characters.findOrCreate(guildId, characterName, by);
+    const { character } = findOrCreateCharacter(this.#store, guildId, characterName, by);
     return this.record(guildId, faceId, character.id, 'corrected', by);
   }
 

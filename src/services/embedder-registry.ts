@@ -188,6 +188,11 @@ export class EmbedderRegistry {
     return active.id;
   }
 
+  /** The length of a version's vectors (its spec's output), or undefined for an unknown version. */
+  dimOf(versionId: string): number | undefined {
+    return this.#store.embedders.get(versionId)?.spec.output.dim;
+  }
+
   async activeEmbedder(): Promise<Embedder> {
     return this.embedder(this.activeVersion());
   }

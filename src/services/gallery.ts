@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { resolveCharacter } from './character-names.ts';
 import sharp from 'sharp';
 import type { Store } from '../store/index.ts';
 import type { DataFiles } from './files.ts';
@@ -35,7 +36,7 @@ export class GalleryService {
   }
 
   page(req: { guildId: string; character: string; page: number; pageSize: number }): GalleryPage {
-    const character = this.#store.characters.find(req.guildId, req.character);
+    const character = resolveCharacter(this.#store, req.guildId, req.character);
     if (!character) return { character: null, total: 0, page: 0, pages: 0, items: [] };
     const rows = this.#store.images.appearances(req.guildId, character.id, this.minConfidence);
     const pages = Math.max(1, Math.ceil(rows.length / req.pageSize));

@@ -1,9 +1,10 @@
 import { deserialiseHead, predict, serialiseHead, trainHead, type HeadModel } from '../core/head/softmax-head.ts';
-import type { FacePrediction } from '../core/types.ts';
+import type { FacePrediction, LabelCandidate } from '../core/types.ts';
 import { blobToVector } from '../store/database.ts';
 import type { Store } from '../store/index.ts';
 import type { EmbedderRegistry } from './embedder-registry.ts';
 import type { JobQueue } from './queue.ts';
+import { voteOf, type PackLibrary } from './packs/library.ts';
 
 export interface HeadRefit {
   headVersion: number;
@@ -12,9 +13,18 @@ export interface HeadRefit {
   fitMs: number;
 }
 
-/** The per-guild character head: cached in memory, refit from every human label, versioned in the DB. */
+/** Guild heads kept in memory at most; the least recently used leaves first (it is read back from the DB). */
+export const DEFAULT_HEAD_CACHE_SIZE = 500;
+
+/**
+ * The per-guild character head: cached in memory, refit from every human label, versioned in the DB.
+ * A guild's roster packs are not in it: their heads are fit once on the pack's references and shared
+ * (PackLibrary); a prediction asks the guild's head and each of its packs' heads, and the surest
+ * (the largest margin over its own open-set gate) names the face.
+ */
 export class HeadService {
   private cache = new Map<string, { version: number; head: HeadModel }>();
+  private packs?: PackLibrary;
   private refitting = new Map<string, Promise<HeadRefit>>();
 
   readonly #store: Store;
@@ -23,8 +33,19 @@ export class HeadService {
     store: Store,
     private readonly embedders: EmbedderRegistry,
     private readonly queue: JobQueue,
+    private readonly cacheSize = DEFAULT_HEAD_CACHE_SIZE,
   ) {
     this.#store = store;
+  }
+
+  /** The packs' heads (set once while opening: the library needs the queue this service shares). */
+  usePacks(packs: PackLibrary): void {
+    this.packs = packs;
+  }
+
+  /** Guild heads held in memory now (the scaling bench watches it). */
+  cachedHeads(): number {
+    return this.cache.size;
   }
 
   modelVersion(): string {
@@ -40,6 +61,11 @@ export class HeadService {
     const modelVersion = this.embedders.activeVersion();
     const key = `${guildId}\u0000${modelVersion}`;
     const cached = this.cache.get(key);
+    if (cached) {
+      // Most recently used last: Map keeps insertion order, so the first key is the idlest guild.
+      this.cache.delete(key);
+      this.cache.set(key, cached);
+    }
     // Other processes (shards, the CLI) refit heads too: one indexed MAX(id) per prediction, and the
     // weights are only read again when the version moved.
     const latestId = this.#store.heads.latestId(guildId, modelVersion);
@@ -48,14 +74,51 @@ export class HeadService {
     const latest = this.#store.heads.byId(latestId);
     if (!latest) return undefined;
     const entry = { version: latest.id, head: deserialiseHead(latest.head_json, latest.head_arrays) };
-    this.cache.set(key, entry);
+    this.remember(key, entry);
     return entry;
+  }
+
+  private remember(key: string, entry: { version: number; head: HeadModel }): void {
+    this.cache.delete(key);
+    this.cache.set(key, entry);
+    while (this.cache.size > this.cacheSize) this.cache.delete(this.cache.keys().next().value!);
   }
 
   predict(guildId: string, embedding: Float32Array): FacePrediction & { headVersion: number | null } {
     const current = this.current(guildId);
-    if (!current) return { label: null, confidence: 0, candidates: [], headVersion: null };
-    return { ...predict(current.head, embedding), headVersion: current.version };
+    const packIds = this.packs ? this.#store.packs.forGuild(guildId) : [];
+    if (packIds.length === 0) {
+      if (!current) return { label: null, confidence: 0, candidates: [], headVersion: null };
+      return { ...predict(current.head, embedding), headVersion: current.version };
+    }
+    const headVersion = current?.version ?? null;
+    let best: { label: string; confidence: number; margin: number } | undefined;
+    const candidates: LabelCandidate[] = [];
+    if (current && current.head.labels.length > 0) {
+      const own = predict(current.head, embedding);
+      candidates.push(...own.candidates);
+      const vote = voteOf({ packId: '', sha256: '', head: current.head }, embedding);
+      if (own.label) best = { label: own.label, confidence: own.confidence, margin: vote.margin };
+    }
+    for (const vote of this.packs!.votes(packIds, embedding)) {
+      const character = this.#store.packs.characterOf(guildId, vote.packId, vote.character);
+      if (!character) continue;
+      candidates.push({ label: character.name_key, score: vote.confidence });
+      if (vote.accepted && (!best || vote.margin > best.margin)) {
+        best = { label: character.name_key, confidence: vote.confidence, margin: vote.margin };
+      }
+    }
+    const seen = new Set<string>();
+    const ranked = candidates
+      .sort((a, b) => b.score - a.score)
+      .filter((c) => !seen.has(c.label) && seen.add(c.label))
+      .slice(0, 5);
+    return {
+      label: best?.label ?? null,
+      confidence: best?.confidence ?? ranked[0]?.score ?? 0,
+      candidates: ranked,
+      headVersion,
+    };
   }
 
   /**
@@ -133,7 +196,7 @@ export class HeadService {
       trained_on: rows.length,
       fit_ms: fitMs,
     });
-    this.cache.set(`${guildId}\u0000${modelVersion}`, { version: headVersion, head });
+    this.remember(`${guildId}\u0000${modelVersion}`, { version: headVersion, head });
     return { headVersion, characters: head.labels.length, faces: rows.length, fitMs };
   }
 }

@@ -27,6 +27,9 @@ import { followLeadership, type Leadership } from './leases.ts';
 import { activateEmbedder, type SwapProgress } from './embedder-swap.ts';
 import type { ArchiveCounts } from '../store/guild-archive.ts';
 import { pythonExecutable } from './trainer-process.ts';
+import { PackLibrary } from './packs/library.ts';
+import { RosterService } from './packs/roster.ts';
+import { PackBuilder, type BuildOptions, type BuildReport, type BuildSource } from './packs/build.ts';
 
 export { ImageInputError, QueueFullError, TrainingBusyError, UserFacingError, UserInputError } from './errors.ts';
 export type { ImageSource } from './recognition.ts';
@@ -48,6 +51,8 @@ export interface ServiceOptions {
   trainerPython?: string;
   recognition?: RecognitionOptions;
   queueLimit?: number;
+  /** Guild heads kept in memory (least recently used leave first); DEFAULT_HEAD_CACHE_SIZE by default. */
+  headCacheSize?: number;
   /**
    * Refit, while opening, any guild head that misses labels committed after it (default true).
    * Commands that never predict (listing, backups) turn it off.
@@ -76,6 +81,14 @@ export interface Services extends Omit<ServiceBlocks, 'store' | 'trainerPython'>
   corrections: CorrectionService;
   gallery: GalleryService;
   characters: CharacterService;
+  /** Roster packs: which are installed, which each guild added. */
+  roster: RosterService;
+  packs: {
+    /** Installs a pack someone shared (`idoltag roster add FILE`): checked whole before anything is written. */
+    installFile(bytes: Buffer, by?: string): { id: string; title: string; replaced: boolean };
+    /** Builds a pack file with the embedder in service (`idoltag roster build`). */
+    build(source: BuildSource, options?: BuildOptions): Promise<{ bytes: Buffer; report: BuildReport }>;
+  };
   watch: {
     add(guildId: string, channelId: string, by?: string): boolean;
     remove(guildId: string, channelId: string): boolean;
@@ -143,7 +156,14 @@ export async function openServices(options: ServiceOptions): Promise<Services> {
       ? Promise.resolve(options.detectorInstance)
       : loadDetector(options.models, options.detector, options.embedder?.threads);
   const queue = new JobQueue(options.queueLimit ?? 50);
-  const heads = new HeadService(store, embedders, queue);
+  const heads = new HeadService(store, embedders, queue, options.headCacheSize);
+  const packs = new PackLibrary(store, files, embedders, queue, logger);
+  packs.syncShipped();
+  heads.usePacks(packs);
+  // Packs in use need their head for the embedder in service (a new embedder, or a pack file updated).
+  for (const id of store.packs.inUse()) {
+    await packs.ensureHead(id).catch((err) => logger.error({ err, pack: id }, 'could not fit a pack head'));
+  }
   if (options.refitStaleHeads !== false) {
     try {
       const refitted = await heads.refitStale();
@@ -178,6 +198,14 @@ export async function openServices(options: ServiceOptions): Promise<Services> {
     corrections: new CorrectionService(store, heads, queue),
     gallery: new GalleryService(store, files),
     characters: new CharacterService(store, heads, queue),
+    roster: new RosterService(store, packs, embedders, queue),
+    packs: {
+      installFile: (bytes, by) => {
+        const { row, replaced } = packs.installFile(bytes, by);
+        return { id: row.id, title: row.title, replaced };
+      },
+      build: (source, buildOptions) => new PackBuilder(recognition, embedders).build(source, buildOptions),
+    },
     watch: {
       add: (g, c, by) => store.watched.add(g, c, by),
       remove: (g, c) => store.watched.remove(g, c),

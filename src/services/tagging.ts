@@ -56,7 +56,10 @@ export class TaggingService {
     const t0 = performance.now();
     const predictions = result.faces.map((f) => this.heads.predict(req.guildId, f.embedding));
     const headMs = performance.now() - t0;
-    const displayNames = this.displayNames(req.guildId);
+    const displayNames = this.#store.characters.displayNames(
+      req.guildId,
+      predictions.flatMap((p) => [...(p.label ? [p.label] : []), ...p.candidates.map((c) => c.label)]),
+    );
     const stored = await this.recognition.remember(
       req.guildId,
       req.bytes,
@@ -94,9 +97,5 @@ export class TaggingService {
       }),
       timings: { ...result.timings, headMs },
     };
-  }
-
-  private displayNames(guildId: string): Map<string, string> {
-    return new Map(this.#store.characters.listWithCounts(guildId).map((c) => [c.name_key, c.display_name]));
   }
 }

@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { findOrCreateCharacter, resolveCharacter } from './character-names.ts';
 import type { Box } from '../core/types.ts';
 import { validateCharacterName } from '../store/characters.ts';
 import type { Store } from '../store/index.ts';
@@ -110,9 +111,11 @@ export class TeachingService {
     let characterId: number | undefined;
     let display = req.character;
     const results: TeachResultItem[] = [];
+    // An ambiguous name ("rin" of two games) is refused before any picture is looked at.
+    resolveCharacter(this.#store, req.guildId, req.character);
     for (const image of req.images) {
       // Re-sending (or re-importing after a crash) the same file must not count it twice.
-      const known = this.#store.characters.find(req.guildId, req.character);
+      const known = resolveCharacter(this.#store, req.guildId, req.character);
       const already = known && this.#store.images.humanLabelledFaceOfImage(req.guildId, sha256(image.bytes), known.id);
       if (already) {
         results.push({
@@ -143,7 +146,7 @@ export class TeachingService {
           { keepOriginal: true, faceIndexes: [0] },
           ([taught]) => {
             if (characterId === undefined) {
-              const found = this.#store.characters.findOrCreate(req.guildId, req.character, req.by);
+              const found = findOrCreateCharacter(this.#store, req.guildId, req.character, req.by);
               created = found.created;
               characterId = found.character.id;
               display = found.character.display_name;

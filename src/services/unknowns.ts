@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { findOrCreateCharacter } from './character-names.ts';
 import { readFile } from 'node:fs/promises';
 import sharp from 'sharp';
 import { centroidSimilarity } from '../core/head/softmax-head.ts';
@@ -210,7 +211,7 @@ ${texts.join('\n')}</svg>`;
     if (faces.length === 0) throw new UserInputError('Every face of that cluster is excluded; nothing to name.');
     const store = this.#services.store;
     const { created, display } = store.transaction(() => {
-      const found = store.characters.findOrCreate(guildId, character, by);
+      const found = findOrCreateCharacter(store, guildId, character, by);
       for (const faceId of faces)
         store.labels.add({ guildId, faceId, characterId: found.character.id, source: 'corrected', by });
       return { created: found.created, display: found.character.display_name };

@@ -6,6 +6,9 @@ export interface CharacterRow {
   /** characterKey(display_name): what names are matched by. */
   name_key: string;
   display_name: string;
+  /** Set when the character stands for a roster pack's character (migration 0006). */
+  pack_id?: string | null;
+  pack_character?: string | null;
 }
 
 /** The key a name is stored under: "Amami  Haruka" and "amami haruka" are the same idol. */
@@ -28,6 +31,34 @@ export class CharacterRepository {
     return this.db
       .prepare('SELECT * FROM characters WHERE guild_id = ? AND name_key = ?')
       .get(guildId, characterKey(name)) as CharacterRow | undefined;
+  }
+
+  /**
+   * Every character `name` may mean: the one whose name it is, else those of the guild's packs that answer
+   * to it ("kaede", "高垣楓", "takagaki kaede"). More than one means the name is ambiguous.
+   */
+  lookup(guildId: string, name: string): CharacterRow[] {
+    const exact = this.find(guildId, name);
+    if (exact) return [exact];
+    return this.db
+      .prepare(
+        `SELECT DISTINCT c.* FROM pack_names n
+         JOIN guild_packs g ON g.pack_id = n.pack_id AND g.guild_id = ?
+         JOIN characters c ON c.guild_id = g.guild_id AND c.pack_id = n.pack_id AND c.pack_character = n.character
+         WHERE n.name_key = ? ORDER BY c.display_name COLLATE NOCASE`,
+      )
+      .all(guildId, characterKey(name)) as CharacterRow[];
+  }
+
+  /** Display names by name key, for the few keys a reply shows. */
+  displayNames(guildId: string, keys: string[]): Map<string, string> {
+    const names = new Map<string, string>();
+    const query = this.db.prepare('SELECT display_name FROM characters WHERE guild_id = ? AND name_key = ?');
+    for (const key of new Set(keys)) {
+      const row = query.get(guildId, key) as { display_name: string } | undefined;
+      if (row) names.set(key, row.display_name);
+    }
+    return names;
   }
 
   byId(guildId: string, id: number): CharacterRow | undefined {

@@ -6,6 +6,7 @@ import { HeadRepository } from './heads.ts';
 import { ImageRepository } from './images.ts';
 import { LabelRepository } from './labels.ts';
 import { LeaseRepository } from './leases.ts';
+import { PackHeadRepository, PackRepository } from './packs.ts';
 import { EmbedderVersionRepository } from './embedder-versions.ts';
 import { TrainingRunRepository } from './training-runs.ts';
 import { WatchedChannelRepository } from './watched-channels.ts';
@@ -22,6 +23,8 @@ export interface Store {
   watched: WatchedChannelRepository;
   leases: LeaseRepository;
   guildArchives: GuildArchiveRepository;
+  packs: PackRepository;
+  packHeads: PackHeadRepository;
   /** Runs fn in one SQLite transaction: all of it is written or none. */
   transaction<T>(fn: () => T): T;
   close(): void;
@@ -40,6 +43,8 @@ export function openStore(dataDir: string, db: Db = openDatabase(dataDir)): Stor
     watched: new WatchedChannelRepository(db),
     leases: new LeaseRepository(db),
     guildArchives: new GuildArchiveRepository(db),
+    packs: new PackRepository(db),
+    packHeads: new PackHeadRepository(db),
     transaction: <T>(fn: () => T) => db.transaction(fn)(),
     close: () => db.close(),
   };

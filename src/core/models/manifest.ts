@@ -15,7 +15,7 @@ const fileSchema = z.object({
 
 const modelSchema = z.object({
   id: z.string(),
-  kind: z.enum(['detector', 'detector-source', 'embedder', 'embedder-source']),
+  kind: z.enum(['detector', 'detector-source', 'embedder', 'embedder-source', 'roster-pack']),
   licence: z.string(),
   mirrorDir: z.string().optional(),
   /** Shipped in the repository: the folder (relative to the project root) holding its files. */
