@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import sharp from 'sharp';
-import { blendOver, layoutPreviewLabels, renderPreview, type PreviewLabel } from '../../src/services/preview.ts';
+import { blendOver, placePreviewLabels, renderPreview, type PreviewLabel } from '../../src/services/preview.ts';
 import { DATA } from '../helpers/paths.ts';
 import { sharedData, skipUnless } from '../helpers/prerequisites.ts';
 
@@ -22,7 +22,7 @@ async function rendered(bytes: Buffer, faces: Parameters<typeof renderPreview>[1
   const jpeg = await renderPreview(bytes, faces, maxWidth);
   const { data, info } = await sharp(jpeg).raw().toBuffer({ resolveWithObject: true });
   const pixel = (x: number, y: number) => [0, 1, 2].map((c) => data[(y * info.width + x) * info.channels + c]);
-  const labels = layoutPreviewLabels(faces, Math.min(1, maxWidth / info.width), info.width, info.height);
+  const { labels } = await placePreviewLabels(faces, Math.min(1, maxWidth / info.width), info.width, info.height);
   return { info, pixel, labels };
 }
 
