@@ -309,7 +309,10 @@ export function folderSource(
     for (let n = 2; used.has(id); n++) id = `${slugOf(label, ids.size)}-${n}`;
     ids.set(label, id);
     const name = displayNameOf(label);
-    characters.push({ id, name, aliases: name === label ? [] : [label] });
+    // Each word of a name is what fans type ("miku" for Hatsune Miku); a word two characters share is
+    // answered with both names to pick from.
+    const words = name.split(' ').filter((w) => w.length >= 3 && w !== name);
+    characters.push({ id, name, aliases: [...new Set([...(name === label ? [] : [label]), ...words])] });
   }
   return {
     pack: pack.id,
