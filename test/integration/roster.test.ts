@@ -1,0 +1,195 @@
+/**
+ * Roster packs end to end in the services: a pack built from a shared set (with the product's own
+ * embedding path) is installed in a new data folder, added to a guild, and names that set's held-out
+ * faces; names and aliases resolve (an ambiguous one is refused with both choices); teaching a pack
+ * character adds to it; removing the pack keeps everything people taught; a bad file leaves nothing.
+ *
+ *   IDOLTAG_MODEL_MIRROR=../shared/data/models node --import tsx --test test/integration/roster.test.ts
+ */
+import assert from 'node:assert/strict';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { encodePack, PackFileError } from '../../src/core/packs/pack-file.ts';
+import { openServices, UserInputError, type Services } from '../../src/services/index.ts';
+import { AmbiguousCharacterError } from '../../src/services/character-names.ts';
+import { folderSource } from '../../src/services/packs/build.ts';
+import { tempDir } from '../helpers/paths.ts';
+import { sharedData, skipUnless } from '../helpers/prerequisites.ts';
+import { serviceOptionsFor } from '../helpers/settings.ts';
+import { pick } from './eval-fixture.ts';
+
+const skip = skipUnless('roster packs', sharedData('nagadomi10'));
+const CHARACTERS = ['hatsune_miku', 'hakurei_reimu', 'izumi_konata', 'kinomoto_sakura', 'suzumiya_haruhi'];
+const TRAIN = 12;
+const HELD_OUT = 4;
+const G = 'guild-a';
+
+describe('roster packs', { skip, timeout: 300_000 }, () => {
+  let services: Services;
+  let packFile: string;
+  let buildReport: Awaited<ReturnType<Services['packs']['build']>>['report'];
+  const heldOut = pick('nagadomi10', CHARACTERS, 0, HELD_OUT);
+
+  before(async () => {
+    // The fixture: a labelled folder made here from the set's training split (the held-out faces are its test split).
+    const folder = tempDir('idoltag-pack-fixture-');
+    for (const row of pick('nagadomi10', CHARACTERS, TRAIN, 0)) {
+      mkdirSync(path.join(folder, row.label), { recursive: true });
+      copyFileSync(row.path, path.join(folder, row.label, path.basename(row.path)));
+    }
+    const author = await openServices(serviceOptionsFor(tempDir('idoltag-pack-author-')));
+    try {
+      const built = await author.packs.build(folderSource(folder, { id: 'animeface', title: 'AnimeFace', franchise: 'AnimeFace' }));
+      buildReport = built.report;
+      packFile = path.join(tempDir('idoltag-pack-file-'), 'animeface.idpack');
+      const { writeFileSync } = await import('node:fs');
+      writeFileSync(packFile, built.bytes);
+    } finally {
+      await author.close();
+    }
+    services = await openServices(serviceOptionsFor(tempDir('idoltag-roster-')));
+  });
+
+  after(async () => {
+    await services?.close();
+  });
+
+  test('the builder embeds every picture, holds one group out per character and records what it measured', () => {
+    assert.equal(buildReport.characters, CHARACTERS.length);
+    assert.equal(buildReport.images, CHARACTERS.length * TRAIN);
+    assert.equal(buildReport.heldOut.faces, 2 * CHARACTERS.length, 'each character has 12 groups: 2 are held out');
+    assert.equal(buildReport.references, (TRAIN - 2) * CHARACTERS.length);
+    assert.deepEqual(buildReport.charactersWithoutReferences, []);
+  });
+
+  test('a bad pack file is refused with one message and leaves nothing behind', () => {
+    const good = readFileSync(packFile);
+    const damaged = Buffer.from(good);
+    damaged[damaged.length - 5] ^= 0x55;
+    for (const bytes of [damaged, good.subarray(0, good.length - 100), Buffer.from('not a pack')]) {
+      assert.throws(() => services.packs.installFile(bytes), PackFileError);
+    }
+    assert.deepEqual(services.roster.list(G), []);
+    assert.equal(existsSync(path.join(services.files.dataDir, 'packs')), false);
+  });
+
+  test('an installed pack, once added, names held-out faces of its characters in that guild only', async () => {
+    const installed = services.packs.installFile(readFileSync(packFile), 'test');
+    assert.equal(installed.id, 'animeface');
+    assert.deepEqual(
+      services.roster.list(G).map((p) => [p.id, p.added, p.covered]),
+      [['animeface', false, true]],
+    );
+    const added = await services.roster.add(G, 'animeface', 'test');
+    assert.equal(added.created, CHARACTERS.length);
+    assert.ok(added.ms < 3000, `adding took ${added.ms} ms`);
+    let right = 0;
+    for (const row of heldOut) {
+      const tagged = await services.tagging.tagImage({
+        guildId: G,
+        bytes: readFileSync(row.path),
+        source: { kind: 'file', path: row.path },
+        crops: true,
+      });
+      const expected = row.label
+        .split('_')
+        .map((w) => w[0].toUpperCase() + w.slice(1))
+        .join(' ');
+      if (tagged.faces[0].label === expected) right++;
+    }
+    assert.ok(right / heldOut.length >= 0.75, `named ${right} of ${heldOut.length} held-out faces`);
+    const elsewhere = await services.tagging.tagImage({
+      guildId: 'guild-b',
+      bytes: readFileSync(heldOut[0].path),
+      source: { kind: 'file', path: heldOut[0].path },
+      crops: true,
+    });
+    assert.equal(elsewhere.faces[0].label, null, 'a guild that did not add the pack names nobody');
+  });
+
+  test('names and aliases find pack characters; an ambiguous one lists both with their game', async () => {
+    assert.equal(services.gallery.page({ guildId: G, character: 'miku', page: 0, pageSize: 5 }).character, 'Hatsune Miku');
+    assert.equal(
+      services.gallery.page({ guildId: G, character: 'HATSUNE  miku', page: 0, pageSize: 5 }).character,
+      'Hatsune Miku',
+    );
+    // A second pack whose character also answers to "miku".
+    const other = encodePack({
+      id: 'other-game',
+      title: 'Other Game',
+      franchise: 'Other',
+      built: '2026-12-08',
+      sources: [],
+      characters: [{ id: 'miku-other', name: 'Miku Nakano', aliases: ['miku'] }],
+      references: [
+        {
+          embedder: services.embedders.activeVersion(),
+          dim: 2,
+          characterIndex: [0],
+          vectors: Float32Array.from([1, 0]),
+        },
+      ],
+    });
+    assert.throws(() => services.packs.installFile(other), /dimensions/);
+    assert.deepEqual(services.roster.list(G).length, 1, 'the refused pack is not installed');
+    const dim = services.embedders.dimOf(services.embedders.activeVersion())!;
+    const vector = new Float32Array(dim);
+    vector[0] = 1;
+    services.packs.installFile(
+      encodePack({
+        id: 'other-game',
+        title: 'Other Game',
+        franchise: 'Other',
+        built: '2026-12-08',
+        sources: [],
+        characters: [{ id: 'miku-other', name: 'Miku Nakano', aliases: ['miku'] }],
+        references: [{ embedder: services.embedders.activeVersion(), dim, characterIndex: [0], vectors: vector }],
+      }),
+    );
+    await services.roster.add(G, 'other-game');
+    assert.throws(
+      () => services.gallery.page({ guildId: G, character: 'miku', page: 0, pageSize: 5 }),
+      (err: unknown) =>
+        err instanceof AmbiguousCharacterError &&
+        /Hatsune Miku \(AnimeFace\)/.test(err.message) &&
+        /Miku Nakano \(Other\)/.test(err.message),
+    );
+    const suggested = services.characters.suggest(G, 'mik').map((s) => s.label);
+    assert.ok(suggested.includes('Hatsune Miku · AnimeFace') && suggested.includes('Miku Nakano · Other'), suggested.join());
+    assert.equal(services.gallery.page({ guildId: G, character: 'hatsune', page: 0, pageSize: 5 }).character, 'Hatsune Miku');
+    await assert.rejects(
+      services.teaching.teach({ guildId: G, character: 'miku', images: [], by: 'test' }),
+      AmbiguousCharacterError,
+    );
+    await services.roster.remove(G, 'other-game');
+  });
+
+  test('teaching a pack character by its alias adds to it, and removing the pack keeps what people taught', async () => {
+    const before = services.characters.list(G).length;
+    const taught = await services.teaching.teach({
+      guildId: G,
+      character: 'miku',
+      images: pick('nagadomi10', ['hatsune_miku'], 0, HELD_OUT + 2)
+        .slice(HELD_OUT)
+        .map((r) => ({ bytes: readFileSync(r.path), name: path.basename(r.path) })),
+      by: 'test',
+      crops: true,
+    });
+    assert.equal(taught.created, false, 'no twin of Hatsune Miku was made');
+    assert.equal(taught.character, 'Hatsune Miku');
+    assert.equal(services.characters.list(G).length, before);
+
+    const removed = await services.roster.remove(G, 'animeface');
+    assert.deepEqual(removed.kept, ['Hatsune Miku']);
+    assert.equal(removed.removed, CHARACTERS.length - 1);
+    const left = services.characters.list(G);
+    assert.deepEqual(
+      left.map((c) => [c.name, c.faces]),
+      [['Hatsune Miku', 2]],
+    );
+    assert.equal(left[0].franchise, undefined, 'no longer a pack character');
+    await assert.rejects(services.roster.remove(G, 'animeface'), UserInputError);
+    assert.deepEqual(readdirSync(path.join(services.files.dataDir, 'packs')).length, 2, 'the installed files stay');
+  });
+});
