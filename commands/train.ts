@@ -32,8 +32,11 @@ export default {
       );
       return;
     }
+    const notice = services.roster.trainingNotice();
     await interaction.reply(
-      '🏋️ Starting an embedder training on every label. Tagging keeps working meanwhile; I will update this message.',
+      `🏋️ Starting an embedder training on every label. Tagging keeps working meanwhile; I will update this message.${
+        notice ? `\n⚠️ ${notice}` : ''
+      }`,
     );
     let lastEdit = 0;
     const say = async (text: string) => {

@@ -7,7 +7,7 @@ import { gracefulStop, stoppedNote } from './shutdown.ts';
 import { tagFile } from './tag.ts';
 
 function folderName(label: string): string {
-  return label.replace(/[\/\\:*?"<>|\u0000-\u001f]/g, '_').trim() || '_';
+  return label.replace(/[/\\:*?"<>|\u0000-\u001f]/g, '_').trim() || '_';
 }
 
 export function registerSort(program: Command): void {

@@ -60,6 +60,8 @@ export function registerTrain(program: Command): void {
           throw new Error(`--from must be active or imagenet (not ${opts.from})`);
         const from = opts.from;
         await withServices(cmd.optsWithGlobals<GlobalOptions>(), async (services) => {
+          const notice = services.roster.trainingNotice();
+          if (notice) console.error(notice);
           const outcome = await services.training.embedder({
             epochs: opts.epochs,
             device: opts.device,

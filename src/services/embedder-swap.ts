@@ -56,6 +56,8 @@ export async function activateEmbedder(
     await services.heads.refit(guild, version);
     onProgress?.({ phase: 'refit', done: i + 1, total: guilds.length });
   }
+  // Packs in use get their head under the new embedder (from their references for it, if they have any).
+  for (const pack of services.store.packs.inUse()) await services.packs.ensureHead(pack, version);
   services.store.embedders.activate(version);
   onProgress?.({ phase: 'activate', done: 1, total: 1 });
 }

@@ -76,7 +76,7 @@ export interface Stats {
  * Everything the adapters (the bot, the CLI, the schedules) use; each service applies the queue itself.
  * The store is not in it: adapters reach the database through these methods only.
  */
-export interface Services extends Omit<ServiceBlocks, 'store' | 'trainerPython'> {
+export interface Services extends Omit<ServiceBlocks, 'store' | 'trainerPython' | 'packs'> {
   tagging: TaggingService;
   corrections: CorrectionService;
   gallery: GalleryService;
@@ -185,6 +185,7 @@ export async function openServices(options: ServiceOptions): Promise<Services> {
     recognition,
     teaching: new TeachingService(store, recognition, heads, queue),
     queue,
+    packs,
     trainerPython: pythonExecutable(options.trainerPython),
   };
   return {

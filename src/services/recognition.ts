@@ -3,7 +3,7 @@ import { recognise, wholeImageFace, type RecognitionOptions, type RecognitionRes
 import type { FaceDetector, RgbImage } from '../core/types.ts';
 import type { Store } from '../store/index.ts';
 import type { NewImage } from '../store/images.ts';
-import { DataFiles, sha256 } from './files.ts';
+import { type DataFiles, sha256 } from './files.ts';
 import type { EmbedderRegistry } from './embedder-registry.ts';
 
 /** Stand-in used when the caller says the input already is a face crop. */

@@ -3,6 +3,7 @@ import type { DataFiles } from './files.ts';
 import type { HeadService } from './heads.ts';
 import type { EmbedderRegistry } from './embedder-registry.ts';
 import type { JobQueue } from './queue.ts';
+import type { PackLibrary } from './packs/library.ts';
 import type { RecognitionService } from './recognition.ts';
 import type { TeachingService } from './teaching.ts';
 
@@ -19,6 +20,8 @@ export interface ServiceBlocks {
   recognition: RecognitionService;
   teaching: TeachingService;
   queue: JobQueue;
+  /** Roster packs: their files and the heads fit on them, shared by every guild. */
+  packs: PackLibrary;
   /** The Python that runs the trainer (IDOLTAG_PYTHON, else the system's). */
   trainerPython: string;
 }

@@ -7,4 +7,9 @@ export const userMessages = {
   queueFull: "I'm looking at a lot of pictures right now! Please try again in a moment. 🙏",
   /** A picture given to teach from held no face the detectors could find. */
   noFaceFound: "I couldn't find a face in this one.",
+  /** Before an embedder training, when guilds use roster packs (a trained embedder has no references in them). */
+  packsAfterTraining: (titles: string[]) =>
+    `Roster packs in use (${titles.join(', ')}) hold references for the shipped embedder only. If the trained ` +
+    'embedder is swapped in, their characters are named from the faces people taught until the packs are rebuilt ' +
+    'for it (idoltag roster build).',
 } as const;

@@ -20,6 +20,7 @@ const GUILD_TABLES = [
   'watched_channels',
   'guild_settings',
   'training_runs',
+  'guild_packs',
 ] as const;
 
 export interface ArchiveCounts {
@@ -171,8 +172,19 @@ export function insertGuildArchive(
     const faces = new Map<unknown, number>();
     const heads = new Map<unknown, number>();
     const counts = { characters: 0, images: 0, faces: 0, labels: 0, embeddings: 0, heads: 0, files: 0 };
+    // Roster packs the guild added come along where this host has them installed; characters of a pack it
+    // lacks stay, as characters of their own (with every face people taught them).
+    const installed = new Set((db.prepare('SELECT id FROM packs').all() as Array<{ id: string }>).map((r) => r.id));
+    const hasTable = (table: string) =>
+      archive.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(table) !== undefined;
+    const packRows = hasTable('guild_packs') ? rows('guild_packs') : [];
+    const packs = new Set(packRows.map((r) => r.pack_id as string).filter((id) => installed.has(id)));
+    for (const row of packRows)
+      if (packs.has(row.pack_id as string)) insert('guild_packs', { ...row, guild_id: guildId }, []);
     for (const row of rows('characters')) {
-      characters.set(row.id, insert('characters', { ...row, guild_id: guildId }));
+      const linked = typeof row.pack_id === 'string' && packs.has(row.pack_id);
+      const character = 'pack_id' in row && !linked ? { ...row, pack_id: null, pack_character: null } : row;
+      characters.set(row.id, insert('characters', { ...character, guild_id: guildId }));
       counts.characters++;
     }
     for (const row of rows('images')) {

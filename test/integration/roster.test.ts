@@ -40,7 +40,9 @@ describe('roster packs', { skip, timeout: 300_000 }, () => {
     }
     const author = await openServices(serviceOptionsFor(tempDir('idoltag-pack-author-')));
     try {
-      const built = await author.packs.build(folderSource(folder, { id: 'animeface', title: 'AnimeFace', franchise: 'AnimeFace' }));
+      const built = await author.packs.build(
+        folderSource(folder, { id: 'animeface', title: 'AnimeFace', franchise: 'AnimeFace' }),
+      );
       buildReport = built.report;
       packFile = path.join(tempDir('idoltag-pack-file-'), 'animeface.idpack');
       const { writeFileSync } = await import('node:fs');
@@ -109,7 +111,10 @@ describe('roster packs', { skip, timeout: 300_000 }, () => {
   });
 
   test('names and aliases find pack characters; an ambiguous one lists both with their game', async () => {
-    assert.equal(services.gallery.page({ guildId: G, character: 'miku', page: 0, pageSize: 5 }).character, 'Hatsune Miku');
+    assert.equal(
+      services.gallery.page({ guildId: G, character: 'miku', page: 0, pageSize: 5 }).character,
+      'Hatsune Miku',
+    );
     assert.equal(
       services.gallery.page({ guildId: G, character: 'HATSUNE  miku', page: 0, pageSize: 5 }).character,
       'Hatsune Miku',
@@ -156,8 +161,14 @@ describe('roster packs', { skip, timeout: 300_000 }, () => {
         /Miku Nakano \(Other\)/.test(err.message),
     );
     const suggested = services.characters.suggest(G, 'mik').map((s) => s.label);
-    assert.ok(suggested.includes('Hatsune Miku · AnimeFace') && suggested.includes('Miku Nakano · Other'), suggested.join());
-    assert.equal(services.gallery.page({ guildId: G, character: 'hatsune', page: 0, pageSize: 5 }).character, 'Hatsune Miku');
+    assert.ok(
+      suggested.includes('Hatsune Miku · AnimeFace') && suggested.includes('Miku Nakano · Other'),
+      suggested.join(),
+    );
+    assert.equal(
+      services.gallery.page({ guildId: G, character: 'hatsune', page: 0, pageSize: 5 }).character,
+      'Hatsune Miku',
+    );
     await assert.rejects(
       services.teaching.teach({ guildId: G, character: 'miku', images: [], by: 'test' }),
       AmbiguousCharacterError,

@@ -4,6 +4,7 @@ import type { PackRow } from '../../store/packs.ts';
 import type { EmbedderRegistry } from '../embedder-registry.ts';
 import { UserInputError } from '../errors.ts';
 import type { JobQueue } from '../queue.ts';
+import { userMessages } from '../user-messages.ts';
 import type { PackLibrary } from './library.ts';
 
 export interface RosterEntry {
@@ -57,6 +58,16 @@ export class RosterService {
   /** The packs a guild added, in the order it added them. */
   added(guildId: string): RosterEntry[] {
     return this.list(guildId).filter((p) => p.added);
+  }
+
+  /**
+   * What to say before an embedder training: a trained embedder has no references in any pack, so once it
+   * serves, pack characters are named from taught faces only (docs/packs.md, "When the embedder changes").
+   */
+  trainingNotice(): string | undefined {
+    const inUse = this.#store.packs.inUse();
+    if (inUse.length === 0) return undefined;
+    return userMessages.packsAfterTraining(inUse.map((id) => this.#store.packs.get(id)?.title ?? id));
   }
 
   add(guildId: string, packId: string, by?: string): Promise<RosterAdd> {
