@@ -83,11 +83,18 @@ async function main(): Promise<void> {
     // newgame8 taught with 5 shots in both guilds.
     const rows = sharedRows(SHARED_DATA, 'newgame8');
     const byLabel = new Map<string, string[]>();
-    for (const r of rows) byLabel.set(r.label, [...(byLabel.get(r.label) ?? []), path.join(SHARED_DATA, 'newgame8', r.path)]);
+    for (const r of rows)
+      byLabel.set(r.label, [...(byLabel.get(r.label) ?? []), path.join(SHARED_DATA, 'newgame8', r.path)]);
     const rest: Array<{ file: string; label: string }> = [];
     for (const [label, files] of byLabel) {
       for (const guildId of ['packs', 'none']) {
-        await services.teaching.teachFiles({ guildId, character: label, files: files.slice(0, SHOTS), by: 'bench', crops: true });
+        await services.teaching.teachFiles({
+          guildId,
+          character: label,
+          files: files.slice(0, SHOTS),
+          by: 'bench',
+          crops: true,
+        });
       }
       rest.push(...files.slice(SHOTS).map((file) => ({ file, label })));
     }
@@ -141,12 +148,16 @@ async function main(): Promise<void> {
   });
 
   const guilds = Number(argValue('--scale-guilds') ?? 1000);
-  const child = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--scale-child', String(guilds)], {
-    cwd: ROOT,
-    encoding: 'utf8',
-    env: process.env,
-    maxBuffer: 16 * 1024 * 1024,
-  });
+  const child = spawnSync(
+    process.execPath,
+    ['--import', 'tsx', fileURLToPath(import.meta.url), '--scale-child', String(guilds)],
+    {
+      cwd: ROOT,
+      encoding: 'utf8',
+      env: process.env,
+      maxBuffer: 16 * 1024 * 1024,
+    },
+  );
   if (child.status !== 0) throw new Error(`the scale run failed:\n${child.stderr}`);
   report.scale = { ...JSON.parse(child.stdout.trim().split('\n').at(-1)!), target: 'peak RSS ≤ 600 MB' };
   printReport(report, argValue('--out'));
@@ -164,14 +175,21 @@ async function scaleChild(guilds: number): Promise<void> {
         .filter((r) => r.label === label)
         .slice(0, 2)
         .map((r) => path.join(SHARED_DATA, 'newgame8', r.path));
-    const probe = (await services.recognition.recognise(readFileSync(files(labels[0])[0]), { crops: true })).faces[0].embedding;
+    const probe = (await services.recognition.recognise(readFileSync(files(labels[0])[0]), { crops: true })).faces[0]
+      .embedding;
     const started = performance.now();
     let named = 0;
     for (let g = 0; g < guilds; g++) {
       const guildId = `server-${g}`;
       for (const id of packIds) await services.roster.add(guildId, id);
       for (const label of labels) {
-        await services.teaching.teachFiles({ guildId, character: label, files: files(label), by: 'bench', crops: true });
+        await services.teaching.teachFiles({
+          guildId,
+          character: label,
+          files: files(label),
+          by: 'bench',
+          crops: true,
+        });
       }
       await services.heads.refit(guildId);
     }

@@ -15,6 +15,7 @@ interface BuildFlags {
   holdOut: boolean;
   report?: string;
   maxPerCharacter?: string;
+  views?: string;
 }
 
 /** `idoltag roster list|add|remove|build`: a guild's roster packs, and building pack files. */
@@ -99,6 +100,10 @@ export function registerRoster(program: Command): void {
     .option('--art', 'with --folder: the pictures are art, not face crops (find the face first)')
     .option('--no-hold-out', 'put every picture in the pack (no held-out measurement)')
     .option('--max-per-character <n>', 'references kept per character at most')
+    .option(
+      '--views <fractions>',
+      'centre crops embedded as references too, e.g. 1,0.85,0.7 (default: by pictures per character)',
+    )
     .option('--report <file>', 'also write the build report as JSON')
     .action(async (pack: string | undefined, dirs: string[], flags: BuildFlags, cmd: Command) => {
       const global = cmd.optsWithGlobals<GlobalOptions>();
@@ -127,6 +132,7 @@ export function registerRoster(program: Command): void {
           const { bytes, report } = await services.packs.build(source, {
             holdOut: flags.holdOut,
             maxPerCharacter: flags.maxPerCharacter ? Number(flags.maxPerCharacter) : undefined,
+            views: flags.views ? flags.views.split(',').map(Number) : undefined,
             onProgress: () => bar.tick(),
           });
           bar.stop();

@@ -45,7 +45,10 @@ describe('shipped roster packs', () => {
       const pack = decodePack(bytes, file.name);
       assert.equal(`pack-${pack.header.id}`, entry.id);
       const refs = pack.references.find((r) => r.embedder === defaultVersion);
-      assert.ok(refs, `${entry.id} has no references for the default embedder ${defaultVersion}: rebuild it (docs/packs.md)`);
+      assert.ok(
+        refs,
+        `${entry.id} has no references for the default embedder ${defaultVersion}: rebuild it (docs/packs.md)`,
+      );
       const covered = new Set(refs.characterIndex);
       const without = pack.header.characters.filter((_, i) => !covered.has(i)).map((c) => c.id);
       assert.deepEqual(without, [], 'every character has references');

@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import sharp from 'sharp';
 import { predict, trainHead } from '../../core/head/softmax-head.ts';
 import { labelledFiles } from '../../core/labelled-files.ts';
 import { encodePack, type PackCharacter } from '../../core/packs/pack-file.ts';
@@ -41,6 +42,12 @@ export interface BuildOptions {
   /** References kept per character at most, the most varied first (farthest-point order). */
   maxPerCharacter?: number;
   seed?: number;
+  /**
+   * Centre crops (fractions of the side) embedded as references of their own besides the whole icon. Default:
+   * [1, 0.85, 0.7] for a source with at most 2 pictures per character (an icon must then stand for faces
+   * framed any way), else [1].
+   */
+  views?: number[];
   built?: string;
   onProgress?: (done: number, total: number) => void;
 }
@@ -88,12 +95,14 @@ export class PackBuilder {
     const embedded: Embedded[] = [];
     const measured: Embedded[] = [];
     const measureSet = new Set(source.measure ?? []);
+    const perCharacter = source.images.length / Math.max(1, source.characters.length);
+    const views = options.views ?? (perCharacter <= 2 ? [1, 0.85, 0.7] : [1]);
     for (const [i, image] of all.entries()) {
-      const vector = await this.embed(source, image).catch((err: Error) => {
+      const vectors = await this.embed(source, image, measureSet.has(image) ? [1] : views).catch((err: Error) => {
         skipped.push({ path: image.path, why: err.message });
-        return undefined;
+        return [];
       });
-      if (vector) (measureSet.has(image) ? measured : embedded).push({ image, vector });
+      for (const vector of vectors) (measureSet.has(image) ? measured : embedded).push({ image, vector });
       options.onProgress?.(i + 1, all.length);
     }
 
@@ -175,13 +184,28 @@ export class PackBuilder {
     };
   }
 
-  /** The largest face's vector, as /teach would store it. */
-  private async embed(source: BuildSource, image: BuildImage): Promise<Float32Array | undefined> {
+  /** The largest face's vector, as /teach would store it; for a crop, one per view (centre crop). */
+  private async embed(source: BuildSource, image: BuildImage, views: number[]): Promise<Float32Array[]> {
     const bytes = await source.prepare(image);
-    const result = await this.recognition.recognise(bytes, { crops: image.kind === 'crop' });
-    if (result.faces.length === 0) throw new Error('no face found');
-    return result.faces[0].embedding;
+    const out: Float32Array[] = [];
+    for (const view of image.kind === 'crop' ? views : [1]) {
+      const input = view === 1 ? bytes : await centreCrop(bytes, view);
+      const result = await this.recognition.recognise(input, { crops: image.kind === 'crop' });
+      if (result.faces.length === 0) throw new Error('no face found');
+      out.push(result.faces[0].embedding);
+    }
+    return out;
   }
+}
+
+async function centreCrop(bytes: Buffer, fraction: number): Promise<Buffer> {
+  const { width = 0, height = 0 } = await sharp(bytes).metadata();
+  const w = Math.max(1, Math.round(width * fraction));
+  const h = Math.max(1, Math.round(height * fraction));
+  return sharp(bytes)
+    .extract({ left: Math.floor((width - w) / 2), top: Math.floor((height - h) / 2), width: w, height: h })
+    .png()
+    .toBuffer();
 }
 
 /**

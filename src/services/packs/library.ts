@@ -56,6 +56,8 @@ export class PackLibrary {
   readonly #store: Store;
   private readonly heads = new Map<string, PackHead | null>();
   private readonly fitting = new Map<string, Promise<PackHead | undefined>>();
+  /** Each pack file's header, by its sha256: read (and the file checked whole) once per process. */
+  private readonly headers = new Map<string, PackHeader>();
 
   constructor(
     store: Store,
@@ -148,9 +150,19 @@ export class PackLibrary {
     return { row: this.#store.packs.get(pack.header.id)!, replaced: existing !== undefined };
   }
 
+  /** An installed pack's header (names, which embedders it has references for), checked once per process. */
+  header(row: PackRow): PackHeader {
+    let header = this.headers.get(row.sha256);
+    if (!header) {
+      header = this.read(row).header;
+      this.headers.set(row.sha256, header);
+    }
+    return header;
+  }
+
   /** Whether the pack has references for the embedder in service (else its characters rely on taught faces). */
   covers(row: PackRow, version = this.embedders.activeVersion()): boolean {
-    return this.read(row).references.some((r) => r.embedder === version);
+    return this.header(row).references.some((r) => r.embedder === version);
   }
 
   /**

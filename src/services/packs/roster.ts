@@ -84,7 +84,7 @@ export class RosterService {
     if (this.#store.packs.forGuild(guildId).includes(row.id)) {
       throw new UserInputError(`${row.title} is already in this server's roster.`);
     }
-    const pack = this.library.read(row);
+    const pack = { header: this.library.header(row) };
     // The head first: a pack that cannot be used is not half-added.
     const fitStarted = performance.now();
     const hadHead = this.library.head(row.id) !== undefined;
