@@ -5,6 +5,7 @@ import {
   PermissionFlagsBits,
   SlashCommandBuilder,
 } from 'discord.js';
+import { botMessages } from '../src/discord/bot-messages.ts';
 import type { Command } from '../src/discord/command-loader.ts';
 
 export default {
@@ -49,10 +50,11 @@ export default {
     const channel = interaction.options.getChannel('channel', true);
     if (sub === 'add') {
       const added = services.watch.add(guildId, channel.id, interaction.user.id);
+      const watching = !added
+        ? `I'm already watching <#${channel.id}>. 👀`
+        : `👀 I'm now watching <#${channel.id}>! Post screenshots there and I'll tell you which idols I see.`;
       await interaction.reply(
-        !added
-          ? `I'm already watching <#${channel.id}>. 👀`
-          : `👀 I'm now watching <#${channel.id}>! Post screenshots there and I'll tell you which idols I see.`,
+        services.characters.isBlank(guildId) ? `${watching}\n${botMessages.howToStart}` : watching,
       );
       return;
     }

@@ -57,6 +57,14 @@ export async function tagFile(
   }
 }
 
+/** Said once, on stderr, when a guild knows nobody: every face would be "unknown" without a word why. */
+export function nothingTaught(installedPack?: string): string {
+  return (
+    'Nothing is taught yet and no roster pack is added: every face will be unknown. ' +
+    `Add a pack (idoltag roster add ${installedPack ?? 'FILE.idpack'}) or teach (idoltag import DIR).`
+  );
+}
+
 function round(x: number): number {
   return Math.round(x * 1e4) / 1e4;
 }
@@ -73,6 +81,9 @@ export function registerTag(program: Command): void {
       const files = filesToTag(inputs, opts.split);
       const stop = gracefulStop();
       await withServices(global, async (services) => {
+        if (services.characters.isBlank(guildOf(global))) {
+          console.error(nothingTaught(services.roster.list(guildOf(global))[0]?.id));
+        }
         const bar = opts.json ? progress(files.length, 'tagging') : { tick() {}, stop() {} };
         let done = 0;
         for (const file of files) {

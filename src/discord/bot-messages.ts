@@ -9,6 +9,9 @@ export const botMessages = {
     `I couldn't download **${fileName}** from Discord just now. Could you try again?`,
   otherServer: 'I can only look at messages from this server.',
   messageUnreadable: "I couldn't open that message. Is it in a channel I can see?",
+  /** First contact: a server where nobody is taught and no roster pack is added (/watch add, an "unknown" reply). */
+  howToStart:
+    "🌱 I don't know anyone here yet! Add your games' characters with `/roster add`, or teach me one with `/teach`.",
   /** For whoever runs the bot: the login, the shard manager and deploy-commands all say it. */
   tokenRefused:
     'Discord did not accept DISCORD_TOKEN. Copy the bot token again from the developer portal (Bot → Reset Token).',

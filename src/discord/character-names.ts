@@ -16,18 +16,26 @@ export function cleanCharacterName(input: string): string {
   return name;
 }
 
-/** Suggests known characters whose names contain what was typed, the most tagged first. */
+/** Discord's limits on autocomplete: choices per answer, and characters in a choice's name and value. */
+const MAX_CHOICES = 25;
+const MAX_CHOICE_LENGTH = 100;
+
+/**
+ * Suggests the guild's characters whose name, or any name a roster pack gives them ("kaede", "高垣楓"),
+ * matches what was typed: those starting with it first, then the most taught. A pack character shows its
+ * game ("Shibuya Rin · iM@S CG") so two of one name can be told apart; the value is the name itself.
+ */
 export async function suggestCharacters(interaction: AutocompleteInteraction, ctx: BotContext): Promise<void> {
   if (!interaction.guildId) return interaction.respond([]);
-  const typed = interaction.options.getFocused().toLowerCase();
-  const matches = ctx.services.characters
-    .list(interaction.guildId)
-    .filter((c) => c.name.toLowerCase().includes(typed))
-    .sort(
-      (a, b) =>
-        Number(b.name.toLowerCase().startsWith(typed)) - Number(a.name.toLowerCase().startsWith(typed)) ||
-        b.faces - a.faces,
-    )
-    .slice(0, 25);
-  await interaction.respond(matches.map((c) => ({ name: c.name, value: c.name })));
+  const typed = interaction.options.getFocused();
+  const choices = ctx.services.characters
+    .suggest(interaction.guildId, typed, MAX_CHOICES)
+    // A value Discord would refuse cannot be shortened: it is the name the command gets back.
+    .filter((s) => s.value.length <= MAX_CHOICE_LENGTH)
+    .map((s) => ({ name: truncate(s.label, MAX_CHOICE_LENGTH), value: s.value }));
+  await interaction.respond(choices);
+}
+
+function truncate(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 }

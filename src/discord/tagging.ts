@@ -6,6 +6,7 @@ import { AttachmentBuilder, type BaseMessageOptions, type TextBasedChannel } fro
 import { sniffImageType } from '../core/decode.ts';
 import type { ImageSource } from '../services/index.ts';
 import { downloadAttachment, type AttachmentRef } from './attachments.ts';
+import { botMessages } from './bot-messages.ts';
 import type { BotContext } from './context.ts';
 import { facesToShow, tagReplyComponents, tagReplyContent, type FaceSummary } from './views/tag-reply.ts';
 
@@ -13,6 +14,8 @@ export interface TagOutcome {
   faces: FaceSummary[];
   hiddenFaces: number;
   preview?: Buffer;
+  /** Every face is unknown because the server knows nobody yet: the reply says how to start. */
+  blankServer?: boolean;
 }
 
 export const NO_FACES_MESSAGE =
@@ -37,14 +40,19 @@ export async function tagAttachment(
   const shown = facesToShow(result.faces);
   // The preview numbers its boxes in the order given: the same order as the list in the reply.
   const preview = await ctx.services.preview.render(bytes, shown);
-  return { faces: shown, hiddenFaces: result.faces.length - shown.length, preview };
+  const blankServer = result.faces.every((f) => !f.label) && ctx.services.characters.isBlank(req.guildId);
+  return { faces: shown, hiddenFaces: result.faces.length - shown.length, preview, blankServer };
 }
 
 /** The message for a tagged screenshot: names, the preview and the correction controls. */
 export function tagReplyPayload(outcome: TagOutcome): BaseMessageOptions {
   if (outcome.faces.length === 0) return { content: NO_FACES_MESSAGE, components: [] };
   return {
-    content: tagReplyContent(outcome.faces, outcome.hiddenFaces),
+    content: tagReplyContent(
+      outcome.faces,
+      outcome.hiddenFaces,
+      outcome.blankServer ? `-# ${botMessages.howToStart}` : undefined,
+    ),
     files: outcome.preview
       ? [new AttachmentBuilder(outcome.preview, { name: imageFileName('idoltag-preview', outcome.preview) })]
       : [],

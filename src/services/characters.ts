@@ -28,6 +28,14 @@ export class CharacterService {
   }
 
   /**
+   * Whether the guild knows nobody yet: no character and no roster pack. Two indexed counts, cheap enough
+   * to ask on every "unknown" reply (list() scans every label).
+   */
+  isBlank(guildId: string): boolean {
+    return this.#store.characters.count(guildId) === 0 && this.#store.packs.forGuild(guildId).length === 0;
+  }
+
+  /**
    * Characters whose name or any pack name (Japanese name, given name) contains what was typed: those
    * starting with it first, then the most taught. A pack character's label carries its game, so two
    * "Rin"s of two games can be told apart; `value` is the name the services take back.

@@ -91,6 +91,7 @@ describe('idoltag bot against a fake Discord', { skip, timeout: 240_000 }, () =>
       'characters',
       'gallery',
       'map',
+      'roster',
       'stats',
       'tag',
       'teach',
@@ -98,7 +99,7 @@ describe('idoltag bot against a fake Discord', { skip, timeout: 240_000 }, () =>
       'unknowns',
       'watch',
     ]);
-    for (const admin of ['character', 'train', 'watch']) {
+    for (const admin of ['character', 'roster', 'train', 'watch']) {
       const command = fake.registeredCommands.get(fake.guildId)!.find((c) => c.name === admin);
       assert.equal(command.default_member_permissions, String(1 << 5), `/${admin} needs Manage Server by default`);
     }

@@ -82,7 +82,7 @@ describe('a burst of 200 posts in a watched channel', { skip, timeout: 5 * 60_00
     const byName = new Map(commands.map((c) => [c.name, c]));
     const character = byName.get('character');
     assert.deepEqual(character.options.map((o: { name: string }) => o.name).sort(), ['delete', 'merge', 'rename']);
-    for (const name of ['character', 'watch', 'train']) {
+    for (const name of ['character', 'roster', 'watch', 'train']) {
       const command = byName.get(name);
       assert.ok(command, `/${name} is registered`);
       assert.equal(command.default_member_permissions, MANAGE_GUILD, `/${name} needs Manage Server by default`);
