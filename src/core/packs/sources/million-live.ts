@@ -163,7 +163,10 @@ export async function listMillionLive(dirs: string[]): Promise<SourceListing> {
         skipped.push({ path: full, reason: `not one of the 52 idols${who ? ` (${who})` : ''}` });
         continue;
       }
-      out.push({ characterId: c.id, path: full, kind: 'crop', group: `${medium}/${m![1]}`, medium });
+      // Game icons go through the detector (the face cropped as in a screenshot): the anime faces were named
+      // 0.90 from detected faces, 0.87 from whole icons (bench/results/pack-build-million-live-*.json).
+      const kind = medium === 'game' ? 'art' : 'crop';
+      out.push({ characterId: c.id, path: full, kind, group: `${medium}/${m![1]}`, medium });
     }
     return out;
   };

@@ -76,7 +76,9 @@ export async function listUmaMusume(dirs: string[]): Promise<SourceListing> {
       continue;
     }
     const group = m.groups.base ? `chr_icon/${charaId}` : `trained/${charaId}_${m.groups.outfit}`;
-    images.push({ characterId: c.id, path: full, kind: 'crop', group, medium: 'game' });
+    // 'art': the detector crops the face as in a screenshot; held-out icons were named 0.97 that way, 0.94
+    // from the whole (masked) icon (bench/results/pack-build-uma-musume-*.json).
+    images.push({ characterId: c.id, path: full, kind: 'art', group, medium: 'game' });
   }
   return {
     pack: 'uma-musume',
