@@ -20,6 +20,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { shippedPacks } from '../src/services/packs/library.ts';
+import { characterKey } from '../src/store/characters.ts';
 import type { Services } from '../src/services/index.ts';
 import { printReport, quantile, round, sharedRows, withScratchServices } from './common.ts';
 
@@ -109,7 +110,7 @@ async function main(): Promise<void> {
       const stolen = new Map<string, number>();
       restVectors.forEach((v, i) => {
         const p = services.heads.predict(guildId, v);
-        if (p.label === rest[i].label.replace(/_/g, ' ')) right++;
+        if (p.label === characterKey(rest[i].label)) right++;
         else if (p.label) stolen.set(p.label, (stolen.get(p.label) ?? 0) + 1);
       });
       taught[guildId] = {

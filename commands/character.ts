@@ -50,7 +50,8 @@ export default {
     const known = new Map(services.characters.list(guildId).map((c) => [c.name.toLowerCase(), c]));
     const existing = (option: string) => {
       const name = cleanCharacterName(interaction.options.getString(option, true));
-      const found = known.get(name.toLowerCase());
+      // A pack character answers to its aliases too ("kaede"); an ambiguous one is refused with the choices.
+      const found = services.characters.find(guildId, name);
       if (!found) throw new UserFacingError(`I don't know anyone called **${name}** here.`);
       return found;
     };

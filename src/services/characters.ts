@@ -35,6 +35,12 @@ export class CharacterService {
     return this.#store.characters.count(guildId) === 0 && this.#store.packs.forGuild(guildId).length === 0;
   }
 
+  /** The character a typed name means (its name, or a pack alias: "kaede"), with its faces; ambiguous names throw. */
+  find(guildId: string, name: string): { name: string; faces: number; franchise?: string } | undefined {
+    const character = resolveCharacter(this.#store, guildId, name);
+    return character ? this.list(guildId).find((c) => c.name === character.display_name) : undefined;
+  }
+
   /**
    * Characters whose name or any pack name (Japanese name, given name) contains what was typed: those
    * starting with it first, then the most taught. A pack character's label carries its game, so two

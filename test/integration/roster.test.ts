@@ -204,3 +204,37 @@ describe('roster packs', { skip, timeout: 300_000 }, () => {
     assert.deepEqual(readdirSync(path.join(services.files.dataDir, 'packs')).length, 2, 'the installed files stay');
   });
 });
+
+describe('guild heads in memory', { skip, timeout: 120_000 }, () => {
+  test('at most headCacheSize guild heads stay in memory; an idle guild is read back when it speaks again', async () => {
+    const services = await openServices(serviceOptionsFor(tempDir('idoltag-head-cache-'), { headCacheSize: 2 }));
+    try {
+      const [miku, reimu] = CHARACTERS;
+      const faces = pick('nagadomi10', [miku, reimu], 3, 1);
+      const train = faces.filter((r) => r.split === 'train');
+      const probe = faces.find((r) => r.split === 'test' && r.label === miku)!;
+      const guilds = ['g1', 'g2', 'g3'];
+      for (const guildId of guilds) {
+        for (const label of [miku, reimu]) {
+          await services.teaching.teachFiles({
+            guildId,
+            character: label,
+            files: train.filter((r) => r.label === label).map((r) => r.path),
+            by: 'test',
+            crops: true,
+          });
+        }
+        await services.heads.refit(guildId);
+      }
+      const vector = (await services.recognition.recognise(readFileSync(probe.path), { crops: true })).faces[0]
+        .embedding;
+      const answers = guilds.map((g) => services.heads.predict(g, vector).candidates[0]?.label);
+      assert.deepEqual(answers, [miku, miku, miku]);
+      assert.equal(services.heads.cachedHeads(), 2, 'the idlest guild left memory');
+      assert.equal(services.heads.predict('g1', vector).candidates[0]?.label, miku);
+      assert.equal(services.heads.cachedHeads(), 2);
+    } finally {
+      await services.close();
+    }
+  });
+});

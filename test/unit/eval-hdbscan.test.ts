@@ -138,7 +138,7 @@ describe('map rendering', () => {
     const svg = renderMapSvg(points, { title: 't', highlight: ['Kyaru <3'], width: 900, height: 600 });
     assert.match(svg, /^<svg [^>]*width="900" height="600"/);
     assert.equal((svg.match(/<circle /g) ?? []).length, 4 + 2 /* legend dots */ + 4 /* key */);
-    assert.match(svg, /font-weight="bold" fill="#111">Kyaru &lt;3  \(new\)/);
+    assert.match(svg, /font-weight="bold" fill="#111">Kyaru &lt;3 {2}\(new\)/);
     assert.match(svg, />1 \/ 1</); // Miku: one taught, one predicted
     assert.match(svg, /unknown \(1\)/);
     assert.match(svg, /stroke="#111" stroke-width="1.6"/);

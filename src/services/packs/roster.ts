@@ -1,4 +1,4 @@
-import { characterKey } from '../../store/characters.ts';
+import { characterKey, validateCharacterName } from '../../store/characters.ts';
 import type { Store } from '../../store/index.ts';
 import type { PackRow } from '../../store/packs.ts';
 import type { EmbedderRegistry } from '../embedder-registry.ts';
@@ -150,8 +150,10 @@ export class RosterService {
 
   /** The pack character's name, or with its game when the guild already uses that name ("Rin (Project Sekai)"). */
   private freeName(guildId: string, name: string, franchise: string, id: string): string {
-    for (const candidate of [name, `${name} (${franchise})`, `${name} (${franchise}, ${id})`]) {
-      if (!this.#store.characters.find(guildId, candidate)) return candidate;
+    const candidates = [name, `${name} (${franchise})`, `${name} (${id})`, ...[2, 3, 4, 5].map((n) => `${name} ${n}`)];
+    for (const candidate of candidates) {
+      // Names people can type back: at most 64 characters (validateCharacterName).
+      if (!validateCharacterName(candidate) && !this.#store.characters.find(guildId, candidate)) return candidate;
     }
     throw new UserInputError(`Every name for ${name} is taken in this server; rename a character first.`);
   }
