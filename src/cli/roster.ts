@@ -1,7 +1,9 @@
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { PACK_EXTENSION } from '../core/packs/pack-file.ts';
+import { PROJECT_ROOT } from '../core/models/manifest.ts';
+import { decodePack, PACK_EXTENSION } from '../core/packs/pack-file.ts';
+import { shippedPacks } from '../services/packs/library.ts';
 import type { BuildSource } from '../services/packs/build.ts';
 import { guildOf, progress, withServices, type GlobalOptions } from './context.ts';
 
@@ -16,6 +18,23 @@ interface BuildFlags {
   report?: string;
   maxPerCharacter?: string;
   views?: string;
+  impostors?: string[] | boolean;
+}
+
+/** Reference vectors of other packs for `embedder`: the given files, or every shipped pack but `pack`. */
+function impostorVectors(pack: string, files: string[] | boolean | undefined, embedder: string): Float32Array[] {
+  const paths = Array.isArray(files)
+    ? files
+    : shippedPacks()
+        .filter((entry) => entry.id !== `pack-${pack}`)
+        .map((entry) => path.join(PROJECT_ROOT, entry.shipped ?? '', entry.files[0].name));
+  return paths.flatMap((file) => {
+    const refs = decodePack(readFileSync(file), file).references.find((r) => r.embedder === embedder);
+    if (!refs) return [];
+    return Array.from({ length: refs.characterIndex.length }, (_, i) =>
+      refs.vectors.subarray(i * refs.dim, (i + 1) * refs.dim),
+    );
+  });
 }
 
 /** `idoltag roster list|add|remove|build`: a guild's roster packs, and building pack files. */
@@ -104,6 +123,11 @@ export function registerRoster(program: Command): void {
       '--views <fractions>',
       'centre crops embedded as references too, e.g. 1,0.85,0.7 (default: by pictures per character)',
     )
+    .option(
+      '--impostors <packs...>',
+      'pack files of other games whose faces calibrate the gate (default: every shipped pack but this one)',
+    )
+    .option('--no-impostors', "do not calibrate the gate on other games' faces")
     .option('--report <file>', 'also write the build report as JSON')
     .action(async (pack: string | undefined, dirs: string[], flags: BuildFlags, cmd: Command) => {
       const global = cmd.optsWithGlobals<GlobalOptions>();
@@ -133,6 +157,10 @@ export function registerRoster(program: Command): void {
             holdOut: flags.holdOut,
             maxPerCharacter: flags.maxPerCharacter ? Number(flags.maxPerCharacter) : undefined,
             views: flags.views ? flags.views.split(',').map(Number) : undefined,
+            impostors:
+              flags.impostors === false
+                ? []
+                : impostorVectors(source.pack, flags.impostors, services.embedders.activeVersion()),
             onProgress: () => bar.tick(),
           });
           bar.stop();

@@ -523,7 +523,11 @@ describe('Genshin Impact', async () => {
     const albedo = new Map(imagesOf(listing, 'albedo').map((i) => [path.basename(i.path), i]));
     assert.deepEqual([...albedo.keys()].sort(), ['card', 'icon-big', 'portrait']);
     for (const image of albedo.values()) assert.equal(image.kind, 'art');
-    assert.ok((listing.skipped ?? []).some((s) => s.path.endsWith(path.join('albedo', 'icon-side')) && /profile/.test(s.reason)));
+    assert.ok(
+      (listing.skipped ?? []).some(
+        (s) => s.path.endsWith(path.join('albedo', 'icon-side')) && /profile/.test(s.reason),
+      ),
+    );
   });
 
   it('reads the format from the bytes: extensionless WebP, PNG and JPEG decode; a text file is skipped', async () => {

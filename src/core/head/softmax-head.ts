@@ -363,6 +363,31 @@ export function predict(head: HeadModel, embedding: Float32Array, topK = 5): Fac
   return { label: known ? head.labels[best] : null, confidence: probs[best], candidates };
 }
 
+/**
+ * The head with every open-set threshold raised by `shift` (a pack head calibrated against other games'
+ * faces: see docs/packs.md, "The open-set gate of a pack").
+ */
+export function withGateShift(head: HeadModel, shift: number): HeadModel {
+  if (shift === 0) return head;
+  return {
+    ...head,
+    openSetThreshold: head.openSetThreshold + shift,
+    ...(head.classThresholds ? { classThresholds: head.classThresholds.map((t) => t + shift) } : {}),
+  };
+}
+
+/** How far a face is above the gate of the character the head picks (negative: below it), and whether softmax is sure enough. */
+export function gateMargin(head: HeadModel, embedding: Float32Array): { label: string; margin: number; sure: boolean } {
+  const prediction = predict(head, embedding, 1);
+  const best = head.labels.indexOf(prediction.candidates[0].label);
+  const threshold = head.classThresholds?.[best] ?? head.openSetThreshold;
+  return {
+    label: head.labels[best],
+    margin: centroidSimilarity(head, best, embedding) - threshold,
+    sure: prediction.confidence >= head.minProbability,
+  };
+}
+
 export function centroidSimilarity(head: HeadModel, classIndex: number, embedding: Float32Array): number {
   let s = 0;
   const row = classIndex * head.dim;

@@ -43,6 +43,8 @@ const referencesSchema = z
     characterIndex: z.array(z.number().int().min(0)).min(1),
     /** Where the vectors start in the payload, in bytes; count × dim values of `encoding`. */
     offset: z.number().int().min(0),
+    /** Added to every open-set threshold of the head fit on these vectors (calibrated by the builder on other games' faces). */
+    gateShift: z.number().min(-1).max(2).optional(),
   })
   .strict();
 
@@ -76,6 +78,7 @@ export type PackHeader = z.infer<typeof headerSchema>;
 export interface PackReferences {
   embedder: string;
   dim: number;
+  gateShift: number;
   characterIndex: Int32Array;
   vectors: Float32Array;
 }
@@ -101,6 +104,7 @@ export interface PackContent {
     characterIndex: number[];
     vectors: Float32Array;
     encoding?: 'float16' | 'int8';
+    gateShift?: number;
   }>;
   metrics?: Record<string, unknown>;
 }
@@ -118,7 +122,14 @@ export function encodePack(content: PackContent): Buffer {
     const encoded = encoding === 'int8' ? toInt8(r.vectors, r.dim) : float32ToFloat16(r.vectors);
     const bytes = Buffer.from(encoded.buffer, encoded.byteOffset, encoded.byteLength);
     payloads.push(bytes);
-    const entry = { embedder: r.embedder, dim: r.dim, encoding, characterIndex: r.characterIndex, offset };
+    const entry = {
+      embedder: r.embedder,
+      dim: r.dim,
+      encoding,
+      characterIndex: r.characterIndex,
+      offset,
+      ...(r.gateShift !== undefined ? { gateShift: r.gateShift } : {}),
+    };
     offset += bytes.length;
     return entry;
   });
@@ -214,7 +225,13 @@ export function decodePack(bytes: Buffer, label = 'This pack'): Pack {
       const scale = 1 / Math.sqrt(norm);
       for (let d = 0; d < r.dim; d++) vectors[v * r.dim + d] *= scale;
     }
-    return { embedder: r.embedder, dim: r.dim, characterIndex: Int32Array.from(r.characterIndex), vectors };
+    return {
+      embedder: r.embedder,
+      dim: r.dim,
+      gateShift: r.gateShift ?? 0,
+      characterIndex: Int32Array.from(r.characterIndex),
+      vectors,
+    };
   });
   if (expected !== payload.length) {
     throw new PackFileError(

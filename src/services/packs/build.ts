@@ -1,9 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import sharp from 'sharp';
-import { predict, trainHead } from '../../core/head/softmax-head.ts';
+import { gateMargin, predict, trainHead, withGateShift, type HeadModel } from '../../core/head/softmax-head.ts';
 import { labelledFiles } from '../../core/labelled-files.ts';
-import { encodePack, type PackCharacter } from '../../core/packs/pack-file.ts';
+import { decodePack, encodePack, type PackCharacter } from '../../core/packs/pack-file.ts';
 import { seededRandom, shuffled } from '../../core/eval/random.ts';
 import type { EmbedderRegistry } from '../embedder-registry.ts';
 import { UserInputError } from '../errors.ts';
@@ -50,6 +50,12 @@ export interface BuildOptions {
    */
   views?: number[];
   built?: string;
+  /**
+   * Faces of characters not in this pack (other games' packs, for the same embedder): the gate is raised
+   * until at most IMPOSTOR_ACCEPTANCE of them pass it, since faces of games the pack does not have are what a
+   * server's screenshots hold besides its own.
+   */
+  impostors?: Float32Array[];
   onProgress?: (done: number, total: number) => void;
 }
 
@@ -64,11 +70,18 @@ export interface BuildReport {
   references: number;
   heldOut: { faces: number; namedRight: number; unknown: number; accuracy: number | null };
   measure?: { faces: number; namedRight: number; unknown: number; accuracy: number | null };
+  /** The gate's calibration on other games' faces, when impostors were given. */
+  gate?: { impostors: number; acceptance: number; shift: number };
   bytes: number;
   seconds: number;
 }
 
 export const DEFAULT_MAX_PER_CHARACTER = 48;
+/**
+ * The share of other games' faces a pack's gate may let through. Chosen before measuring (2026-12-08): five
+ * packs at 0.02 each keep at most about a tenth of such faces named, inside the 0.80 "unknown" target.
+ */
+export const IMPOSTOR_ACCEPTANCE = 0.02;
 /** What a pack's references may take (int8: one byte per value), so a shipped pack stays under 4 MB. */
 export const REFERENCE_BUDGET_BYTES = 3.6 * 1024 * 1024;
 
@@ -125,10 +138,27 @@ export class PackBuilder {
       throw new UserInputError('No face could be embedded from that source: the pack would be empty.');
     const dim = vectors[0].length;
 
-    const head = await trainHead(
-      vectors,
+    const flat = new Float32Array(vectors.length * dim);
+    vectors.forEach((v, i) => flat.set(v, i * dim));
+    const content = (gateShift?: number, metrics?: Record<string, unknown>) => ({
+      id: source.pack,
+      title: source.title,
+      franchise: source.franchise,
+      built: options.built ?? new Date().toISOString().slice(0, 10),
+      sources: source.sources,
+      characters: source.characters,
+      references: [{ embedder, dim, characterIndex, vectors: flat, ...(gateShift !== undefined ? { gateShift } : {}) }],
+      ...(metrics ? { metrics } : {}),
+    });
+    // The head as a server will fit it: on the vectors read back from the file (int8), not the ones embedded here.
+    const [stored] = decodePack(encodePack(content())).references;
+    const fitted = await trainHead(
+      Array.from({ length: characterIndex.length }, (_, i) => stored.vectors.subarray(i * dim, (i + 1) * dim)),
       characterIndex.map((i) => source.characters[i].id),
     );
+    const impostors = (options.impostors ?? []).filter((v) => v.length === dim);
+    const gateShift = impostors.length > 0 ? impostorShift(fitted, impostors, IMPOSTOR_ACCEPTANCE) : undefined;
+    const head = withGateShift(fitted, gateShift ?? 0);
     const score = (faces: Embedded[]) => {
       let namedRight = 0;
       let unknown = 0;
@@ -148,24 +178,18 @@ export class PackBuilder {
     const measureScore = source.measure ? score(measured) : undefined;
     const charactersWithoutReferences = source.characters.filter((c) => !byCharacter.has(c.id)).map((c) => c.id);
 
-    const flat = new Float32Array(vectors.length * dim);
-    vectors.forEach((v, i) => flat.set(v, i * dim));
+    const gate =
+      gateShift === undefined
+        ? undefined
+        : { impostors: impostors.length, acceptance: IMPOSTOR_ACCEPTANCE, shift: round(gateShift) };
     const metrics = {
       embedder,
       references: vectors.length,
       heldOut: heldOutScore,
       ...(measureScore ? { measure: measureScore } : {}),
+      ...(gate ? { gate } : {}),
     };
-    const bytes = encodePack({
-      id: source.pack,
-      title: source.title,
-      franchise: source.franchise,
-      built: options.built ?? new Date().toISOString().slice(0, 10),
-      sources: source.sources,
-      characters: source.characters,
-      references: [{ embedder, dim, characterIndex, vectors: flat }],
-      metrics,
-    });
+    const bytes = encodePack(content(gateShift, metrics));
     return {
       bytes,
       report: {
@@ -178,6 +202,7 @@ export class PackBuilder {
         references: vectors.length,
         heldOut: heldOutScore,
         ...(measureScore ? { measure: measureScore } : {}),
+        ...(gate ? { gate } : {}),
         bytes: bytes.length,
         seconds: round((performance.now() - started) / 1000),
       },
@@ -206,6 +231,22 @@ async function centreCrop(bytes: Buffer, fraction: number): Promise<Buffer> {
     .extract({ left: Math.floor((width - w) / 2), top: Math.floor((height - h) / 2), width: w, height: h })
     .png()
     .toBuffer();
+}
+
+/**
+ * How far to raise every threshold of `head` so that at most `acceptance` of the impostor faces (characters
+ * it does not have) still pass its gate; 0 when they already do not.
+ */
+export function impostorShift(head: HeadModel, impostors: Float32Array[], acceptance: number): number {
+  const margins = impostors
+    .map((v) => gateMargin(head, v))
+    .filter((g) => g.sure)
+    .map((g) => g.margin)
+    .sort((a, b) => b - a);
+  const allowed = Math.floor(acceptance * impostors.length);
+  if (margins.length <= allowed) return 0;
+  // Just above the margin of the first impostor that must be refused.
+  return Math.max(0, margins[allowed] + 1e-6);
 }
 
 /**

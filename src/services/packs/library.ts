@@ -12,8 +12,9 @@ import {
 import {
   deserialiseHead,
   predict,
-  centroidSimilarity,
+  gateMargin,
   serialiseHead,
+  withGateShift,
   trainHead,
   type HeadModel,
 } from '../../core/head/softmax-head.ts';
@@ -220,7 +221,7 @@ export class PackLibrary {
       vectors.push(references.vectors.subarray(v * references.dim, (v + 1) * references.dim));
       labels.push(pack.header.characters[references.characterIndex[v]].id);
     }
-    const head = await trainHead(vectors, labels);
+    const head = withGateShift(await trainHead(vectors, labels), references.gateShift);
     const fitMs = performance.now() - started;
     const stored = serialiseHead(head);
     this.#store.packHeads.put(row.sha256, version, {
@@ -251,15 +252,14 @@ export class PackLibrary {
 
 export function voteOf(packHead: PackHead, embedding: Float32Array): PackVote {
   const { head } = packHead;
-  const prediction = predict(head, embedding, 1);
-  const best = head.labels.indexOf(prediction.candidates[0].label);
-  const threshold = head.classThresholds?.[best] ?? head.openSetThreshold;
+  const gate = gateMargin(head, embedding);
+  const confidence = predict(head, embedding, 1).confidence;
   return {
     packId: packHead.packId,
-    character: head.labels[best],
-    confidence: prediction.confidence,
-    margin: centroidSimilarity(head, best, embedding) - threshold,
-    accepted: prediction.label !== null,
+    character: gate.label,
+    confidence,
+    margin: gate.margin,
+    accepted: gate.sure && gate.margin >= 0,
   };
 }
 
