@@ -1,10 +1,17 @@
-import { deserialiseHead, predict, serialiseHead, trainHead, type HeadModel } from '../core/head/softmax-head.ts';
+import {
+  deserialiseHead,
+  predict,
+  predictWithGate,
+  serialiseHead,
+  trainHead,
+  type HeadModel,
+} from '../core/head/softmax-head.ts';
 import type { FacePrediction, LabelCandidate } from '../core/types.ts';
 import { blobToVector } from '../store/database.ts';
 import type { Store } from '../store/index.ts';
 import type { EmbedderRegistry } from './embedder-registry.ts';
 import type { JobQueue } from './queue.ts';
-import { voteOf, type PackLibrary } from './packs/library.ts';
+import type { PackLibrary } from './packs/library.ts';
 
 export interface HeadRefit {
   headVersion: number;
@@ -95,10 +102,9 @@ export class HeadService {
     let best: { label: string; confidence: number; margin: number } | undefined;
     const candidates: LabelCandidate[] = [];
     if (current && current.head.labels.length > 0) {
-      const own = predict(current.head, embedding);
+      const own = predictWithGate(current.head, embedding);
       candidates.push(...own.candidates);
-      const vote = voteOf({ packId: '', sha256: '', head: current.head }, embedding);
-      if (own.label) best = { label: own.label, confidence: own.confidence, margin: vote.margin };
+      if (own.label) best = { label: own.label, confidence: own.confidence, margin: own.margin };
     }
     for (const vote of this.packs!.votes(packIds, embedding)) {
       const character = this.#store.packs.characterOf(guildId, vote.packId, vote.character);

@@ -336,17 +336,33 @@ function neverTaughtSimilarities(
 }
 
 export function predict(head: HeadModel, embedding: Float32Array, topK = 5): FacePrediction {
+  const { label, confidence, candidates } = predictWithGate(head, embedding, topK);
+  return { label, confidence, candidates };
+}
+
+/**
+ * predict, plus how far the face is above the gate of the character the head picks (`margin`, negative
+ * below it): what a guild's head and its packs' heads are compared by. One pass over the weights.
+ */
+export function predictWithGate(
+  head: HeadModel,
+  embedding: Float32Array,
+  topK = 5,
+): FacePrediction & { margin: number; best: string | null } {
   const C = head.labels.length;
   const D = head.dim;
-  if (C === 0) return { label: null, confidence: 0, candidates: [] };
+  if (C === 0) return { label: null, confidence: 0, candidates: [], margin: -Infinity, best: null };
   const probs = new Float64Array(C);
   if (C === 1) {
     probs[0] = 1;
   } else {
+    const centred = new Float32Array(D);
+    for (let d = 0; d < D; d++) centred[d] = embedding[d] - head.mean[d];
     let max = -Infinity;
     for (let c = 0; c < C; c++) {
       let z = head.bias[c];
-      for (let d = 0; d < D; d++) z += head.weights[c * D + d] * (embedding[d] - head.mean[d]);
+      const row = c * D;
+      for (let d = 0; d < D; d++) z += head.weights[row + d] * centred[d];
       probs[c] = z;
       if (z > max) max = z;
     }
@@ -354,13 +370,35 @@ export function predict(head: HeadModel, embedding: Float32Array, topK = 5): Fac
     for (let c = 0; c < C; c++) sum += probs[c] = Math.exp(probs[c] - max);
     for (let c = 0; c < C; c++) probs[c] /= sum;
   }
-  const order = [...probs.keys()].sort((a, b) => probs[b] - probs[a]);
+  const order = topIndexes(probs, Math.max(1, topK));
   const candidates: LabelCandidate[] = order.slice(0, topK).map((c) => ({ label: head.labels[c], score: probs[c] }));
   const best = order[0];
   const similarity = centroidSimilarity(head, best, embedding);
   const threshold = head.classThresholds?.[best] ?? head.openSetThreshold;
   const known = probs[best] >= head.minProbability && similarity >= threshold;
-  return { label: known ? head.labels[best] : null, confidence: probs[best], candidates };
+  return {
+    label: known ? head.labels[best] : null,
+    confidence: probs[best],
+    candidates,
+    margin: probs[best] >= head.minProbability ? similarity - threshold : -Infinity,
+    best: head.labels[best],
+  };
+}
+
+/** The indexes of the k largest values, largest first (k is small; the heads have up to thousands). */
+function topIndexes(values: Float64Array, k: number): number[] {
+  const top: number[] = [];
+  for (let i = 0; i < values.length; i++) {
+    if (top.length === k && values[i] <= values[top[k - 1]]) continue;
+    let at = top.length < k ? top.length : k - 1;
+    if (top.length < k) top.push(i);
+    while (at > 0 && values[top[at - 1]] < values[i]) {
+      top[at] = top[at - 1];
+      at--;
+    }
+    top[at] = i;
+  }
+  return top;
 }
 
 /**
@@ -378,14 +416,8 @@ export function withGateShift(head: HeadModel, shift: number): HeadModel {
 
 /** How far a face is above the gate of the character the head picks (negative: below it), and whether softmax is sure enough. */
 export function gateMargin(head: HeadModel, embedding: Float32Array): { label: string; margin: number; sure: boolean } {
-  const prediction = predict(head, embedding, 1);
-  const best = head.labels.indexOf(prediction.candidates[0].label);
-  const threshold = head.classThresholds?.[best] ?? head.openSetThreshold;
-  return {
-    label: head.labels[best],
-    margin: centroidSimilarity(head, best, embedding) - threshold,
-    sure: prediction.confidence >= head.minProbability,
-  };
+  const p = predictWithGate(head, embedding, 1);
+  return { label: p.best ?? '', margin: p.margin, sure: p.confidence >= head.minProbability };
 }
 
 export function centroidSimilarity(head: HeadModel, classIndex: number, embedding: Float32Array): number {

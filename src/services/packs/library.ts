@@ -11,8 +11,7 @@ import {
 } from '../../core/packs/pack-file.ts';
 import {
   deserialiseHead,
-  predict,
-  gateMargin,
+  predictWithGate,
   serialiseHead,
   withGateShift,
   trainHead,
@@ -251,15 +250,13 @@ export class PackLibrary {
 }
 
 export function voteOf(packHead: PackHead, embedding: Float32Array): PackVote {
-  const { head } = packHead;
-  const gate = gateMargin(head, embedding);
-  const confidence = predict(head, embedding, 1).confidence;
+  const p = predictWithGate(packHead.head, embedding, 1);
   return {
     packId: packHead.packId,
-    character: gate.label,
-    confidence,
-    margin: gate.margin,
-    accepted: gate.sure && gate.margin >= 0,
+    character: p.best ?? '',
+    confidence: p.confidence,
+    margin: p.margin,
+    accepted: p.label !== null,
   };
 }
 
