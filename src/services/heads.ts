@@ -11,7 +11,9 @@ import { blobToVector } from '../store/database.ts';
 import type { Store } from '../store/index.ts';
 import type { EmbedderRegistry } from './embedder-registry.ts';
 import type { JobQueue } from './queue.ts';
-import type { PackLibrary } from './packs/library.ts';
+import type { PackLibrary, PackVote } from './packs/library.ts';
+
+export type GuildPrediction = FacePrediction & { headVersion: number | null };
 
 export interface HeadRefit {
   headVersion: number;
@@ -91,14 +93,35 @@ export class HeadService {
     while (this.cache.size > this.cacheSize) this.cache.delete(this.cache.keys().next().value!);
   }
 
-  predict(guildId: string, embedding: Float32Array): FacePrediction & { headVersion: number | null } {
+  predict(guildId: string, embedding: Float32Array): GuildPrediction {
     const current = this.current(guildId);
     const packIds = this.packs ? this.#store.packs.forGuild(guildId) : [];
     if (packIds.length === 0) {
       if (!current) return { label: null, confidence: 0, candidates: [], headVersion: null };
       return { ...predict(current.head, embedding), headVersion: current.version };
     }
-    const headVersion = current?.version ?? null;
+    return this.combine(guildId, current, embedding, this.packs!.votes(packIds, embedding));
+  }
+
+  /** predict for every face of a screenshot: the packs' heads score all the faces at once (onnxruntime). */
+  async predictMany(guildId: string, embeddings: Float32Array[]): Promise<GuildPrediction[]> {
+    const packIds = this.packs ? this.#store.packs.forGuild(guildId) : [];
+    if (packIds.length === 0) return embeddings.map((e) => this.predict(guildId, e));
+    const current = this.current(guildId);
+    const votes = await this.packs!.votesMany(packIds, embeddings);
+    return embeddings.map((e, i) => this.combine(guildId, current, e, votes[i]));
+  }
+
+  /**
+   * The guild's own head and its packs' votes: each answer that passes its own gate counts, and the one
+   * furthest above its gate names the face.
+   */
+  private combine(
+    guildId: string,
+    current: { version: number; head: HeadModel } | undefined,
+    embedding: Float32Array,
+    votes: PackVote[],
+  ): GuildPrediction {
     let best: { label: string; confidence: number; margin: number } | undefined;
     const candidates: LabelCandidate[] = [];
     if (current && current.head.labels.length > 0) {
@@ -106,7 +129,7 @@ export class HeadService {
       candidates.push(...own.candidates);
       if (own.label) best = { label: own.label, confidence: own.confidence, margin: own.margin };
     }
-    for (const vote of this.packs!.votes(packIds, embedding)) {
+    for (const vote of votes) {
       const character = this.#store.packs.characterOf(guildId, vote.packId, vote.character);
       if (!character) continue;
       candidates.push({ label: character.name_key, score: vote.confidence });
@@ -123,7 +146,7 @@ export class HeadService {
       label: best?.label ?? null,
       confidence: best?.confidence ?? ranked[0]?.score ?? 0,
       candidates: ranked,
-      headVersion,
+      headVersion: current?.version ?? null,
     };
   }
 

@@ -54,7 +54,10 @@ export class TaggingService {
       encodeCrops: true,
     });
     const t0 = performance.now();
-    const predictions = result.faces.map((f) => this.heads.predict(req.guildId, f.embedding));
+    const predictions = await this.heads.predictMany(
+      req.guildId,
+      result.faces.map((f) => f.embedding),
+    );
     const headMs = performance.now() - t0;
     const displayNames = this.#store.characters.displayNames(
       req.guildId,

@@ -145,6 +145,21 @@ describe('roster packs', { skip, timeout: 300_000 }, () => {
       if (tagged.faces[0].label === expected) right++;
     }
     assert.ok(right / heldOut.length >= 0.75, `named ${right} of ${heldOut.length} held-out faces`);
+    // The batched path (onnxruntime, per screenshot) says what the one-face path (JavaScript) says.
+    const vectors: Float32Array[] = [];
+    for (const row of heldOut) {
+      vectors.push((await services.recognition.recognise(readFileSync(row.path), { crops: true })).faces[0].embedding);
+    }
+    const batched = await services.heads.predictMany(G, vectors);
+    vectors.forEach((v, i) => {
+      const one = services.heads.predict(G, v);
+      assert.equal(batched[i].label, one.label);
+      assert.ok(Math.abs(batched[i].confidence - one.confidence) < 1e-4);
+      assert.deepEqual(
+        batched[i].candidates.map((c) => c.label),
+        one.candidates.map((c) => c.label),
+      );
+    });
     const elsewhere = await services.tagging.tagImage({
       guildId: 'guild-b',
       bytes: readFileSync(heldOut[0].path),

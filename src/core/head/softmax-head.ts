@@ -356,13 +356,26 @@ export function predictWithGate(
   if (C === 1) {
     probs[0] = 1;
   } else {
+    // Locals and four running sums: this loop is C × D multiply-adds per face (about 640k for five packs).
+    const { weights, bias, mean } = head;
     const centred = new Float32Array(D);
-    for (let d = 0; d < D; d++) centred[d] = embedding[d] - head.mean[d];
+    for (let d = 0; d < D; d++) centred[d] = embedding[d] - mean[d];
+    const tail = D - (D % 4);
     let max = -Infinity;
     for (let c = 0; c < C; c++) {
-      let z = head.bias[c];
       const row = c * D;
-      for (let d = 0; d < D; d++) z += head.weights[row + d] * centred[d];
+      let z0 = 0;
+      let z1 = 0;
+      let z2 = 0;
+      let z3 = 0;
+      for (let d = 0; d < tail; d += 4) {
+        z0 += weights[row + d] * centred[d];
+        z1 += weights[row + d + 1] * centred[d + 1];
+        z2 += weights[row + d + 2] * centred[d + 2];
+        z3 += weights[row + d + 3] * centred[d + 3];
+      }
+      let z = bias[c] + z0 + z1 + z2 + z3;
+      for (let d = tail; d < D; d++) z += weights[row + d] * centred[d];
       probs[c] = z;
       if (z > max) max = z;
     }
@@ -381,6 +394,64 @@ export function predictWithGate(
     confidence: probs[best],
     candidates,
     margin: probs[best] >= head.minProbability ? similarity - threshold : -Infinity,
+    best: head.labels[best],
+  };
+}
+
+/**
+ * The head as one matrix for batched scoring in onnxruntime (`gemm`): D × 2C, its first C columns the
+ * weights and the next C the centroids, so X·M gives every logit (before `bias`) and every centroid
+ * cosine of a batch of faces. `bias` folds in the centring: w·(x − m) + b = w·x + (b − w·m).
+ */
+export function scoringMatrix(head: HeadModel): { matrix: Float32Array; bias: Float32Array } {
+  const C = head.labels.length;
+  const D = head.dim;
+  const matrix = new Float32Array(D * 2 * C);
+  const bias = new Float32Array(C);
+  for (let c = 0; c < C; c++) {
+    let shift = 0;
+    for (let d = 0; d < D; d++) {
+      const w = head.weights[c * D + d];
+      matrix[d * 2 * C + c] = w;
+      matrix[d * 2 * C + C + c] = head.centroids[c * D + d];
+      shift += w * head.mean[d];
+    }
+    bias[c] = head.bias[c] - shift;
+  }
+  return { matrix, bias };
+}
+
+/** predictWithGate from one face's row of X·scoringMatrix (2C values). */
+export function predictFromScores(
+  head: HeadModel,
+  bias: Float32Array,
+  row: Float32Array,
+  topK = 5,
+): FacePrediction & { margin: number; best: string | null } {
+  const C = head.labels.length;
+  if (C === 0) return { label: null, confidence: 0, candidates: [], margin: -Infinity, best: null };
+  const probs = new Float64Array(C);
+  if (C === 1) probs[0] = 1;
+  else {
+    let max = -Infinity;
+    for (let c = 0; c < C; c++) {
+      probs[c] = row[c] + bias[c];
+      if (probs[c] > max) max = probs[c];
+    }
+    let sum = 0;
+    for (let c = 0; c < C; c++) sum += probs[c] = Math.exp(probs[c] - max);
+    for (let c = 0; c < C; c++) probs[c] /= sum;
+  }
+  const order = topIndexes(probs, Math.max(1, topK));
+  const best = order[0];
+  const similarity = row[C + best];
+  const threshold = head.classThresholds?.[best] ?? head.openSetThreshold;
+  const sure = probs[best] >= head.minProbability;
+  return {
+    label: sure && similarity >= threshold ? head.labels[best] : null,
+    confidence: probs[best],
+    candidates: order.slice(0, topK).map((c) => ({ label: head.labels[c], score: probs[c] })),
+    margin: sure ? similarity - threshold : -Infinity,
     best: head.labels[best],
   };
 }
