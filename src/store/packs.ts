@@ -13,13 +13,7 @@ export interface PackRow {
   installed_at: string;
 }
 
-export interface PackInstall {
-  id: string;
-  sha256: string;
-  title: string;
-  franchise: string;
-  origin: 'shipped' | 'file';
-  path: string;
+export interface PackInstall extends Pick<PackRow, 'id' | 'sha256' | 'title' | 'franchise' | 'origin' | 'path'> {
   /** Each pack character's id and every name it answers to. */
   names: Array<{ character: string; names: string[] }>;
   installedBy?: string;

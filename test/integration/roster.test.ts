@@ -179,33 +179,10 @@ describe('roster packs', { skip, timeout: 300_000 }, () => {
       'Hatsune Miku',
     );
     // A second pack whose character also answers to "miku".
-    const other = encodePack({
-      id: 'other-game',
-      title: 'Other Game',
-      franchise: 'Other',
-      built: '2026-12-08',
-      sources: [],
-      characters: [{ id: 'miku-other', name: 'Miku Nakano', aliases: ['miku'] }],
-      references: [
-        {
-          embedder: services.embedders.activeVersion(),
-          dim: 2,
-          characterIndex: [0],
-          vectors: Float32Array.from([1, 0]),
-        },
-      ],
-    });
-    assert.throws(() => services.packs.installFile(other), /dimensions/);
-    assert.equal(
-      services.roster.list(G).filter((p) => p.origin === 'file').length,
-      1,
-      'the refused pack is not installed',
-    );
-    const dim = services.embedders.dimOf(services.embedders.activeVersion())!;
-    const vector = new Float32Array(dim);
-    vector[0] = 1;
-    services.packs.installFile(
-      encodePack({
+    const otherGame = (dim: number) => {
+      const vector = new Float32Array(dim);
+      vector[0] = 1;
+      return encodePack({
         id: 'other-game',
         title: 'Other Game',
         franchise: 'Other',
@@ -213,8 +190,15 @@ describe('roster packs', { skip, timeout: 300_000 }, () => {
         sources: [],
         characters: [{ id: 'miku-other', name: 'Miku Nakano', aliases: ['miku'] }],
         references: [{ embedder: services.embedders.activeVersion(), dim, characterIndex: [0], vectors: vector }],
-      }),
+      });
+    };
+    assert.throws(() => services.packs.installFile(otherGame(2)), /dimensions/);
+    assert.equal(
+      services.roster.list(G).filter((p) => p.origin === 'file').length,
+      1,
+      'the refused pack is not installed',
     );
+    services.packs.installFile(otherGame(services.embedders.dimOf(services.embedders.activeVersion())!));
     await services.roster.add(G, 'other-game');
     assert.throws(
       () => services.gallery.page({ guildId: G, character: 'miku', page: 0, pageSize: 5 }),
