@@ -11,7 +11,9 @@ import { decodePack, PACK_EXTENSION } from '../src/core/packs/pack-file.ts';
 const dir = path.join(PROJECT_ROOT, 'models', 'packs');
 const manifest = JSON.parse(readFileSync(MANIFEST_PATH, 'utf8')) as { models: Array<Record<string, unknown>> };
 const models = manifest.models.filter((m) => m.kind !== 'roster-pack');
-for (const name of readdirSync(dir).filter((f) => f.endsWith(PACK_EXTENSION)).sort()) {
+for (const name of readdirSync(dir)
+  .filter((f) => f.endsWith(PACK_EXTENSION))
+  .sort()) {
   const bytes = readFileSync(path.join(dir, name));
   const { header } = decodePack(bytes, name);
   models.push({

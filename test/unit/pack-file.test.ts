@@ -68,13 +68,13 @@ describe('roster pack file', () => {
   }
 
   test('float16 rounds like IEEE half precision', () => {
-    const values = Float32Array.from([0, 1, -2, 0.1, 65504, 1e-8, 3.14159]);
+    const values = Float32Array.from([0, 1, -2, 0.1, 65504, 1e-8, 2.71]);
     const back = float16ToFloat32(float32ToFloat16(values));
     assert.deepEqual([...back.slice(0, 3)], [0, 1, -2]);
     assert.ok(Math.abs(back[3] - 0.1) < 1e-4);
     assert.equal(back[4], 65504);
     assert.equal(back[5], 0);
-    assert.ok(Math.abs(back[6] - 3.14159) < 2e-3);
+    assert.ok(Math.abs(back[6] - 2.71) < 2e-3);
   });
 
   test('refuses a file that is not a pack', () => {
