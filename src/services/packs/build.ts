@@ -109,10 +109,12 @@ export class PackBuilder {
     const embedded: Embedded[] = [];
     const measured: Embedded[] = [];
     const measureSet = new Set(source.measure ?? []);
+    const root = commonFolder(all.map((i) => i.path));
     const views = options.views ?? [1];
     for (const [i, image] of all.entries()) {
       const vectors = await this.embed(source, image, measureSet.has(image) ? [1] : views).catch((err: Error) => {
-        skipped.push({ path: image.path, why: err.message });
+        // Relative to the checkout: a report names no folder of the building machine.
+        skipped.push({ path: path.relative(root, image.path), why: err.message });
         return [];
       });
       for (const vector of vectors) (measureSet.has(image) ? measured : embedded).push({ image, vector });
@@ -221,6 +223,19 @@ export class PackBuilder {
     }
     return out;
   }
+}
+
+/** The deepest folder holding every path. */
+function commonFolder(paths: string[]): string {
+  if (paths.length === 0) return '.';
+  let parts = path.dirname(paths[0]).split(path.sep);
+  for (const p of paths) {
+    const other = path.dirname(p).split(path.sep);
+    let i = 0;
+    while (i < parts.length && i < other.length && parts[i] === other[i]) i++;
+    parts = parts.slice(0, i);
+  }
+  return parts.join(path.sep) || path.sep;
 }
 
 async function centreCrop(bytes: Buffer, fraction: number): Promise<Buffer> {
