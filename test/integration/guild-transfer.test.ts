@@ -194,6 +194,34 @@ describe('idoltag guild export / import', { skip, timeout: 600_000 }, () => {
     assert.deepEqual(moved.watched, before.watched);
   });
 
+  it('carries the roster packs the guild added, with the characters it taught under them', async () => {
+    const [from, to] = [tempDir('idoltag-transfer-packs-from-'), tempDir('idoltag-transfer-packs-to-')];
+    const a = await openServices(serviceOptionsFor(from));
+    try {
+      await a.roster.add(GUILD, 'million-live');
+      await teach(a, GUILD, 'miki', cropFiles('hatsune_miku', 'train', 2));
+      a.guildTransfer.exportGuild(GUILD, path.join(from, 'guild.idoltag'));
+    } finally {
+      await a.close();
+    }
+    const b = await openServices(serviceOptionsFor(to));
+    try {
+      await b.guildTransfer.importGuild(path.join(from, 'guild.idoltag'));
+      assert.deepEqual(
+        b.roster.added(GUILD).map((p) => p.id),
+        ['million-live'],
+      );
+      const miki = b.characters.find(GUILD, 'miki');
+      assert.deepEqual(
+        [miki?.name, miki?.faces, miki?.franchise],
+        ['Hoshii Miki', 2, b.roster.added(GUILD)[0].franchise],
+      );
+      assert.equal(b.characters.list(GUILD).length, 52);
+    } finally {
+      await b.close();
+    }
+  });
+
   it('brings nothing of another guild', () => {
     assert.deepEqual(guildsIn(target), [GUILD]);
     assert.ok(!existsSync(path.join(target, 'crops', OTHER)), 'no crops of the other guild');
