@@ -74,8 +74,9 @@ export default {
     const typed = interaction.options.getFocused().trim().toLowerCase();
     const choices = services.roster
       .list(interaction.guildId)
+      // Removing offers only the packs this server added; adding offers every pack, those not added first.
+      .filter((p) => !removing || p.added)
       .filter((p) => [p.id, p.title, p.franchise].some((s) => s.toLowerCase().includes(typed)))
-      // The packs this subcommand acts on come first: those not added for add, those added for remove.
       .sort((a, b) => Number(a.added !== removing) - Number(b.added !== removing) || a.title.localeCompare(b.title))
       .slice(0, MAX_CHOICES)
       .map((p) => packChoice(p, removing ? '✅ added' : 'already added'));

@@ -139,7 +139,7 @@ describe('roster packs in Discord', { skip, timeout: 180_000 }, () => {
 
   test('/roster list shows the installed pack, not added in a new server', async () => {
     const listed = await run('roster list', packed);
-    assert.match(listed.content, /0 of 1 added/);
+    assert.match(listed.content, /0 of \d+ added/);
     assert.match(listed.content, /▫️ \*\*AnimeFace 10\*\* \(`nagadomi10`\) · 10 characters/);
     assert.match(listed.content, /\/roster add pack:/);
     assert.equal(listed.flags & 64, 64, 'only shown to the one who asked');
@@ -154,7 +154,7 @@ describe('roster packs in Discord', { skip, timeout: 180_000 }, () => {
     assert.equal(refused.flags & 64, 64);
     const typo = await run('roster add', packed, { pack: 'nagadomi11' });
     assert.match(typo.content, /don't have a roster pack called \*\*nagadomi11\*\*/);
-    assert.match((await run('roster list', packed)).content, /0 of 1 added/);
+    assert.match((await run('roster list', packed)).content, /0 of \d+ added/);
   });
 
   test('/roster add: its characters are named at once, and called by the names fans type', async () => {
@@ -216,7 +216,7 @@ describe('roster packs in Discord', { skip, timeout: 180_000 }, () => {
     assert.match(characters.content, /I know \*\*1\*\* character:\n\*\*Suzumiya Haruhi\*\* · 1 face$/);
     const gone = await run('gallery', packed, { name: 'miku' });
     assert.match(gone.content, /don't know anyone called \*\*miku\*\*/);
-    assert.match((await run('roster list', packed)).content, /0 of 1 added/);
+    assert.match((await run('roster list', packed)).content, /0 of \d+ added/);
     const again = await run('roster remove', packed, { pack: PACK });
     assert.match(again.content, /isn't in this server's roster/);
   });
