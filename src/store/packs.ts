@@ -76,14 +76,6 @@ export class PackRepository {
     ).map((r) => r.pack_id);
   }
 
-  guildsUsing(id: string): string[] {
-    return (
-      this.db.prepare('SELECT guild_id FROM guild_packs WHERE pack_id = ? ORDER BY guild_id').all(id) as Array<{
-        guild_id: string;
-      }>
-    ).map((r) => r.guild_id);
-  }
-
   /** The packs a guild added, oldest first: checked on every prediction, so it is one indexed read. */
   forGuild(guildId: string): string[] {
     return this.ofGuild.all(guildId) as string[];
@@ -149,18 +141,6 @@ export class PackRepository {
         )
         .get(characterId) !== undefined
     );
-  }
-
-  /** The guild's characters whose pack names match `name` (aliases such as "kaede" or "高垣楓"). */
-  charactersNamed(guildId: string, name: string): PackCharacterRow[] {
-    return this.db
-      .prepare(
-        `SELECT DISTINCT c.* FROM pack_names n
-         JOIN guild_packs g ON g.pack_id = n.pack_id AND g.guild_id = ?
-         JOIN characters c ON c.guild_id = g.guild_id AND c.pack_id = n.pack_id AND c.pack_character = n.character
-         WHERE n.name_key = ? ORDER BY c.id`,
-      )
-      .all(guildId, characterKey(name)) as PackCharacterRow[];
   }
 
   /** Pack name keys of a guild's characters, for autocomplete: character id → franchise and aliases. */

@@ -346,31 +346,6 @@ export function representatives<T extends { vector: Float32Array }>(faces: T[], 
   return [...chosen].sort((a, b) => a - b).map((j) => faces[j]);
 }
 
-/** Up to `max` of a character's faces, each the farthest from those chosen before (the first: nearest the mean). */
-export function mostVaried<T extends { vector: Float32Array }>(faces: T[], max: number): T[] {
-  if (faces.length <= max) return faces;
-  const dim = faces[0].vector.length;
-  const mean = new Float32Array(dim);
-  for (const f of faces) for (let d = 0; d < dim; d++) mean[d] += f.vector[d];
-  const cos = (a: Float32Array, b: Float32Array) => {
-    let s = 0;
-    for (let d = 0; d < dim; d++) s += a[d] * b[d];
-    return s;
-  };
-  let first = 0;
-  for (let i = 1; i < faces.length; i++) if (cos(faces[i].vector, mean) > cos(faces[first].vector, mean)) first = i;
-  const chosen = [first];
-  const nearest = faces.map((f) => cos(f.vector, faces[first].vector));
-  while (chosen.length < max) {
-    let next = -1;
-    for (let i = 0; i < faces.length; i++)
-      if (!chosen.includes(i) && (next < 0 || nearest[i] < nearest[next])) next = i;
-    chosen.push(next);
-    for (let i = 0; i < faces.length; i++) nearest[i] = Math.max(nearest[i], cos(faces[i].vector, faces[next].vector));
-  }
-  return chosen.map((i) => faces[i]);
-}
-
 /**
  * A pack source from a labelled folder (`<dir>/<character>/<image>`), so a community can share its own:
  * each folder is a character, each picture a face crop unless `art` (then the detector finds the face).
